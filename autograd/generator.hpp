@@ -1,0 +1,42 @@
+// recgrad/autograd/generator.hpp — a seeded, counter-based random number generator.
+//
+// Element i of a draw is a pure function of (seed, counter + i) (SplitMix64 finaliser), so a draw
+// gives the same numbers whatever the thread count or SIMD width, and the whole state is two
+// integers, which a checkpoint stores to resume a run exactly.
+#pragma once
+#include <cstdint>
+
+namespace recgrad {
+
+inline std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// 24 random bits mapped to [0, 1): exact in float32.
+inline float u01_from_bits(std::uint64_t bits) { return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f); }
+
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 0) : seed_(seed) {}
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t counter() const { return counter_; }
+  void set_state(std::uint64_t seed, std::uint64_t counter) { seed_ = seed; counter_ = counter; }
+
+  // Reserves n draws and returns the first counter value; element i then uses bits(base + i).
+  std::uint64_t advance(std::uint64_t n) { const auto base = counter_; counter_ += n; return base; }
+  std::uint64_t bits(std::uint64_t index) const { return splitmix64(splitmix64(seed_) ^ index); }
+
+  std::uint64_t next_u64() { return bits(advance(1)); }
+  double next_double();                          // U[0, 1) with 53 bits
+  double next_normal();                          // N(0, 1), Box-Muller
+  std::int64_t next_int(std::int64_t n);         // uniform in [0, n)
+
+ private:
+  std::uint64_t seed_;
+  std::uint64_t counter_ = 0;
+};
+
+}  // namespace recgrad

@@ -1,0 +1,168 @@
+// BLIS-style GEMM (Goto's algorithm): C is computed in NC-wide column panels; each KC-deep slice of B
+// is packed into NR-wide micro-panels, each MC-tall slice of A into MR-tall micro-panels, and an
+// MR × NR register tile of C is accumulated with FMAs from one A column and one B row per step.
+// Panels are zero-padded, so ragged edges run the same micro-kernel and only the store is partial.
+#include "autograd/kernels/gemm.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <xsimd/xsimd.hpp>
+
+namespace recgrad::kernels {
+
+using Index = std::int64_t;
+
+template <class T>
+void gemm_reference(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb,
+                    T* C, Index ldc) {
+  // C[i, j] = Σ_p A[i, p] B[p, j]
+  for (Index i = 0; i < M; ++i)
+    for (Index j = 0; j < N; ++j) {
+      T acc = 0;
+      for (Index p = 0; p < K; ++p) acc += A[i * rsa + p * csa] * B[p * rsb + j * csb];
+      C[i * ldc + j] = acc;
+    }
+}
+
+template <class T>
+struct Blocking {
+  using V = xsimd::batch<T>;
+  static constexpr Index W = static_cast<Index>(V::size);
+  static constexpr Index MR = 6;       // rows of the register tile
+  static constexpr Index NR = 2 * W;   // columns: two vectors
+  static constexpr Index KC = 256;     // depth of a packed slice (A panel ~ L1, B panel ~ L2)
+  static constexpr Index MC = 120;     // rows of packed A per block (multiple of MR)
+  static constexpr Index NC = 3072;    // columns of packed B per block (multiple of NR)
+};
+
+// Packs A[ic:ic+mc, pc:pc+kc] into MR-row micro-panels, column-major inside each panel.
+template <class T>
+void pack_A(Index mc, Index kc, const T* A, Index rsa, Index csa, T* buf) {
+  constexpr Index MR = Blocking<T>::MR;
+  for (Index i0 = 0; i0 < mc; i0 += MR) {
+    const Index rows = std::min(MR, mc - i0);
+    for (Index p = 0; p < kc; ++p) {
+      for (Index r = 0; r < rows; ++r) buf[r] = A[(i0 + r) * rsa + p * csa];
+      for (Index r = rows; r < MR; ++r) buf[r] = T(0);
+      buf += MR;
+    }
+  }
+}
+
+// Packs B[pc:pc+kc, jc:jc+nc] into NR-column micro-panels, row-major inside each panel.
+template <class T>
+void pack_B_panel(Index kc, Index cols, const T* B, Index rsb, Index csb, T* buf) {
+  constexpr Index NR = Blocking<T>::NR;
+  for (Index p = 0; p < kc; ++p) {
+    const T* row = B + p * rsb;
+    if (csb == 1 && cols == NR) std::memcpy(buf, row, sizeof(T) * NR);
+    else {
+      for (Index c = 0; c < cols; ++c) buf[c] = row[c * csb];
+      for (Index c = cols; c < NR; ++c) buf[c] = T(0);
+    }
+    buf += NR;
+  }
+}
+
+// C[0:mr, 0:nr] += Ap (MR × kc) · Bp (kc × NR)
+template <class T>
+void micro_kernel(Index kc, const T* Ap, const T* Bp, T* C, Index ldc, Index mr, Index nr) {
+  using V = xsimd::batch<T>;
+  constexpr Index W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  V c00(T(0)), c01(T(0)), c10(T(0)), c11(T(0)), c20(T(0)), c21(T(0));
+  V c30(T(0)), c31(T(0)), c40(T(0)), c41(T(0)), c50(T(0)), c51(T(0));
+  for (Index p = 0; p < kc; ++p) {
+    const V b0 = V::load_aligned(Bp), b1 = V::load_aligned(Bp + W);
+    V a(Ap[0]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
+    a = V(Ap[1]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
+    a = V(Ap[2]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
+    a = V(Ap[3]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
+    a = V(Ap[4]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
+    a = V(Ap[5]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
+    Ap += MR;
+    Bp += NR;
+  }
+  const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (mr == MR && nr == NR) {
+    for (Index r = 0; r < MR; ++r) {
+      T* cr = C + r * ldc;
+      (V::load_unaligned(cr) + acc[r][0]).store_unaligned(cr);
+      (V::load_unaligned(cr + W) + acc[r][1]).store_unaligned(cr + W);
+    }
+    return;
+  }
+  alignas(64) T tile[NR];
+  for (Index r = 0; r < mr; ++r) {
+    acc[r][0].store_aligned(tile);
+    acc[r][1].store_aligned(tile + W);
+    for (Index c = 0; c < nr; ++c) C[r * ldc + c] += tile[c];
+  }
+}
+
+// Per-thread packing buffer that grows once and is then reused (no allocation per call).
+template <class T>
+T* scratch(std::vector<T, xsimd::aligned_allocator<T, 64>>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+template <class T>
+void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
+               Index ldc) {
+  using Bk = Blocking<T>;
+  constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+  if (K == 0 || M == 0 || N == 0) return;
+  static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> b_buf;
+  T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
+  const double flops = 2.0 * M * N * K;
+  const int nt = (omp_in_parallel() || flops < 2e6) ? 1 : omp_get_max_threads();
+  for (Index jc = 0; jc < N; jc += NC) {
+    const Index nc = std::min(NC, N - jc);
+    const Index npanels = (nc + NR - 1) / NR;
+    for (Index pc = 0; pc < K; pc += KC) {
+      const Index kc = std::min(KC, K - pc);
+#pragma omp parallel num_threads(nt)
+      {
+#pragma omp for schedule(static)
+        for (Index jp = 0; jp < npanels; ++jp)
+          pack_B_panel(kc, std::min(NR, nc - jp * NR), B + pc * rsb + (jc + jp * NR) * csb, rsb, csb,
+                       Bp + jp * NR * kc);
+        static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> a_buf;
+        T* Ap = scratch(a_buf, static_cast<std::size_t>(MC * KC));
+        // Row blocks are shared out among threads; for few rows, column panels are split instead.
+        const Index mblocks = (M + MC - 1) / MC;
+        const Index nsplit = mblocks >= nt ? 1 : nt;
+#pragma omp for schedule(static) collapse(2)
+        for (Index ib = 0; ib < mblocks; ++ib)
+          for (Index jq = 0; jq < nsplit; ++jq) {
+            const Index ic = ib * MC, mc = std::min(MC, M - ic);
+            const Index jp0 = npanels * jq / nsplit, jp1 = npanels * (jq + 1) / nsplit;
+            if (jp0 == jp1) continue;
+            pack_A(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
+            for (Index jp = jp0; jp < jp1; ++jp) {
+              const Index jr = jp * NR, nr = std::min(NR, nc - jr);
+              for (Index ir = 0; ir < mc; ir += MR)
+                micro_kernel(kc, Ap + ir * kc, Bp + jp * NR * kc, C + (ic + ir) * ldc + jc + jr, ldc,
+                             std::min(MR, mc - ir), nr);
+            }
+          }
+      }
+    }
+  }
+}
+
+template void gemm_reference<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,
+                                    float*, Index);
+template void gemm_reference<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
+                                     double*, Index);
+template void gemm_fast<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
+                               Index);
+template void gemm_fast<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
+                                double*, Index);
+
+}  // namespace recgrad::kernels

@@ -1,0 +1,119 @@
+// recgrad/autograd/ops.hpp — every differentiable op, as free functions.
+//
+// Each op is defined in autograd/ops/<family>.cpp: its forward calls a kernel, and its backward rule,
+// right below it, gives one gradient per input in the notation of the math. Shapes follow NumPy
+// broadcasting where noted. Ops accept float32 or float64 (the same code runs both: training uses
+// float32, gradient checks float64); index arguments are int64 tensors.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace recgrad {
+
+class Generator;
+
+// ---- binary elementwise, broadcasting (ops/binary.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);          // a + b
+Tensor sub(const Tensor& a, const Tensor& b);          // a - b
+Tensor mul(const Tensor& a, const Tensor& b);          // a ⊙ b
+Tensor div(const Tensor& a, const Tensor& b);          // a / b
+Tensor pow(const Tensor& a, const Tensor& b);          // a^b (a > 0 where b is non-integer)
+Tensor maximum(const Tensor& a, const Tensor& b);      // max(a, b); ties send the gradient to a
+// scalar variants
+Tensor add(const Tensor& a, double s);
+Tensor sub(const Tensor& a, double s);
+Tensor rsub(double s, const Tensor& a);                // s - a
+Tensor mul(const Tensor& a, double s);
+Tensor div(const Tensor& a, double s);
+Tensor rdiv(double s, const Tensor& a);                // s / a
+Tensor pow(const Tensor& a, double p);                 // a^p
+
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator+(const Tensor& a, double s) { return add(a, s); }
+inline Tensor operator-(const Tensor& a, double s) { return sub(a, s); }
+inline Tensor operator*(const Tensor& a, double s) { return mul(a, s); }
+inline Tensor operator/(const Tensor& a, double s) { return div(a, s); }
+inline Tensor operator+(double s, const Tensor& a) { return add(a, s); }
+inline Tensor operator-(double s, const Tensor& a) { return rsub(s, a); }
+inline Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
+inline Tensor operator/(double s, const Tensor& a) { return rdiv(s, a); }
+
+// ---- unary elementwise (ops/unary.cpp) ----
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);                         // 1 / sqrt(x)
+Tensor abs(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor silu(const Tensor& x);                          // x · sigmoid(x)
+Tensor gelu(const Tensor& x);                          // x · Φ(x), the exact (erf) form
+Tensor clamp(const Tensor& x, double lo, double hi);   // gradient 1 strictly inside (lo, hi)
+Tensor clamp_min(const Tensor& x, double lo);
+inline Tensor operator-(const Tensor& x) { return neg(x); }
+
+// ---- reductions over axes; empty axes = all (ops/reduce.cpp) ----
+Tensor sum(const Tensor& x, std::vector<int> axes = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, std::vector<int> axes = {}, bool keepdim = false);
+Tensor max(const Tensor& x, std::vector<int> axes = {}, bool keepdim = false);  // ties share the gradient
+Tensor logsumexp(const Tensor& x, std::vector<int> axes = {}, bool keepdim = false);
+// Sums a broadcast gradient back to `shape` (the backward of broadcasting).
+Tensor sum_to(const Tensor& g, const Shape& shape);
+
+// ---- matmul (ops/matmul.cpp) ----
+// a: (..., M, K), b: (..., K, N) -> (..., M, N); batch dims broadcast; 1-D a or b as in NumPy.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---- views and shape ops (ops/view.cpp) ----
+Tensor reshape(const Tensor& x, Shape shape);           // one -1 allowed; a view when x is contiguous
+Tensor permute(const Tensor& x, std::vector<int> order);
+Tensor transpose(const Tensor& x, int a, int b);
+Tensor slice(const Tensor& x, int axis, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
+Tensor expand(const Tensor& x, const Shape& shape);      // broadcast to `shape` without copying
+Tensor unsqueeze(const Tensor& x, int axis);
+Tensor squeeze(const Tensor& x, int axis);
+
+// ---- joining and splitting (ops/join.cpp) ----
+Tensor concat(const std::vector<Tensor>& xs, int axis);
+Tensor stack(const std::vector<Tensor>& xs, int axis);
+std::vector<Tensor> split(const Tensor& x, const std::vector<std::int64_t>& sizes, int axis);
+
+// ---- softmax family (ops/softmax.cpp; fused kernels, checked against the composition) ----
+Tensor softmax(const Tensor& x, int axis = -1);
+Tensor log_softmax(const Tensor& x, int axis = -1);
+
+// ---- layer norm over the last axis (ops/layer_norm.cpp) ----
+// x: (..., D); gamma, beta: (D) or undefined Tensors for no affine.
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
+
+// ---- dropout (ops/dropout.cpp) ----
+// In training, zeroes each element with probability p and scales the rest by 1/(1-p); identity in eval.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
+
+// ---- indexing (ops/indexing.cpp) ----
+// weight: (V, D), ids: int64 of any shape -> (*ids.shape, D); rows equal to padding_idx get no gradient.
+Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx = -1);
+Tensor index_select(const Tensor& x, int axis, const Tensor& index);  // index: int64 (n)
+Tensor gather(const Tensor& x, int axis, const Tensor& index);        // torch.gather semantics
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);   // cond != 0 ? a : b, broadcasting
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+
+// ---- losses (ops/loss.cpp) ----
+// logits: (N, C), target: int64 (N). Mean over targets != ignore_index (0 if all are ignored).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::int64_t ignore_index = -100);
+
+// ---- vector quantisation helpers (ops/vq.cpp) ----
+Tensor l2_normalize(const Tensor& x, int axis = -1, double eps = 1e-12);  // x / max(‖x‖, eps)
+Tensor pairwise_sq_dist(const Tensor& a, const Tensor& b);  // a: (N, D), b: (K, D) -> (N, K)
+Tensor argmin(const Tensor& x, int axis);                    // int64, first minimum wins; no gradient
+// Straight-through estimator: forward value q, gradient passed to x unchanged.  x + sg[q - x]
+Tensor straight_through(const Tensor& x, const Tensor& q);
+
+}  // namespace recgrad

@@ -1,0 +1,175 @@
+// Indexing ops: embedding, index_select, gather, where / masked_fill.
+// Gathers copy rows forward; their backward scatter-adds (+=) rows, so repeated ids accumulate.
+#include <omp.h>
+
+#include "autograd/kernels/kernel_path.hpp"
+#include "autograd/kernels/strided.hpp"
+#include "autograd/ops/common.hpp"
+
+namespace recgrad {
+
+static void check_index(const Tensor& index, const char* op) {
+  if (index.dtype() != DType::i64)
+    throw std::invalid_argument(std::string(op) + ": indices must be int64, got " + index.str());
+}
+
+// Checks every id is in [0, n); names the op, the position and the bound.
+static void check_range(const std::vector<std::int64_t>& ids, std::int64_t n, const char* op) {
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] < 0 || ids[i] >= n)
+      throw std::out_of_range(std::string(op) + ": index " + std::to_string(ids[i]) + " at position " +
+                              std::to_string(i) + " is out of range [0, " + std::to_string(n) + ")");
+}
+
+// x viewed as (outer, n, inner) around `axis` -> out (outer, ids.size(), inner): out[o, j, :] = x[o, ids[j], :].
+static Tensor select_rows(const Tensor& x, int axis, const std::vector<std::int64_t>& ids) {
+  const Tensor xc = x.contiguous();
+  std::int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= x.shape()[d];
+  for (int d = axis + 1; d < x.dim(); ++d) inner *= x.shape()[d];
+  const std::int64_t n = x.shape()[axis], k = static_cast<std::int64_t>(ids.size());
+  Shape shape = x.shape();
+  shape[axis] = k;
+  Tensor out = Tensor::empty(shape, x.dtype());
+  dispatch_float(x.dtype(), "index_select", [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = xc.data<T>();
+    T* dst = out.data<T>();
+#pragma omp parallel for schedule(static) if (outer * k * inner >= kernels::kParallelGrain)
+    for (std::int64_t j = 0; j < k; ++j)
+      for (std::int64_t o = 0; o < outer; ++o)
+        std::copy_n(src + (o * n + ids[j]) * inner, inner, dst + (o * k + j) * inner);
+  });
+  return out;
+}
+
+// The adjoint of select_rows: gx[o, ids[j], :] += g[o, j, :]; ids equal to `skip` contribute nothing.
+static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, const std::vector<std::int64_t>& ids,
+                               std::int64_t skip) {
+  const Tensor gc = g.contiguous();
+  std::int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= x_shape[d];
+  for (int d = axis + 1; d < static_cast<int>(x_shape.size()); ++d) inner *= x_shape[d];
+  const std::int64_t n = x_shape[axis], k = static_cast<std::int64_t>(ids.size());
+  Tensor gx = Tensor::zeros(x_shape, g.dtype());
+  dispatch_float(g.dtype(), "scatter_add", [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = gc.data<T>();
+    T* dst = gx.data<T>();
+    for (std::int64_t o = 0; o < outer; ++o)  // serial over ids: repeated ids add in a fixed order
+      for (std::int64_t j = 0; j < k; ++j) {
+        if (ids[j] == skip) continue;
+        T* row = dst + (o * n + ids[j]) * inner;
+        const T* grow = src + (o * k + j) * inner;
+        for (std::int64_t i = 0; i < inner; ++i) row[i] += grow[i];
+      }
+  });
+  return gx;
+}
+
+// weight: (V, D), ids: (...) int64 -> (..., D).  y[..., :] = weight[ids[...], :]
+// ∂L/∂weight[v] = Σ_{positions with id v} g[position]  (zero for v = padding_idx)
+Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx) {
+  check_index(ids, "embedding");
+  if (weight.dim() != 2) throw std::invalid_argument("embedding: weight must be (V, D), got " + weight.str());
+  const auto flat = ids.to_vector<std::int64_t>();
+  check_range(flat, weight.size(0), "embedding");
+  Shape shape = ids.shape();
+  shape.push_back(weight.size(1));
+  Tensor y = make_view(select_rows(weight, 0, flat), shape, contiguous_strides(shape), 0);
+  return record("embedding", y, {weight}, [flat, ws = weight.shape(), padding_idx](const Tensor& g) {
+    const Shape rows{static_cast<std::int64_t>(flat.size()), ws[1]};
+    return Grads{scatter_add_rows(reshape(g, rows), ws, 0, flat, padding_idx)};
+  });
+}
+
+// y = x taken at `index` along `axis`:  ∂L/∂x = scatter-add of g at the same positions
+Tensor index_select(const Tensor& x, int axis, const Tensor& index) {
+  check_index(index, "index_select");
+  if (index.dim() != 1) throw std::invalid_argument("index_select: index must be 1-d, got " + index.str());
+  axis = normalize_axis(axis, x.dim(), "index_select");
+  const auto ids = index.to_vector<std::int64_t>();
+  check_range(ids, x.shape()[axis], "index_select");
+  Tensor y = select_rows(x, axis, ids);
+  return record("index_select", y, {x}, [ids, xs = x.shape(), axis](const Tensor& g) {
+    return Grads{scatter_add_rows(g, xs, axis, ids, -1)};
+  });
+}
+
+// torch.gather: y[i₀..iₙ] = x[i₀.. index[i₀..iₙ] (at `axis`) ..iₙ];  index has x's rank, y its shape.
+// ∂L/∂x: scatter-add of g into the gathered positions.
+Tensor gather(const Tensor& x, int axis, const Tensor& index) {
+  check_index(index, "gather");
+  axis = normalize_axis(axis, x.dim(), "gather");
+  if (index.dim() != x.dim())
+    throw std::invalid_argument("gather: index " + shape_str(index.shape()) + " must have the rank of x " +
+                                shape_str(x.shape()));
+  for (int d = 0; d < x.dim(); ++d)
+    if (d != axis && index.shape()[d] > x.shape()[d])
+      throw std::invalid_argument("gather: index " + shape_str(index.shape()) + " larger than x " +
+                                  shape_str(x.shape()) + " at axis " + std::to_string(d));
+  const auto ids = index.to_vector<std::int64_t>();
+  check_range(ids, x.shape()[axis], "gather");
+  const Tensor xc = x.contiguous();
+  // Offset in xc of every gathered element: index's coordinates in xc's strides, axis replaced by the id.
+  std::vector<std::int64_t> offsets(ids.size());
+  Strides strides = xc.strides();
+  strides[axis] = 0;
+  kernels::for_each_offset(index.shape(), strides, 0, [&](std::int64_t i, std::int64_t off) {
+    offsets[i] = off + ids[i] * xc.strides()[axis];
+  });
+  Tensor y = Tensor::empty(index.shape(), x.dtype());
+  dispatch_float(x.dtype(), "gather", [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = xc.data<T>();
+    T* dst = y.data<T>();
+    for (std::size_t i = 0; i < offsets.size(); ++i) dst[i] = src[offsets[i]];
+  });
+  return record("gather", y, {xc}, [offsets, xs = xc.shape()](const Tensor& g) {
+    Tensor gx = Tensor::zeros(xs, g.dtype());
+    const Tensor gc = g.contiguous();
+    dispatch_float(g.dtype(), "gather backward", [&](auto tag) {
+      using T = decltype(tag);
+      T* dst = gx.data<T>();
+      const T* src = gc.data<T>();
+      for (std::size_t i = 0; i < offsets.size(); ++i) dst[offsets[i]] += src[i];
+    });
+    return Grads{gx};
+  });
+}
+
+// y = cond ? a : b (cond of any dtype, nonzero = true), all three broadcast together.
+// ∂L/∂a = g where cond, ∂L/∂b = g where not cond (summed back to each input's shape)
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype()) throw std::invalid_argument("where: dtypes differ: " + a.str() + " and " + b.str());
+  const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+  Tensor y = Tensor::empty(shape, a.dtype());
+  const Tensor c = expand(cond.detach(), shape).contiguous();
+  const auto keep = c.to_vector<double>();
+  auto select = [&keep, shape](const Tensor& u, const Tensor& v) {  // keep ? u : v, broadcast to shape
+    Tensor out = Tensor::empty(shape, u.dtype());
+    const Tensor uc = expand(u, shape), vc = expand(v, shape);
+    dispatch_float(u.dtype(), "where", [&](auto tag) {
+      using T = decltype(tag);
+      const auto uu = uc.to_vector<T>(), vv = vc.to_vector<T>();
+      T* o = out.data<T>();
+      for (std::size_t i = 0; i < keep.size(); ++i) o[i] = keep[i] != 0 ? uu[i] : vv[i];
+    });
+    return out;
+  };
+  {
+    NoGradGuard no_grad;
+    y = select(a, b);
+  }
+  return record("where", y, {a, b}, [select, sa = a.shape(), sb = b.shape()](const Tensor& g) {
+    const Tensor zero = Tensor::scalar(0.0, g.dtype());
+    return Grads{sum_to(select(g, zero), sa), sum_to(select(zero, g), sb)};
+  });
+}
+
+// y = mask ? value : x
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  return where(mask, Tensor::scalar(value, x.dtype()), x);
+}
+
+}  // namespace recgrad

@@ -1,0 +1,36 @@
+#include "nn/module.hpp"
+
+namespace recgrad::nn {
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& [name, p] : params_) out.emplace_back(name, *p);
+  for (const auto& [cname, child] : children_)
+    for (auto& [name, p] : child->named_parameters()) out.emplace_back(cname + "." + name, p);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+void Module::zero_grad() {
+  for (auto& p : parameters()) p.zero_grad();
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor& p) {
+  p.requires_grad_(true);
+  params_.emplace_back(name, &p);
+  return p;
+}
+
+void Module::register_module(const std::string& name, Module& child) { children_.emplace_back(name, &child); }
+
+}  // namespace recgrad::nn

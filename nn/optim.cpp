@@ -1,0 +1,76 @@
+#include "nn/optim.hpp"
+
+#include <cmath>
+
+namespace recgrad::nn {
+
+void Optimizer::zero_grad() {
+  for (auto& p : params_) p.zero_grad();
+}
+
+// Applies f(θ, g, i) elementwise over a parameter and its gradient (both dense float).
+template <class F>
+static void for_each_element(Tensor& p, F f) {
+  const Tensor& g = p.grad();
+  dispatch_float(p.dtype(), "optimizer", [&](auto tag) {
+    using T = decltype(tag);
+    T* w = p.data<T>();
+    const T* gr = g.data<T>();
+    for (std::int64_t i = 0; i < p.numel(); ++i) f(w[i], static_cast<double>(gr[i]), i);
+  });
+}
+
+SGD::SGD(std::vector<Tensor> params, double lr, double weight_decay)
+    : Optimizer(std::move(params)), lr_(lr), wd_(weight_decay) {}
+
+void SGD::step() {
+  for (auto& p : params_) {
+    if (!p.grad().defined()) continue;
+    for_each_element(p, [&](auto& w, double g, std::int64_t) { w -= static_cast<std::decay_t<decltype(w)>>(lr_ * (g + wd_ * w)); });
+  }
+}
+
+Adam::Adam(std::vector<Tensor> params, Options opt) : Optimizer(std::move(params)), opt_(opt) {
+  for (auto& p : params_) {
+    m_.push_back(Tensor::zeros(p.shape(), DType::f64));
+    v_.push_back(Tensor::zeros(p.shape(), DType::f64));
+  }
+}
+
+void Adam::step() {
+  ++t_;
+  const double bc1 = 1.0 - std::pow(opt_.beta1, static_cast<double>(t_));
+  const double bc2 = 1.0 - std::pow(opt_.beta2, static_cast<double>(t_));
+  for (std::size_t k = 0; k < params_.size(); ++k) {
+    Tensor& p = params_[k];
+    if (!p.grad().defined()) continue;
+    double* m = m_[k].data<double>();
+    double* v = v_[k].data<double>();
+    for_each_element(p, [&](auto& w, double g, std::int64_t i) {
+      using T = std::decay_t<decltype(w)>;
+      double theta = w;
+      if (opt_.decoupled) theta -= opt_.lr * opt_.weight_decay * theta;
+      else g += opt_.weight_decay * theta;
+      m[i] = opt_.beta1 * m[i] + (1 - opt_.beta1) * g;
+      v[i] = opt_.beta2 * v[i] + (1 - opt_.beta2) * g * g;
+      theta -= opt_.lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + opt_.eps);
+      w = static_cast<T>(theta);
+    });
+  }
+}
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
+  double sq = 0;
+  for (const auto& p : params)
+    if (p.grad().defined())
+      for (double g : p.grad().to_vector<double>()) sq += g * g;
+  const double norm = std::sqrt(sq);
+  if (norm > max_norm && norm > 0) {
+    const double s = max_norm / norm;
+    for (auto p : params)
+      if (p.grad().defined()) p.mutable_grad().copy_(p.grad() * s);
+  }
+  return norm;
+}
+
+}  // namespace recgrad::nn
