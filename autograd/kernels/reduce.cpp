@@ -21,8 +21,8 @@ void reduce_reference(Reduce op, const Tensor& x, const std::vector<int>& axes, 
   std::vector<std::size_t> ax(axes.begin(), axes.end());
   auto X = xview_of<T>(x);
   auto O = xview_of<T>(out);
-  if (op == Reduce::sum) xt::noalias(O) = xt::sum(X, ax, xt::keep_dims | xt::evaluation_strategy::immediate);
-  else xt::noalias(O) = xt::amax(X, ax, xt::keep_dims | xt::evaluation_strategy::immediate);
+  if (op == Reduce::sum) xt::noalias(O) = xt::sum(X, ax, xt::keep_dims);
+  else xt::noalias(O) = xt::amax(X, ax, xt::keep_dims);
 }
 
 // ---- fast: dense (outer, n, inner) layout where the middle block is reduced ----------------------

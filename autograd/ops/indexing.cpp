@@ -138,32 +138,34 @@ Tensor gather(const Tensor& x, int axis, const Tensor& index) {
   });
 }
 
+// out = keep ? u : v, with u and v broadcast to keep's shape (a dense row-major mask).
+static Tensor select_where(const std::vector<char>& keep, const Shape& shape, const Tensor& u, const Tensor& v) {
+  Tensor out = Tensor::empty(shape, u.dtype());
+  const Tensor ue = expand(u, shape), ve = expand(v, shape);
+  dispatch_float(u.dtype(), "where", [&](auto tag) {
+    using T = decltype(tag);
+    const auto uu = ue.to_vector<T>(), vv = ve.to_vector<T>();
+    T* o = out.data<T>();
+    for (std::size_t i = 0; i < keep.size(); ++i) o[i] = keep[i] ? uu[i] : vv[i];
+  });
+  return out;
+}
+
 // y = cond ? a : b (cond of any dtype, nonzero = true), all three broadcast together.
 // ∂L/∂a = g where cond, ∂L/∂b = g where not cond (summed back to each input's shape)
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype()) throw std::invalid_argument("where: dtypes differ: " + a.str() + " and " + b.str());
   const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
-  Tensor y = Tensor::empty(shape, a.dtype());
-  const Tensor c = expand(cond.detach(), shape).contiguous();
-  const auto keep = c.to_vector<double>();
-  auto select = [&keep, shape](const Tensor& u, const Tensor& v) {  // keep ? u : v, broadcast to shape
-    Tensor out = Tensor::empty(shape, u.dtype());
-    const Tensor uc = expand(u, shape), vc = expand(v, shape);
-    dispatch_float(u.dtype(), "where", [&](auto tag) {
-      using T = decltype(tag);
-      const auto uu = uc.to_vector<T>(), vv = vc.to_vector<T>();
-      T* o = out.data<T>();
-      for (std::size_t i = 0; i < keep.size(); ++i) o[i] = keep[i] != 0 ? uu[i] : vv[i];
-    });
-    return out;
-  };
+  auto keep = std::make_shared<std::vector<char>>();
+  for (double c : expand(cond.detach(), shape).to_vector<double>()) keep->push_back(c != 0);
+  Tensor y;
   {
     NoGradGuard no_grad;
-    y = select(a, b);
+    y = select_where(*keep, shape, a, b);
   }
-  return record("where", y, {a, b}, [select, sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  return record("where", y, {a, b}, [keep, shape, sa = a.shape(), sb = b.shape()](const Tensor& g) {
     const Tensor zero = Tensor::scalar(0.0, g.dtype());
-    return Grads{sum_to(select(g, zero), sa), sum_to(select(zero, g), sb)};
+    return Grads{sum_to(select_where(*keep, shape, g, zero), sa), sum_to(select_where(*keep, shape, zero, g), sb)};
   });
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs recgrad's system packages (Debian, idempotent) and builds the Release configuration in build/.
+#   scripts/setup.sh                 # packages + build/
+#   BUILD_DIR=build-x CMAKE_ARGS="-DRECGRAD_PORTABLE=ON" scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(cmake g++ make pkg-config
+          libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev libopenblas-dev
+          libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+echo "setup: built $BUILD_DIR/ (recgrad, recgrad_tests, recgrad_bench)"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: the Release build (build/), then the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+echo "== tests (Release, -march=native) =="
+(cd build && ctest --output-on-failure -j "$(nproc)")
+
+echo "== tests (ASan + UBSan + LSan, x86-64-v3) =="
+BUILD_DIR=build-asan BUILD_TYPE=Debug \
+  CMAKE_ARGS="-DRECGRAD_SANITIZE=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_BENCH=OFF" scripts/setup.sh
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j "$(nproc)")
+
+echo "== demo smoke run =="
+build/recgrad demo | tail -2

@@ -1,0 +1,92 @@
+// Tensor basics: creation, views sharing storage, contiguity, broadcasting, dtype casts.
+#include <gtest/gtest.h>
+
+#include "autograd/autograd.hpp"
+
+namespace recgrad {
+namespace {
+
+TEST(Tensor, CreationAndAccess) {
+  Tensor t = Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_EQ(t.shape(), (Shape{2, 3}));
+  EXPECT_EQ(t.strides(), (Strides{3, 1}));
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_EQ(t.at({1, 2}), 6.0);
+  EXPECT_TRUE(t.is_contiguous());
+  EXPECT_EQ(Tensor::zeros({2, 2}).to_vector<float>(), std::vector<float>(4, 0.0f));
+  EXPECT_EQ(Tensor::full({3}, 2.5, DType::f64).to_vector<double>(), std::vector<double>(3, 2.5));
+  EXPECT_EQ(Tensor::arange(4).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(Tensor::scalar(3.0).item(), 3.0);
+  EXPECT_THROW(Tensor::from_vector(std::vector<float>{1, 2}, {3}), std::invalid_argument);
+}
+
+TEST(Tensor, ViewsShareStorage) {
+  Tensor t = Tensor::from_vector(std::vector<float>{0, 1, 2, 3, 4, 5}, {2, 3});
+  Tensor tt = transpose(t, 0, 1);
+  EXPECT_EQ(tt.shape(), (Shape{3, 2}));
+  EXPECT_FALSE(tt.is_contiguous());
+  EXPECT_EQ(tt.to_vector<float>(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+  Tensor s = slice(t, 1, 1, 3);
+  EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{1, 2, 4, 5}));
+  t.data<float>()[1] = 10;  // visible through both views
+  EXPECT_EQ(tt.at({1, 0}), 10.0);
+  EXPECT_EQ(s.at({0, 0}), 10.0);
+  Tensor c = tt.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  EXPECT_EQ(c.to_vector<float>(), tt.to_vector<float>());
+  EXPECT_EQ(t.contiguous().impl(), t.impl()) << "contiguous() must not copy a dense tensor";
+}
+
+TEST(Tensor, ExpandIsAZeroStrideView) {
+  Tensor b = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3});
+  Tensor e = expand(b, {2, 3});
+  EXPECT_EQ(e.strides(), (Strides{0, 1}));
+  EXPECT_EQ(e.to_vector<float>(), (std::vector<float>{1, 2, 3, 1, 2, 3}));
+  EXPECT_EQ(e.impl()->storage, b.impl()->storage);
+}
+
+TEST(Tensor, Broadcasting) {
+  EXPECT_EQ(broadcast_shapes({2, 1, 4}, {3, 1}, "t"), (Shape{2, 3, 4}));
+  EXPECT_EQ(broadcast_shapes({}, {5}, "t"), (Shape{5}));
+  Tensor a = Tensor::from_vector(std::vector<float>{1, 2}, {2, 1});
+  Tensor b = Tensor::from_vector(std::vector<float>{10, 20, 30}, {3});
+  EXPECT_EQ((a + b).to_vector<float>(), (std::vector<float>{11, 21, 31, 12, 22, 32}));
+}
+
+TEST(Tensor, DtypeCastAndChecks) {
+  Tensor t = Tensor::from_vector(std::vector<float>{1.5f, -2.0f}, {2});
+  Tensor d = t.to(DType::f64);
+  EXPECT_EQ(d.dtype(), DType::f64);
+  EXPECT_EQ(d.to_vector<double>(), (std::vector<double>{1.5, -2.0}));
+  EXPECT_THROW(t.data<double>(), std::invalid_argument);
+  EXPECT_THROW(Tensor::arange(3).requires_grad_(), std::invalid_argument);
+}
+
+TEST(Tensor, ReshapeOfNonContiguousCopies) {
+  Tensor t = Tensor::from_vector(std::vector<float>{0, 1, 2, 3, 4, 5}, {2, 3});
+  Tensor r = reshape(transpose(t, 0, 1), {6});
+  EXPECT_EQ(r.to_vector<float>(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+  Tensor v = reshape(t, {3, -1});
+  EXPECT_EQ(v.shape(), (Shape{3, 2}));
+  EXPECT_EQ(v.impl()->storage, t.impl()->storage) << "reshape of a dense tensor is a view";
+}
+
+TEST(Tensor, GeneratorIsDeterministic) {
+  Generator a(7), b(7), c(8);
+  Tensor x = Tensor::randn({100}, a), y = Tensor::randn({100}, b), z = Tensor::randn({100}, c);
+  EXPECT_EQ(x.to_vector<float>(), y.to_vector<float>());
+  EXPECT_NE(x.to_vector<float>(), z.to_vector<float>());
+  double m = 0, s = 0;
+  for (float v : Tensor::randn({20000}, a).to_vector<float>()) { m += v; s += v * v; }
+  EXPECT_NEAR(m / 20000, 0.0, 0.03);
+  EXPECT_NEAR(s / 20000, 1.0, 0.05);
+}
+
+TEST(Tensor, Argmin) {
+  Tensor x = Tensor::from_vector(std::vector<float>{3, 1, 1, 0, 5, 0}, {2, 3});
+  EXPECT_EQ(argmin(x, 1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0})) << "first minimum wins";
+  EXPECT_EQ(argmin(x, 0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1}));
+}
+
+}  // namespace
+}  // namespace recgrad
