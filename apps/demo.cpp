@@ -2,8 +2,6 @@
 // cross-entropy. Prints the loss every 25 steps and the final training accuracy.
 #include "apps/demo.hpp"
 
-#include <omp.h>
-
 #include <chrono>
 #include <cmath>
 
@@ -58,12 +56,12 @@ double accuracy(const Tensor& logits, const Tensor& y) {
 }  // namespace
 
 int run_demo(const DemoOptions& opt) {
-  if (opt.threads > 0) omp_set_num_threads(opt.threads);
+  const int threads = set_num_threads(opt.threads);
   Generator gen(opt.seed);
   const Spirals data = make_spirals(500, gen);
   MLP model(gen);
   nn::Adam adam(model.parameters(), {.lr = 1e-2});
-  fmt::print("recgrad demo: MLP 2-64-64-2 (SiLU) on 1000 synthetic spiral points, Adam lr 0.01, seed {}\n", opt.seed);
+  fmt::print("recgrad demo: MLP 2-64-64-2 (SiLU) on 1000 synthetic spiral points, Adam lr 0.01, seed {}, {} threads\n", opt.seed, threads);
   const auto t0 = std::chrono::steady_clock::now();
   double first = 0, last = 0;
   for (int step = 0; step <= opt.steps; ++step) {

@@ -6,8 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/demo.hpp"
+#include "autograd/threads.hpp"
 
 int main(int argc, char** argv) {
+  recgrad::ensure_thread_binding(argv);
   CLI::App app{"recgrad: generative recall (SASRec, HSTU, TIGER) on a from-scratch autograd engine"};
   app.require_subcommand(1);
 

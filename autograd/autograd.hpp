@@ -5,3 +5,4 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tensor.hpp"
+#include "autograd/threads.hpp"

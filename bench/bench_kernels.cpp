@@ -28,7 +28,7 @@ void BM_matmul(benchmark::State& state) {
   Tensor a = Tensor::randn({batch, M, K}, gen), b = Tensor::randn({batch, K, N}, gen);
   NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b).data<float>());
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
+  state.counters["GFLOP"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
                                                  benchmark::Counter::kIsRate);
 }
 
@@ -42,7 +42,7 @@ void BM_openblas_sgemm(benchmark::State& state) {
   for (auto _ : state)
     for (std::int64_t i = 0; i < batch; ++i)
       openblas_sgemm(M, N, K, a.data<float>() + i * M * K, b.data<float>() + i * K * N, c.data<float>() + i * M * N);
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
+  state.counters["GFLOP"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
                                                  benchmark::Counter::kIsRate);
 }
 #endif
@@ -72,7 +72,7 @@ void BM_softmax(benchmark::State& state) {
   Tensor x = Tensor::randn(shape, gen);
   NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(softmax(x, -1).data<float>());
-  state.counters["GB/s"] = benchmark::Counter(8.0 * x.numel() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB"] = benchmark::Counter(8.0 * x.numel() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_softmax)->Args({128, 200, 200})->Args({1, 25600, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -82,7 +82,7 @@ void BM_layer_norm(benchmark::State& state) {
   Tensor x = Tensor::randn(shape, gen), gamma = Tensor::ones({shape[2]}), beta = Tensor::zeros({shape[2]});
   NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(layer_norm(x, gamma, beta).data<float>());
-  state.counters["GB/s"] = benchmark::Counter(8.0 * x.numel() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB"] = benchmark::Counter(8.0 * x.numel() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_layer_norm)->Args({128, 200, 200})->Args({1, 25600, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -90,6 +90,8 @@ BENCHMARK(BM_layer_norm)->Args({128, 200, 200})->Args({1, 25600, 50})->Unit(benc
 }  // namespace recgrad::bench
 
 int main(int argc, char** argv) {
+  recgrad::ensure_thread_binding(argv);
+  recgrad::set_num_threads(0);  // OMP_NUM_THREADS or all CPUs, pinned
   const double peak = recgrad::bench::measure_fma_peak_gflops();
   std::printf("measured FP32 FMA peak: %.1f GFLOP/s per core (xsimd width %zu); threads: %d\n", peak,
               xsimd::batch<float>::size, omp_get_max_threads());

@@ -134,9 +134,9 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
                        Bp + jp * NR * kc);
         static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> a_buf;
         T* Ap = scratch(a_buf, static_cast<std::size_t>(MC * KC));
-        // Row blocks are shared out among threads; for few rows, column panels are split instead.
+        // Row blocks are shared out among threads; when they do not divide evenly, column panels too.
         const Index mblocks = (M + MC - 1) / MC;
-        const Index nsplit = mblocks >= nt ? 1 : nt;
+        const Index nsplit = mblocks % nt == 0 ? 1 : nt;  // balanced shares: split columns too
 #pragma omp for schedule(static) collapse(2)
         for (Index ib = 0; ib < mblocks; ++ib)
           for (Index jq = 0; jq < nsplit; ++jq) {

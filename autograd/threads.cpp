@@ -1,0 +1,41 @@
+#include "autograd/threads.hpp"
+
+#include <omp.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
+
+namespace recgrad {
+
+void ensure_thread_binding(char** argv) {
+  if (std::getenv("OMP_PROC_BIND") || std::getenv("RECGRAD_NO_REEXEC")) return;
+  setenv("OMP_PROC_BIND", "true", 1);
+  setenv("OMP_PLACES", "cores", 1);
+  setenv("RECGRAD_NO_REEXEC", "1", 1);  // never loop, even if exec'ing changes nothing
+  execv("/proc/self/exe", argv);         // returns only on failure: then run unbound
+}
+
+int set_num_threads(int n) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  if (n <= 0 && std::getenv("OMP_NUM_THREADS")) n = omp_get_max_threads();
+  if (n <= 0) n = cpus.empty() ? omp_get_num_procs() : static_cast<int>(cpus.size());
+  omp_set_num_threads(n);
+  if (cpus.size() < 2) return n;
+#pragma omp parallel num_threads(n)
+  {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpus[omp_get_thread_num() % cpus.size()], &one);
+    sched_setaffinity(0, sizeof(one), &one);  // 0: the calling thread
+  }
+  return n;
+}
+
+}  // namespace recgrad
