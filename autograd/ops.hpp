@@ -55,6 +55,7 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor silu(const Tensor& x);                          // x · sigmoid(x)
 Tensor gelu(const Tensor& x);                          // x · Φ(x), the exact (erf) form
+Tensor softplus(const Tensor& x);                      // log(1 + eˣ), stable for large |x|
 Tensor clamp(const Tensor& x, double lo, double hi);   // gradient 1 strictly inside (lo, hi)
 Tensor clamp_min(const Tensor& x, double lo);
 inline Tensor operator-(const Tensor& x) { return neg(x); }

@@ -20,6 +20,15 @@ void Module::zero_grad() {
   for (auto& p : parameters()) p.zero_grad();
 }
 
+Module& Module::to_(DType dtype) {
+  for (auto& [name, p] : params_) {
+    *p = p->detach().to(dtype).contiguous();
+    if (p->dtype() == dtype && p->impl()->storage) p->requires_grad_(true);
+  }
+  for (auto& [name, child] : children_) child->to_(dtype);
+  return *this;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

@@ -25,6 +25,8 @@ class Module {
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<Tensor> parameters() const;
   void zero_grad();
+  // Converts every parameter to `dtype` in place (float64 for gradient checks); returns *this.
+  Module& to_(DType dtype);
   void train(bool on = true);
   void eval() { train(false); }
   bool training() const { return training_; }

@@ -87,6 +87,7 @@ TEST(FastKernels, UnaryOps) {
       {"tanh", [](const In& x) { return tanh(x[0]); }},
       {"silu", [](const In& x) { return silu(x[0]); }},
       {"gelu", [](const In& x) { return gelu(x[0]); }},
+      {"softplus", [](const In& x) { return softplus(x[0] * 20.0); }},
       {"pow", [](const In& x) { return pow(abs(x[0]) + 0.1, 1.5); }},
       {"div", [](const In& x) { return x[0] / 3.0; }},
   };

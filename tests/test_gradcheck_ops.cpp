@@ -73,6 +73,7 @@ TEST(GradCheck, relu) { check_unary_kinks([](const In& x) { return relu(x[0]); }
 TEST(GradCheck, silu) { check_unary([](const In& x) { return silu(x[0]); }); }
 TEST(GradCheck, sigmoid) { check_unary([](const In& x) { return sigmoid(x[0]); }); }
 TEST(GradCheck, tanh) { check_unary([](const In& x) { return tanh(x[0]); }); }
+TEST(GradCheck, softplus) { check_unary([](const In& x) { return softplus(x[0] * 10.0); }); }
 TEST(GradCheck, gelu) { check_unary([](const In& x) { return gelu(x[0]); }); }
 
 // ---- matmul ---------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ void unary_reference(Unary f, const X& x, O& y) {
     case Unary::tanh: xt::noalias(y) = xt::tanh(x); break;
     case Unary::silu: xt::noalias(y) = x / (one + xt::exp(-x)); break;
     case Unary::gelu: xt::noalias(y) = half * x * (one + xt::erf(x * inv_sqrt2)); break;
+    case Unary::softplus: xt::noalias(y) = xt::maximum(x, T(0)) + xt::log1p(xt::exp(-xt::abs(x))); break;
     case Unary::step: xt::noalias(y) = xt::where(x > T(0), one, T(0)); break;
     case Unary::sign: xt::noalias(y) = xt::sign(x); break;
     case Unary::silu_grad: {
@@ -96,6 +97,8 @@ void unary_fast(Unary f, const T* x, T* y, long n) {
     case Unary::silu: return map_dense(x, y, n, [one](V v) { return v / (one + xsimd::exp(-v)); });
     case Unary::gelu:
       return map_dense(x, y, n, [=](V v) { return half * v * (one + xsimd::erf(v * inv_sqrt2)); });
+    case Unary::softplus:
+      return map_dense(x, y, n, [=](V v) { return xsimd::max(v, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(v))); });
     case Unary::step: return map_dense(x, y, n, [=](V v) { return xsimd::select(v > zero, one, zero); });
     case Unary::sign:
       return map_dense(x, y, n, [=](V v) { return xsimd::select(v > zero, one, zero) - xsimd::select(v < zero, one, zero); });

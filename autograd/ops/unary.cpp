@@ -72,6 +72,12 @@ Tensor gelu(const Tensor& x) {
                 [x](const Tensor& g) { return Grads{g * apply(Unary::gelu_grad, x)}; });
 }
 
+// y = log(1 + eˣ) (stable form):  dy/dx = σ(x)
+Tensor softplus(const Tensor& x) {
+  return record("softplus", apply(Unary::softplus, x), {x},
+                [x](const Tensor& g) { return Grads{g * apply(Unary::sigmoid, x)}; });
+}
+
 // y = min(max(x, lo), hi):  dy/dx = [lo < x < hi]
 Tensor clamp(const Tensor& x, double lo, double hi) {
   return record("clamp", kernels::clamp_values(x, lo, hi), {x},

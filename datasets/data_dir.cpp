@@ -1,0 +1,26 @@
+#include "datasets/data_dir.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <vector>
+
+namespace recgrad::datasets {
+
+std::filesystem::path find_data_dir(const std::string& flag, const std::string& probe) {
+  std::vector<std::pair<std::string, std::filesystem::path>> candidates;
+  if (!flag.empty()) candidates.emplace_back("--data-dir", flag);
+  std::string looked;
+  if (const char* env = std::getenv("RECGRAD_DATA"); env && *env) candidates.emplace_back("$RECGRAD_DATA", env);
+  else looked += "\n  $RECGRAD_DATA: (not set)";
+  candidates.emplace_back("./data", "data");
+  candidates.emplace_back("../shared/data", "../shared/data");
+  for (const auto& [source, dir] : candidates) {
+    if (std::filesystem::exists(dir / probe)) return dir;
+    looked += "\n  " + source + ": " + (dir / probe).string() + " (not found)";
+  }
+  throw std::runtime_error("data file '" + probe + "' not found. Looked at:" + looked +
+                           "\nGet the data with scripts/get_data.sh (downloads the originals; needs a network), "
+                           "then pass --data-dir DIR or set RECGRAD_DATA.");
+}
+
+}  // namespace recgrad::datasets

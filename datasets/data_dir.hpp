@@ -1,0 +1,13 @@
+// recgrad/datasets/data_dir.hpp — where the data lives: --data-dir, $RECGRAD_DATA, ./data, ../shared/data.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace recgrad::datasets {
+
+// The first candidate directory that holds `probe` (e.g. "ml-1m/ml-1m.seq.txt"), in the order:
+// `flag` (when not empty), $RECGRAD_DATA, ./data, ../shared/data. When none does, throws a message
+// listing every place looked at and how to get the data (scripts/get_data.sh).
+std::filesystem::path find_data_dir(const std::string& flag, const std::string& probe);
+
+}  // namespace recgrad::datasets

@@ -1,0 +1,99 @@
+#include "datasets/movielens.hpp"
+
+#include <unordered_set>
+
+#include "datasets/line_reader.hpp"
+
+namespace recgrad::datasets {
+
+// Splits a `::` line into exactly n fields or fails naming the count.
+static std::vector<std::string> fields(const LineReader& r, const std::string& line, std::size_t n, const char* layout) {
+  auto f = split_on(line, "::");
+  if (f.size() != n)
+    r.fail("expected " + std::to_string(n) + " fields (" + layout + "), found " + std::to_string(f.size()));
+  return f;
+}
+
+std::vector<Rating> read_ratings(const std::filesystem::path& path) {
+  LineReader r(path);
+  std::vector<Rating> out;
+  std::string line;
+  while (r.next(line)) {
+    if (line.empty()) continue;
+    const auto f = fields(r, line, 4, "UserID::MovieID::Rating::Timestamp");
+    Rating x{parse_int(r, f[0], "UserID"), parse_int(r, f[1], "MovieID"), static_cast<int>(parse_int(r, f[2], "Rating")),
+             parse_int(r, f[3], "Timestamp")};
+    if (x.user <= 0 || x.item <= 0) r.fail("ids must be positive");
+    if (x.rating < 1 || x.rating > 5) r.fail("rating " + f[2] + " outside 1..5");
+    out.push_back(x);
+  }
+  return out;
+}
+
+UserSequences read_sequences(const std::filesystem::path& path) {
+  LineReader r(path);
+  UserSequences out;
+  std::unordered_set<std::int64_t> seen;
+  std::string line;
+  while (r.next(line)) {
+    const auto tok = split_ws(line);
+    if (tok.empty()) continue;
+    if (tok.size() < 2) r.fail("a user id followed by at least one item id expected");
+    const std::int64_t user = parse_int(r, tok[0], "user id");
+    if (user <= 0) r.fail("user id must be positive");
+    if (!seen.insert(user).second) r.fail("user " + tok[0] + " appears twice");
+    std::vector<std::int64_t> items;
+    for (std::size_t i = 1; i < tok.size(); ++i) {
+      items.push_back(parse_int(r, tok[i], "item id"));
+      if (items.back() <= 0) r.fail("item id must be positive, got " + tok[i]);
+    }
+    out.users.push_back(user);
+    out.items.push_back(std::move(items));
+  }
+  return out;
+}
+
+std::string latin1_to_utf8(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x80) out += static_cast<char>(c);
+    else {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+std::vector<Movie> read_movies(const std::filesystem::path& path) {
+  LineReader r(path);
+  std::vector<Movie> out;
+  std::string line;
+  while (r.next(line)) {
+    if (line.empty()) continue;
+    const auto f = fields(r, line, 3, "MovieID::Title::Genres");
+    Movie m{parse_int(r, f[0], "MovieID"), latin1_to_utf8(f[1]), split_on(f[2], "|")};
+    if (m.id <= 0) r.fail("MovieID must be positive");
+    if (m.title.empty()) r.fail("empty title");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<User> read_users(const std::filesystem::path& path) {
+  LineReader r(path);
+  std::vector<User> out;
+  std::string line;
+  while (r.next(line)) {
+    if (line.empty()) continue;
+    const auto f = fields(r, line, 5, "UserID::Gender::Age::Occupation::Zip-code");
+    if (f[1] != "M" && f[1] != "F") r.fail("gender must be M or F, got '" + f[1] + "'");
+    User u{parse_int(r, f[0], "UserID"), f[1][0], static_cast<int>(parse_int(r, f[2], "Age")),
+           static_cast<int>(parse_int(r, f[3], "Occupation")), f[4]};
+    if (u.occupation < 0 || u.occupation > 20) r.fail("occupation " + f[3] + " outside 0..20");
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+}  // namespace recgrad::datasets

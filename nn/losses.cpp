@@ -1,0 +1,50 @@
+#include "nn/losses.hpp"
+
+#include <stdexcept>
+
+namespace recgrad::nn {
+
+// L = Σ m [softplus(-s⁺) + Σ_k softplus(s⁻)] / Σ m
+Tensor bce_sampled(const Tensor& pos, const Tensor& neg, const Tensor& mask) {
+  if (pos.dim() != 1 || neg.dim() != 2 || neg.size(0) != pos.size(0) || mask.shape() != pos.shape())
+    throw std::invalid_argument("bce_sampled: expected pos (N), neg (N, k), mask (N), got " + shape_str(pos.shape()) +
+                                ", " + shape_str(neg.shape()) + ", " + shape_str(mask.shape()));
+  const Tensor per_row = softplus(recgrad::neg(pos)) + sum(softplus(neg), {1});
+  const double count = std::max(1.0, sum(mask).item());
+  return sum(per_row * mask) / count;
+}
+
+Tensor sampled_softmax(const Tensor& h_in, const Tensor& pos_in, const Tensor& neg_in, const Tensor& pos_ids,
+                       const Tensor& neg_ids, const Tensor& mask, SampledSoftmaxOptions opt) {
+  const std::int64_t N = h_in.size(0);
+  if (h_in.dim() != 2 || pos_in.shape() != h_in.shape() || (neg_in.dim() != 2 && neg_in.dim() != 3))
+    throw std::invalid_argument("sampled_softmax: expected h (N, d), pos (N, d), neg (N, k, d) or (k, d), got " +
+                                shape_str(h_in.shape()) + ", " + shape_str(pos_in.shape()) + ", " +
+                                shape_str(neg_in.shape()));
+  Tensor h = h_in, pos = pos_in, neg = neg_in;
+  if (opt.l2_normalize) {
+    h = l2_normalize(h, -1, 1e-6);
+    pos = l2_normalize(pos, -1, 1e-6);
+    neg = l2_normalize(neg, -1, 1e-6);
+  }
+  const Tensor pos_logit = sum(h * pos, {1}, true);  // (N, 1)
+  Tensor neg_logit = neg.dim() == 3 ? reshape(matmul(unsqueeze(h, 1), transpose(neg, 1, 2)), {N, -1})  // (N, k)
+                                    : matmul(h, transpose(neg, 0, 1));
+  // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
+  const std::int64_t k = neg_logit.size(1);
+  const auto p = pos_ids.to_vector<std::int64_t>();
+  const auto n = neg_ids.to_vector<std::int64_t>();
+  std::vector<double> hit(static_cast<std::size_t>(N * k), 0.0);
+  for (std::int64_t i = 0; i < N; ++i)
+    for (std::int64_t j = 0; j < k; ++j)
+      if (n[neg_ids.dim() == 2 ? i * k + j : j] == p[i]) hit[i * k + j] = -5e4;
+  neg_logit = neg_logit + Tensor::from_vector(hit, {N, k}).to(h.dtype());
+  const Tensor logits = concat({pos_logit, neg_logit}, 1) * (1.0 / opt.temperature);
+  std::vector<std::int64_t> target(static_cast<std::size_t>(N), 0);
+  const auto m = mask.to_vector<double>();
+  for (std::int64_t i = 0; i < N; ++i)
+    if (m[i] == 0) target[i] = -100;  // ignored rows
+  return cross_entropy(logits, Tensor::from_vector(target, {N}), -100);
+}
+
+}  // namespace recgrad::nn

@@ -1,0 +1,24 @@
+// recgrad/nn/losses.hpp — the training losses of the sequential recommenders.
+#pragma once
+#include "autograd/autograd.hpp"
+
+namespace recgrad::nn {
+
+// Binary cross-entropy with logits over sampled negatives (SASRec's original loss):
+//   L = Σ_i m_i [ -log σ(s⁺_i) - Σ_k log(1 - σ(s⁻_ik)) ] / Σ_i m_i
+// pos: (N), neg: (N, k), mask: (N) 1 for positions that count. -log σ(s) = softplus(-s).
+Tensor bce_sampled(const Tensor& pos, const Tensor& neg, const Tensor& mask);
+
+// Sampled softmax: the positive competes with k sampled negatives.
+//   logits = [<h, e⁺>, <h, e⁻_1>, …, <h, e⁻_k>] / τ,  L = mean over valid rows of -log softmax(logits)[0]
+// h: (N, d), pos_emb: (N, d), neg_emb: (N, k, d) or (k, d) shared by all rows; pos_ids (N) and neg_ids
+// (N, k) or (k) int64: a negative equal to the positive (an accidental hit) gets logit -5e4.
+// l2_normalize: normalise h and embeddings first (then τ = 0.05 as in the HSTU paper's code).
+struct SampledSoftmaxOptions {
+  double temperature = 1.0;
+  bool l2_normalize = false;
+};
+Tensor sampled_softmax(const Tensor& h, const Tensor& pos_emb, const Tensor& neg_emb, const Tensor& pos_ids,
+                       const Tensor& neg_ids, const Tensor& mask, SampledSoftmaxOptions opt = {});
+
+}  // namespace recgrad::nn

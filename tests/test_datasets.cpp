@@ -1,0 +1,148 @@
+// Loaders on small fixtures (tests/fixtures/), malformed lines included; sequences, splits, padding.
+#include <gtest/gtest.h>
+
+#include "datasets/data_dir.hpp"
+#include "datasets/line_reader.hpp"
+#include "datasets/movielens.hpp"
+#include "datasets/sequences.hpp"
+
+namespace recgrad::datasets {
+namespace {
+
+const std::filesystem::path kFixtures = RECGRAD_FIXTURES;
+
+// Expects `f` to throw a message containing every part.
+template <class F>
+void expect_error(F f, std::vector<std::string> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::exception& e) {
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+
+TEST(Datasets, ReadsRatingsPlainAndGzip) {
+  for (const char* name : {"ratings_small.dat", "ratings_small.dat.gz"}) {
+    const auto r = read_ratings(kFixtures / name);
+    ASSERT_EQ(r.size(), 5u) << name;
+    EXPECT_EQ(r[0].user, 1);
+    EXPECT_EQ(r[0].item, 10);
+    EXPECT_EQ(r[0].rating, 5);
+    EXPECT_EQ(r[4].timestamp, 978300001);
+  }
+}
+
+TEST(Datasets, MalformedRatingsNameFileAndLine) {
+  expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
+               {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});
+  expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); }, {"ratings_bad_rating.dat:2:", "rating 7"});
+  expect_error([] { read_ratings(kFixtures / "no_such_file.dat"); }, {"no_such_file.dat", "not found"});
+}
+
+TEST(Datasets, SequencesAndMalformedSequences) {
+  const auto s = read_sequences(kFixtures / "seq_small.txt");
+  EXPECT_EQ(s.users, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(s.items[0], (std::vector<std::int64_t>{5, 3, 9, 2}));
+  expect_error([] { read_sequences(kFixtures / "seq_bad.txt"); }, {"seq_bad.txt:2:", "'x5'"});
+}
+
+TEST(Datasets, MoviesAreConvertedFromLatin1) {
+  const auto m = read_movies(kFixtures / "movies_small.dat");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[1].title, "Mis\xc3\xa9rables, Les (1995)");  // é in UTF-8
+  EXPECT_EQ(m[0].genres, (std::vector<std::string>{"Animation", "Children's", "Comedy"}));
+}
+
+TEST(Datasets, UsersAndMalformedUsers) {
+  const auto u = read_users(kFixtures / "users_small.dat");
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_EQ(u[1].gender, 'M');
+  EXPECT_EQ(u[1].age, 56);
+  EXPECT_EQ(u[1].occupation, 16);
+  expect_error([] { read_users(kFixtures / "users_bad.dat"); }, {"users_bad.dat:2:", "gender"});
+}
+
+TEST(Datasets, BuildSequencesIsStableOnTimestampTies) {
+  // user 1: (20, t=750, line 2), (30, t=750, line 4), (10, t=760) -> 20, 30, 10
+  const auto s = build_sequences(read_ratings(kFixtures / "ratings_small.dat"));
+  EXPECT_EQ(s.users, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(s.items[0], (std::vector<std::int64_t>{20, 30, 10}));
+  EXPECT_EQ(s.items[1], (std::vector<std::int64_t>{10, 40}));
+}
+
+TEST(Datasets, ItemIdsByAscendingRawIdWithZeroPadding) {
+  const auto s = read_sequences(kFixtures / "seq_small.txt");  // raw items 1 2 3 5 7 9
+  const auto map = ItemIdMap::by_ascending_id(s);
+  EXPECT_EQ(map.num_items(), 6);
+  EXPECT_EQ(map.to_dense(1), 1);
+  EXPECT_EQ(map.to_dense(9), 6);
+  EXPECT_EQ(map.to_raw(4), 5);
+  EXPECT_EQ(map.remap(s).items[0], (std::vector<std::int64_t>{4, 3, 6, 2}));
+  EXPECT_THROW(map.to_dense(4), std::out_of_range);
+}
+
+TEST(Datasets, LeftPaddingAndNextItemRows) {
+  EXPECT_EQ(left_pad({1, 2, 3}, 5), (std::vector<std::int64_t>{0, 0, 1, 2, 3}));
+  EXPECT_EQ(left_pad({1, 2, 3, 4, 5, 6}, 4), (std::vector<std::int64_t>{3, 4, 5, 6}));
+  // seq = L[:-1], pos = L[1:], each left-padded: pos[t] is the item after seq[t].
+  const Row row = next_item_row({11, 12, 13, 14}, 5);
+  EXPECT_EQ(row.seq, (std::vector<std::int64_t>{0, 0, 11, 12, 13}));
+  EXPECT_EQ(row.pos, (std::vector<std::int64_t>{0, 0, 12, 13, 14}));
+}
+
+TEST(Datasets, LeaveOneOutSplit) {
+  UserSequences s{{1, 2}, {{1, 2, 3, 4, 5}, {7, 8}}};
+  const auto split = leave_one_out(s);
+  EXPECT_EQ(split.train[0], (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(split.valid_target[0], 4);
+  EXPECT_EQ(split.valid_history[0], (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(split.test_target[0], 5);
+  EXPECT_EQ(split.test_history[0], (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(split.train[1], (std::vector<std::int64_t>{7, 8})) << "short users only train";
+  EXPECT_EQ(split.test_target[1], 0);
+}
+
+TEST(Datasets, NegativeSamplerIsSeededUniformAndExcludes) {
+  NegativeSampler a(10, 3), b(10, 3);
+  std::vector<int> counts(11, 0);
+  for (int i = 0; i < 10000; ++i) {
+    const auto x = a.sample();
+    EXPECT_EQ(x, b.sample());
+    ASSERT_GE(x, 1);
+    ASSERT_LE(x, 10);
+    ++counts[x];
+  }
+  for (int i = 1; i <= 10; ++i) EXPECT_NEAR(counts[i], 1000, 150);
+  std::vector<char> exclude(11, 1);
+  exclude[7] = 0;
+  EXPECT_EQ(a.sample_excluding(exclude), 7);
+}
+
+TEST(Datasets, DataDirLookupExplainsWhereItLooked) {
+  expect_error([] { find_data_dir("/nonexistent-dir", "no-such-set/data.txt"); },
+               {"--data-dir", "/nonexistent-dir/no-such-set/data.txt", "$RECGRAD_DATA", "./data", "../shared/data",
+                "scripts/get_data.sh"});
+  EXPECT_EQ(find_data_dir(kFixtures.string(), "seq_small.txt"), kFixtures);
+}
+
+TEST(Datasets, RealMovieLensWhenPresent) {
+  std::filesystem::path dir;
+  try {
+    dir = find_data_dir("", "ml-1m/ml-1m.seq.txt");
+  } catch (const std::exception&) {
+    GTEST_SKIP() << "ML-1M not found (skipped): see scripts/get_data.sh";
+  }
+  const auto s = read_sequences(dir / "ml-1m/ml-1m.seq.txt");
+  std::size_t n = 0;
+  for (const auto& v : s.items) n += v.size();
+  EXPECT_EQ(s.users.size(), 6040u);
+  EXPECT_EQ(n, 1000209u);
+  EXPECT_EQ(ItemIdMap::by_ascending_id(s).num_items(), 3706);
+  EXPECT_EQ(read_movies(dir / "ml-1m/movies.dat").size(), 3883u);
+  EXPECT_EQ(read_users(dir / "ml-1m/users.dat").size(), 6040u);
+  EXPECT_EQ(read_ratings(dir / "ml-1m/ratings.users1-2999.dat.gz").size(), 487650u);
+}
+
+}  // namespace
+}  // namespace recgrad::datasets

@@ -1,0 +1,169 @@
+// nn: layers and losses (float64 Jacobian checks, parameters included), checkpoints.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "nn/attention.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/losses.hpp"
+#include "tests/gradcheck.hpp"
+
+namespace recgrad::nn {
+namespace {
+
+using In = std::vector<Tensor>;
+
+std::vector<Tensor> with_params(std::vector<Tensor> inputs, const Module& m) {
+  for (auto& p : m.parameters()) inputs.push_back(p);
+  return inputs;
+}
+
+TEST(GradCheck, CausalSelfAttentionLayer) {
+  Generator gen(1);
+  CausalSelfAttention attn(4, 2, 0.2, gen);
+  attn.to_(DType::f64).eval();
+  // Key 1 of row 0 is padding. (A query whose every key is masked sits at -1e9, where float64 central
+  // differences lose all precision; its output is never used by the models.)
+  const Tensor valid = Tensor::from_vector(std::vector<double>{1, 0, 1, 1, 1, 1}, {2, 3});
+  Tensor x = test::input({2, 3, 4}, gen);
+  EXPECT_TRUE(test::gradcheck([&](const In& v) { return attn.forward(v[0], v[0], valid); }, with_params({x}, attn)));
+}
+
+TEST(NN, AttentionIsCausal) {
+  Generator gen(2);
+  CausalSelfAttention attn(4, 1, 0.0, gen);
+  Tensor x = Tensor::randn({1, 5, 4}, gen);
+  Tensor y = attn.forward(x, x);
+  Tensor x2 = x.clone();
+  slice(x2, 1, 4, 5).fill_(9.0);  // change only the last position
+  Tensor y2 = attn.forward(x2, x2);
+  for (std::int64_t t = 0; t < 4; ++t)
+    for (std::int64_t c = 0; c < 4; ++c) EXPECT_FLOAT_EQ(y.at({0, t, c}), y2.at({0, t, c})) << "position " << t;
+  EXPECT_NE(y.at({0, 4, 0}), y2.at({0, 4, 0}));
+  const Tensor P = attn.last_attention();
+  EXPECT_EQ(P.at({0, 0, 1, 2}), 0.0) << "no weight on the future";
+}
+
+TEST(GradCheck, FeedForwardAndLayerNormLayers) {
+  Generator gen(3);
+  FeedForward ffn(4, 6, 0.2, gen);
+  LayerNorm ln(4, 1e-3);
+  ffn.to_(DType::f64).eval();
+  ln.to_(DType::f64);
+  Tensor x = test::input({2, 3, 4}, gen);
+  EXPECT_TRUE(test::gradcheck([&](const In& v) { return ln.forward(ffn.forward(v[0]) + v[0]); },
+                              with_params(with_params({x}, ffn), ln)));
+}
+
+TEST(GradCheck, BceSampledLoss) {
+  Generator gen(4);
+  const Tensor mask = Tensor::from_vector(std::vector<double>{1, 0, 1}, {3});
+  EXPECT_TRUE(test::gradcheck([&](const In& v) { return bce_sampled(v[0], v[1], mask); },
+                              {test::input({3}, gen), test::input({3, 2}, gen)}));
+}
+
+TEST(NN, BceSampledHandComputed) {
+  // one row, s⁺ = 0, s⁻ = 0: loss = 2 ln 2
+  const Tensor z = Tensor::zeros({1}, DType::f64);
+  EXPECT_NEAR(bce_sampled(z, Tensor::zeros({1, 1}, DType::f64), Tensor::ones({1}, DType::f64)).item(), 2 * std::log(2.0), 1e-12);
+}
+
+TEST(GradCheck, SampledSoftmaxLoss) {
+  Generator gen(5);
+  const Tensor pos_ids = Tensor::from_vector(std::vector<std::int64_t>{3, 5, 7}, {3});
+  const Tensor neg_ids = Tensor::from_vector(std::vector<std::int64_t>{1, 5, 2, 9, 7, 4}, {3, 2});
+  const Tensor shared_ids = Tensor::from_vector(std::vector<std::int64_t>{5, 8}, {2});
+  const Tensor mask = Tensor::from_vector(std::vector<double>{1, 1, 0}, {3});
+  for (bool l2 : {false, true}) {
+    SampledSoftmaxOptions opt{l2 ? 0.05 : 1.0, l2};
+    EXPECT_TRUE(test::gradcheck(
+        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, neg_ids, mask, opt); },
+        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({3, 2, 4}, gen)}))
+        << "per-row negatives, l2 " << l2;
+    EXPECT_TRUE(test::gradcheck(
+        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, shared_ids, mask, opt); },
+        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({2, 4}, gen)}))
+        << "shared negatives, l2 " << l2;
+  }
+}
+
+TEST(NN, SampledSoftmaxMasksAccidentalHits) {
+  // h = e⁺ = e⁻: with the hit masked, the positive wins the softmax outright (loss ~ 0).
+  Tensor h = Tensor::ones({1, 2}, DType::f64);
+  Tensor neg = Tensor::ones({1, 1, 2}, DType::f64);
+  const Tensor id = Tensor::from_vector(std::vector<std::int64_t>{4}, {1});
+  const Tensor mask = Tensor::ones({1}, DType::f64);
+  EXPECT_NEAR(sampled_softmax(h, h, neg, id, Tensor::from_vector(std::vector<std::int64_t>{4}, {1, 1}), mask).item(), 0.0, 1e-9);
+  EXPECT_NEAR(sampled_softmax(h, h, neg, id, Tensor::from_vector(std::vector<std::int64_t>{2}, {1, 1}), mask).item(),
+              std::log(2.0), 1e-9);
+}
+
+// ---- checkpoints ----------------------------------------------------------------------------------
+
+std::filesystem::path temp_path(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("recgrad_test_" + std::to_string(::getpid()) + "_" + name);
+}
+
+TEST(Checkpoint, RoundTrip) {
+  Generator gen(6);
+  Linear a(3, 4, gen), b(3, 4, gen);
+  const auto path = temp_path("rt.safetensors");
+  save_safetensors(path, a.named_parameters(), {{"model", "test"}});
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp")) << "the temporary file is renamed away";
+  load_into(path, b.named_parameters());
+  EXPECT_EQ(a.weight.to_vector<float>(), b.weight.to_vector<float>());
+  EXPECT_EQ(a.bias.to_vector<float>(), b.bias.to_vector<float>());
+  EXPECT_EQ(load_safetensors(path).metadata.at("model"), "test");
+  std::filesystem::remove(path);
+}
+
+template <class F>
+void expect_error(F f, std::vector<std::string> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::exception& e) {
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoint, TruncationAndCorruptionAreReported) {
+  Generator gen(7);
+  Linear a(8, 8, gen);
+  const auto path = temp_path("trunc.safetensors");
+  save_safetensors(path, a.named_parameters());
+  const auto size = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, size - 10);
+  expect_error([&] { load_safetensors(path); }, {path.string(), "truncated", "bias"});
+  std::filesystem::resize_file(path, 5);
+  expect_error([&] { load_safetensors(path); }, {"truncated", "no header"});
+  {
+    std::ofstream f(path, std::ios::binary);
+    const char len[8] = {10, 0, 0, 0, 0, 0, 0, 0};
+    f.write(len, 8);
+    f << "{not json}";
+  }
+  expect_error([&] { load_safetensors(path); }, {"corrupt header"});
+  std::filesystem::remove(path);
+}
+
+TEST(Checkpoint, ShapeAndNameMismatchesAreListed) {
+  Generator gen(8);
+  Linear a(3, 4, gen), wider(3, 5, gen), nobias(3, 4, gen, false);
+  const auto path = temp_path("mismatch.safetensors");
+  save_safetensors(path, a.named_parameters());
+  expect_error([&] { load_into(path, wider.named_parameters()); }, {"'weight'", "(4, 3)", "(5, 3)", "'bias'"});
+  expect_error([&] { load_into(path, nobias.named_parameters()); }, {"unexpected tensor 'bias'"});
+  std::filesystem::remove(path);
+}
+
+TEST(Checkpoint, UnwritableDirectoryKeepsTheOldFile) {
+  Generator gen(9);
+  Linear a(2, 2, gen);
+  expect_error([&] { save_safetensors("/nonexistent-dir/model.safetensors", a.named_parameters()); },
+               {"/nonexistent-dir/model.safetensors.tmp", "cannot create"});
+}
+
+}  // namespace
+}  // namespace recgrad::nn
