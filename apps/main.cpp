@@ -1,11 +1,13 @@
 // recgrad — the command-line entry point.
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
+//   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
 #include <exception>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "apps/demo.hpp"
+#include "apps/reproduce.hpp"
 #include "autograd/threads.hpp"
 
 int main(int argc, char** argv) {
@@ -19,9 +21,22 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::PositiveNumber);
   demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
 
+  recgrad::apps::ReproduceOptions rep;
+  auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
+  rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
+  rep_cmd->add_option("--model", rep.model, "model (sasrec)");
+  rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(CLI::PositiveNumber);
+  rep_cmd->add_option("--first-seed", rep.first_seed, "first seed");
+  rep_cmd->add_option("--data-dir", rep.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  rep_cmd->add_option("--threads", rep.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  rep_cmd->add_flag("--funrec-no-ffn-residual", rep.funrec_no_ffn_residual,
+                    "reproduce fun-rec's defect: the feed-forward block without its residual");
+  rep_cmd->add_option("--metrics-out", rep.metrics_out, "write one JSON line of metrics per seed to this file");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (demo_cmd->parsed()) return recgrad::apps::run_demo(demo);
+    if (rep_cmd->parsed()) return recgrad::apps::run_reproduce(rep);
   } catch (const std::exception& e) {
     std::cerr << "recgrad: error: " << e.what() << "\n";
     return 2;

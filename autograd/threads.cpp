@@ -18,15 +18,17 @@ void ensure_thread_binding(char** argv) {
 }
 
 int set_num_threads(int n) {
+  // omp_get_max_threads() honours OMP_NUM_THREADS and otherwise counts the CPUs the program started
+  // with (under OMP_PROC_BIND the main thread is already bound to one CPU, so its own mask says 1).
+  if (n <= 0) n = omp_get_max_threads();
+  omp_set_num_threads(n);
+  if (std::getenv("OMP_PROC_BIND")) return n;  // libgomp binds the threads itself
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   std::vector<int> cpus;
   if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
     for (int c = 0; c < CPU_SETSIZE; ++c)
       if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-  if (n <= 0 && std::getenv("OMP_NUM_THREADS")) n = omp_get_max_threads();
-  if (n <= 0) n = cpus.empty() ? omp_get_num_procs() : static_cast<int>(cpus.size());
-  omp_set_num_threads(n);
   if (cpus.size() < 2) return n;
 #pragma omp parallel num_threads(n)
   {

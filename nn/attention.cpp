@@ -29,15 +29,31 @@ static Tensor split_heads(const Tensor& x, std::int64_t H) {
   return permute(reshape(x, {B, T, H, d / H}), {0, 2, 1, 3});
 }
 
+Tensor attention_mask(const Tensor& key_valid, DType dtype) {
+  const std::int64_t B = key_valid.size(0), T = key_valid.size(1);
+  const auto valid = key_valid.to_vector<double>();
+  std::vector<double> m(static_cast<std::size_t>(B * T * T), 0.0);
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t i = 0; i < T; ++i)
+      for (std::int64_t j = 0; j < T; ++j)
+        if (j > i || valid[b * T + j] == 0) m[(b * T + i) * T + j] = -1e9;
+  return Tensor::from_vector(m, {B, 1, T, T}).to(dtype);
+}
+
 Tensor CausalSelfAttention::forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid) const {
+  const std::int64_t T = query_in.size(1);
+  return forward_masked(query_in, kv_in,
+                        key_valid.defined() ? attention_mask(key_valid, query_in.dtype()) : causal_mask(T, query_in.dtype()));
+}
+
+Tensor CausalSelfAttention::forward_masked(const Tensor& query_in, const Tensor& kv_in, const Tensor& M) const {
   const std::int64_t B = query_in.size(0), T = query_in.size(1), d = query_in.size(2), dh = d / heads;
   const Tensor Q = split_heads(W_Q.forward(query_in), heads);  // (B, H, T, dh)
   const Tensor K = split_heads(W_K.forward(kv_in), heads);
   const Tensor V = split_heads(W_V.forward(kv_in), heads);
   // S = Q Kᵀ / √dh + M: (B, H, T, T)
   Tensor S = matmul(Q, transpose(K, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(dh)));
-  S = S + causal_mask(T, S.dtype());
-  if (key_valid.defined()) S = S + reshape((key_valid - 1.0) * 1e9, {B, 1, 1, T});  // -1e9 on padded keys
+  S = S + M;
   const Tensor P = softmax(S, -1);
   last_attention_ = P.detach();
   const Tensor A = matmul(attn_dropout.forward(P), V);  // (B, H, T, dh)

@@ -11,9 +11,11 @@ namespace recgrad::nn {
 class CausalSelfAttention : public Module {
  public:
   CausalSelfAttention(std::int64_t d, std::int64_t heads, double dropout, Generator& gen);
-  // query_in, kv_in: (B, T, d); key_valid: (B, T) 0/1 float mask of real (non-padding) positions,
-  // or undefined. Returns (B, T, d). SASRec passes LayerNorm(x) as query_in and x as kv_in.
+  // query_in, kv_in: (B, T, d); key_valid: (B, T) 0/1 mask of real (non-padding) positions, or
+  // undefined (all valid). Returns (B, T, d). SASRec passes LayerNorm(x) as query_in and x as kv_in.
   Tensor forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid = Tensor()) const;
+  // The same with a prepared additive mask M: (T, T) or (B, 1, T, T) (see attention_mask).
+  Tensor forward_masked(const Tensor& query_in, const Tensor& kv_in, const Tensor& M) const;
   // The attention probabilities of the last forward call, (B, H, T, T) (for plots).
   const Tensor& last_attention() const { return last_attention_; }
 
@@ -27,5 +29,8 @@ class CausalSelfAttention : public Module {
 
 // The additive causal mask M (T, T): 0 where j ≤ i, -1e9 where j > i.
 Tensor causal_mask(std::int64_t T, DType dtype = DType::f32);
+// Causal and key-padding mask together, (B, 1, T, T): 0 where j ≤ i and key j is valid, else -1e9.
+// key_valid: (B, T), nonzero = valid.
+Tensor attention_mask(const Tensor& key_valid, DType dtype = DType::f32);
 
 }  // namespace recgrad::nn

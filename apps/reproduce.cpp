@@ -1,0 +1,94 @@
+// Runs a protocol over several seeds and prints each seed's test metrics, then the median, min and
+// max of each metric beside the range the chapter printed (PROTOCOLS.md §1.8, runs A–J).
+#include "apps/reproduce.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "autograd/threads.hpp"
+#include "datasets/data_dir.hpp"
+#include "models/chapter_protocol.hpp"
+
+namespace recgrad::apps {
+
+namespace {
+
+struct Range {
+  double lo, hi;
+};
+// The chapter's printed SASRec tables, min–max over its ten runs A–J.
+const std::map<std::string, Range> kChapterSASRec{{"hit_rate@10", {0.0154, 0.0220}},
+                                                   {"hit_rate@5", {0.0076, 0.0121}},
+                                                   {"ndcg@10", {0.0066, 0.0107}},
+                                                   {"ndcg@5", {0.0041, 0.0080}}};
+const std::vector<std::string> kColumns{"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+int run_reproduce(const ReproduceOptions& opt) {
+  if (opt.protocol != "chapter" || opt.model != "sasrec")
+    throw std::invalid_argument("reproduce: only 'chapter' with --model sasrec is implemented so far (asked: " +
+                                opt.protocol + " / " + opt.model + ")");
+  const int threads = set_num_threads(opt.threads);
+  const auto dir = datasets::find_data_dir(opt.data_dir, "ml-1m/ml-1m.seq.txt");
+  const auto seq_file = dir / "ml-1m/ml-1m.seq.txt";
+  const auto raw = datasets::read_sequences(seq_file);
+  models::ChapterConfig cfg;
+  cfg.model.ffn_residual = !opt.funrec_no_ffn_residual;
+  fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: SASRec | data: {}\n",
+             seq_file.string());
+  fmt::print("  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
+             "Adam lr {}, d {}, {} blocks, dropout {}; test: 6040 users, cosine over all 3707 rows, no history mask; "
+             "FFN residual {}; {} threads\n",
+             cfg.batch_size, cfg.lr, cfg.model.d, cfg.model.blocks, cfg.model.dropout, cfg.model.ffn_residual ? "on" : "off (fun-rec's defect)", threads);
+  fmt::print("{:>5} | {:>11} | {:>10} | {:>8} | {:>7} | {:>6} | {:>8}\n", "seed", "hit_rate@10", "hit_rate@5", "ndcg@10",
+             "ndcg@5", "steps", "seconds");
+  std::map<std::string, std::vector<double>> all;
+  std::ofstream out;
+  if (!opt.metrics_out.empty()) {
+    out.open(opt.metrics_out);
+    if (!out) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
+  }
+  for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
+    const auto r = models::run_chapter_sasrec(raw, cfg, static_cast<std::uint64_t>(s));
+    fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
+               r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.steps, r.train_seconds);
+    std::fflush(stdout);
+    for (const auto& c : kColumns) all[c].push_back(r.test.at(c));
+    if (out)
+      out << fmt::format(R"({{"model": "sasrec", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
+                         R"("hit_rate@10": {:.6f}, "hit_rate@5": {:.6f}, "ndcg@10": {:.6f}, "ndcg@5": {:.6f}}}}})",
+                         s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"), r.test.at("ndcg@10"),
+                         r.test.at("ndcg@5"))
+          << "\n";
+  }
+  fmt::print("\nprotocol: chapter | SASRec | {} seeds ({}..{})\n", opt.seeds, opt.first_seed, opt.first_seed + opt.seeds - 1);
+  fmt::print("{:>12} | {:>8} | {:>8} | {:>8} | {:>17} | {}\n", "metric", "median", "min", "max", "chapter min–max",
+             "median inside");
+  bool inside_all = true;
+  for (const auto& c : kColumns) {
+    const auto& v = all[c];
+    const double m = median(v);
+    const Range r = kChapterSASRec.at(c);
+    const bool inside = m >= r.lo && m <= r.hi;
+    inside_all = inside_all && inside;
+    fmt::print("{:>12} | {:>8.4f} | {:>8.4f} | {:>8.4f} | {:>8.4f}–{:<8.4f} | {}\n", c, m,
+               *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()), r.lo, r.hi,
+               inside ? "yes" : "no");
+  }
+  return 0;
+}
+
+}  // namespace recgrad::apps

@@ -1,0 +1,120 @@
+#include "models/chapter_protocol.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "datasets/sequences.hpp"
+#include "models/evaluate.hpp"
+#include "nn/losses.hpp"
+#include "nn/optim.hpp"
+
+namespace recgrad::models {
+
+namespace {
+
+// Stacks rows of T ids into a (B, T) int64 tensor.
+Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
+  std::vector<std::int64_t> flat;
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
+}
+
+// One BCE step on a batch of (seq, pos) rows with one uniform negative per position.
+double train_step(SASRec& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
+                  datasets::NegativeSampler& sampler) {
+  std::vector<std::vector<std::int64_t>> seq, pos, neg;
+  std::vector<float> mask;
+  for (const auto& r : rows) {
+    seq.push_back(r.seq);
+    pos.push_back(r.pos);
+    neg.emplace_back();
+    for (auto p : r.pos) {
+      neg.back().push_back(sampler.sample());
+      mask.push_back(p != 0 ? 1.0f : 0.0f);
+    }
+  }
+  const std::int64_t N = static_cast<std::int64_t>(mask.size());
+  const Tensor F = model.forward(stack_rows(seq));  // (B, T, d)
+  const Tensor& M = model.item_table();
+  // r = F_t · M_i for the positive and the negative item of each position
+  const Tensor s_pos = reshape(sum(F * embedding(M, stack_rows(pos)), {-1}), {N});
+  const Tensor s_neg = reshape(sum(F * embedding(M, stack_rows(neg)), {-1}), {N, 1});
+  Tensor loss = nn::bce_sampled(s_pos, s_neg, Tensor::from_vector(mask, {N}));
+  const double value = loss.item();
+  if (!std::isfinite(value)) throw std::runtime_error("training loss is " + std::to_string(value) + ": stopping");
+  adam.zero_grad();
+  loss.backward();
+  adam.step();
+  return value;
+}
+
+// User vectors F[:, T-1, :] for each test row, in inference mode: (U, d).
+Tensor user_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& test_seqs) {
+  NoGradGuard no_grad;
+  model.eval();
+  std::vector<Tensor> parts;
+  const std::size_t B = 256;
+  for (std::size_t s = 0; s < test_seqs.size(); s += B) {
+    std::vector<std::vector<std::int64_t>> rows(test_seqs.begin() + s, test_seqs.begin() + std::min(test_seqs.size(), s + B));
+    const Tensor F = model.forward(stack_rows(rows));
+    parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
+  }
+  model.train();
+  return concat(parts, 0);
+}
+
+}  // namespace
+
+ChapterResult run_chapter_sasrec(const datasets::UserSequences& raw, const ChapterConfig& cfg_in, std::uint64_t seed) {
+  const auto map = datasets::ItemIdMap::by_ascending_id(raw);
+  const auto seqs = map.remap(raw);
+  ChapterConfig cfg = cfg_in;
+  cfg.model.vocab = map.num_items() + 1;
+  const std::int64_t T = cfg.model.max_len;
+
+  // Users in ascending id order; the first floor(0.8 U) train.
+  std::vector<std::size_t> users(seqs.users.size());
+  std::iota(users.begin(), users.end(), 0);
+  std::sort(users.begin(), users.end(), [&](auto a, auto b) { return seqs.users[a] < seqs.users[b]; });
+  const std::size_t n_train = static_cast<std::size_t>(std::floor(users.size() * cfg.train_fraction));
+  std::vector<datasets::Row> train_rows;
+  for (std::size_t k = 0; k < n_train; ++k) {
+    const auto& full = seqs.items[users[k]];
+    train_rows.push_back(datasets::next_item_row({full.begin(), full.end() - 1}, T));  // seq full[:-2], pos full[1:-1]
+  }
+  std::vector<std::vector<std::int64_t>> test_seqs;
+  std::vector<std::int64_t> targets;
+  for (std::size_t u : users) {
+    const auto& full = seqs.items[u];
+    test_seqs.push_back(datasets::left_pad({full.begin(), full.end() - 1}, T));
+    targets.push_back(full.back());
+  }
+
+  Generator gen(seed);
+  SASRec model(cfg.model, gen);
+  nn::Adam adam(model.parameters(), {.lr = cfg.lr, .beta1 = 0.9, .beta2 = 0.999, .eps = cfg.adam_eps});
+  datasets::NegativeSampler sampler(map.num_items(), seed * 0x9E3779B97F4A7C15ull + 1);
+  ChapterResult result;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
+    std::vector<std::size_t> order(train_rows.size());
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.next_int(static_cast<std::int64_t>(i))]);
+    for (std::size_t s = 0; s < order.size(); s += cfg.batch_size) {
+      std::vector<datasets::Row> batch;
+      for (std::size_t i = s; i < std::min(order.size(), s + cfg.batch_size); ++i) batch.push_back(train_rows[order[i]]);
+      result.final_loss = train_step(model, adam, batch, sampler);
+      ++result.steps;
+    }
+  }
+  result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  RankingOptions opt;
+  opt.scoring = Scoring::cosine;
+  opt.rank_padding_row = true;
+  result.test = full_ranking(user_vectors(model, test_seqs), model.item_table(), targets, {}, opt);
+  return result;
+}
+
+}  // namespace recgrad::models

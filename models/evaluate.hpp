@@ -1,0 +1,27 @@
+// recgrad/models/evaluate.hpp — full-ranking evaluation over all items, batched over users.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "autograd/autograd.hpp"
+
+namespace recgrad::models {
+
+enum class Scoring { dot, cosine };
+
+struct RankingOptions {
+  std::vector<int> ks{5, 10};
+  Scoring scoring = Scoring::dot;
+  bool exclude_history = false;  // drop the user's history items from the candidates
+  bool rank_padding_row = false; // row 0 of the item table is a candidate (the chapter's Keras code)
+};
+
+// user_vecs: (U, d), items: (V, d) with row 0 = padding; targets[u] in [1, V); histories[u] are the
+// items to exclude when exclude_history. Returns "hit_rate@k" and "ndcg@k" (tie rule of metrics.hpp).
+std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor& items,
+                                           const std::vector<std::int64_t>& targets,
+                                           const std::vector<std::vector<std::int64_t>>& histories,
+                                           const RankingOptions& opt);
+
+}  // namespace recgrad::models

@@ -1,0 +1,47 @@
+#include "models/sasrec.hpp"
+
+#include "nn/init.hpp"
+
+namespace recgrad::models {
+
+SASRecBlock::SASRecBlock(const SASRecConfig& c, Generator& gen)
+    : ln_attn(c.d, c.ln_eps), ln_out(c.d, c.ln_eps), attn(c.d, c.heads, c.dropout, gen), ffn(c.d, c.d, c.dropout, gen) {
+  register_module("ln_attn", ln_attn);
+  register_module("attn", attn);
+  register_module("ln_out", ln_out);
+  register_module("ffn", ffn);
+}
+
+SASRec::SASRec(const SASRecConfig& c, Generator& gen)
+    : config(c), item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0), final_ln(c.d, c.ln_eps) {
+  nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
+  register_module("item_emb", item_emb);
+  P = Tensor::empty({c.max_len, c.d});
+  nn::init::xavier_uniform_(P, gen);
+  register_parameter("P", P);
+  for (std::int64_t b = 0; b < c.blocks; ++b) {
+    blocks.push_back(std::make_unique<SASRecBlock>(c, gen));
+    register_module("blocks." + std::to_string(b), *blocks.back());
+  }
+  register_module("final_ln", final_ln);
+}
+
+Tensor SASRec::forward(const Tensor& seq) const {
+  const std::int64_t B = seq.size(0), T = seq.size(1);
+  // valid[b, t] = 1 where seq[b, t] is an item, 0 where it is padding
+  std::vector<float> valid_v;
+  for (auto id : seq.to_vector<std::int64_t>()) valid_v.push_back(id != 0 ? 1.0f : 0.0f);
+  const Tensor valid = Tensor::from_vector(valid_v, {B, T});
+  const Tensor M = nn::attention_mask(valid, P.dtype());  // (B, 1, T, T), shared by all blocks
+  // E = M[s] + P
+  Tensor x = item_emb.forward(seq) + slice(P, 0, config.max_len - T, config.max_len);
+  for (const auto& blk : blocks) {
+    // A = Attention(LN(x), x);  x = LN(x + A);  x = x + FFN(x)
+    const Tensor A = blk->attn.forward_masked(blk->ln_attn.forward(x), x, M);
+    x = blk->ln_out.forward(x + A);
+    x = config.ffn_residual ? x + blk->ffn.forward(x) : blk->ffn.forward(x);
+  }
+  return final_ln.forward(x);  // F: (B, T, d)
+}
+
+}  // namespace recgrad::models

@@ -1,0 +1,50 @@
+// recgrad/models/sasrec.hpp — SASRec (Kang & McAuley, ICDM'18) as the chapter describes it.
+//
+//   E = M[s] + P                                  item embedding M (shared with the output), positions P
+//   per block:  A = Attention(LN(x), x)          causal, softmax, dropout on the probabilities
+//               x = LN(x + A)
+//               x = x + FFN(x)                   (fun-rec's code drops this residual: ffn_residual = false)
+//   F = LN(x);  r_{t,i} = F_t · M_iᵀ             the score of item i after position t
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "nn/attention.hpp"
+
+namespace recgrad::models {
+
+struct SASRecConfig {
+  std::int64_t vocab = 3707;  // items + 1 (id 0 is padding)
+  std::int64_t max_len = 200;
+  std::int64_t d = 50;
+  std::int64_t heads = 1;
+  std::int64_t blocks = 2;
+  double dropout = 0.2;
+  double ln_eps = 1e-3;
+  bool ffn_residual = true;
+  bool padding_row_trainable = true;  // the chapter's Keras table trains row 0 and ranks it
+};
+
+struct SASRecBlock : nn::Module {
+  SASRecBlock(const SASRecConfig& c, Generator& gen);
+  nn::LayerNorm ln_attn, ln_out;
+  nn::CausalSelfAttention attn;
+  nn::FeedForward ffn;
+};
+
+class SASRec : public nn::Module {
+ public:
+  SASRec(const SASRecConfig& c, Generator& gen);
+  // seq: (B, T) int64 item ids, left-padded with 0 -> F: (B, T, d)
+  Tensor forward(const Tensor& seq) const;
+  // The item table M: (vocab, d), shared by input and output.
+  const Tensor& item_table() const { return item_emb.weight; }
+
+  SASRecConfig config;
+  nn::Embedding item_emb;
+  Tensor P;  // (max_len, d)
+  std::vector<std::unique_ptr<SASRecBlock>> blocks;
+  nn::LayerNorm final_ln;
+};
+
+}  // namespace recgrad::models
