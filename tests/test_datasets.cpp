@@ -1,6 +1,8 @@
 // Loaders on small fixtures (tests/fixtures/), malformed lines included; sequences, splits, padding.
 #include <gtest/gtest.h>
 
+#include "tests/expect_error.hpp"
+
 #include "datasets/data_dir.hpp"
 #include "datasets/line_reader.hpp"
 #include "datasets/movielens.hpp"
@@ -10,17 +12,6 @@ namespace recgrad::datasets {
 namespace {
 
 const std::filesystem::path kFixtures = RECGRAD_FIXTURES;
-
-// Expects `f` to throw a message containing every part.
-template <class F>
-void expect_error(F f, std::vector<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const std::exception& e) {
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
 
 TEST(Datasets, ReadsRatingsPlainAndGzip) {
   for (const char* name : {"ratings_small.dat", "ratings_small.dat.gz"}) {
@@ -34,17 +25,17 @@ TEST(Datasets, ReadsRatingsPlainAndGzip) {
 }
 
 TEST(Datasets, MalformedRatingsNameFileAndLine) {
-  expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
+  test::expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
                {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});
-  expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); }, {"ratings_bad_rating.dat:2:", "rating 7"});
-  expect_error([] { read_ratings(kFixtures / "no_such_file.dat"); }, {"no_such_file.dat", "not found"});
+  test::expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); }, {"ratings_bad_rating.dat:2:", "rating 7"});
+  test::expect_error([] { read_ratings(kFixtures / "no_such_file.dat"); }, {"no_such_file.dat", "not found"});
 }
 
 TEST(Datasets, SequencesAndMalformedSequences) {
   const auto s = read_sequences(kFixtures / "seq_small.txt");
   EXPECT_EQ(s.users, (std::vector<std::int64_t>{1, 2, 3}));
   EXPECT_EQ(s.items[0], (std::vector<std::int64_t>{5, 3, 9, 2}));
-  expect_error([] { read_sequences(kFixtures / "seq_bad.txt"); }, {"seq_bad.txt:2:", "'x5'"});
+  test::expect_error([] { read_sequences(kFixtures / "seq_bad.txt"); }, {"seq_bad.txt:2:", "'x5'"});
 }
 
 TEST(Datasets, MoviesAreConvertedFromLatin1) {
@@ -60,7 +51,7 @@ TEST(Datasets, UsersAndMalformedUsers) {
   EXPECT_EQ(u[1].gender, 'M');
   EXPECT_EQ(u[1].age, 56);
   EXPECT_EQ(u[1].occupation, 16);
-  expect_error([] { read_users(kFixtures / "users_bad.dat"); }, {"users_bad.dat:2:", "gender"});
+  test::expect_error([] { read_users(kFixtures / "users_bad.dat"); }, {"users_bad.dat:2:", "gender"});
 }
 
 TEST(Datasets, BuildSequencesIsStableOnTimestampTies) {
@@ -120,7 +111,7 @@ TEST(Datasets, NegativeSamplerIsSeededUniformAndExcludes) {
 }
 
 TEST(Datasets, DataDirLookupExplainsWhereItLooked) {
-  expect_error([] { find_data_dir("/nonexistent-dir", "no-such-set/data.txt"); },
+  test::expect_error([] { find_data_dir("/nonexistent-dir", "no-such-set/data.txt"); },
                {"--data-dir", "/nonexistent-dir/no-such-set/data.txt", "$RECGRAD_DATA", "./data", "../shared/data",
                 "scripts/get_data.sh"});
   EXPECT_EQ(find_data_dir(kFixtures.string(), "seq_small.txt"), kFixtures);

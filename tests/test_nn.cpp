@@ -1,6 +1,8 @@
 // nn: layers and losses (float64 Jacobian checks, parameters included), checkpoints.
 #include <gtest/gtest.h>
 
+#include "tests/expect_error.hpp"
+
 #include <cmath>
 #include <fstream>
 
@@ -118,16 +120,6 @@ TEST(Checkpoint, RoundTrip) {
   std::filesystem::remove(path);
 }
 
-template <class F>
-void expect_error(F f, std::vector<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const std::exception& e) {
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 TEST(Checkpoint, TruncationAndCorruptionAreReported) {
   Generator gen(7);
   Linear a(8, 8, gen);
@@ -135,16 +127,16 @@ TEST(Checkpoint, TruncationAndCorruptionAreReported) {
   save_safetensors(path, a.named_parameters());
   const auto size = std::filesystem::file_size(path);
   std::filesystem::resize_file(path, size - 10);
-  expect_error([&] { load_safetensors(path); }, {path.string(), "truncated", "bias"});
+  test::expect_error([&] { load_safetensors(path); }, {path.string(), "truncated", "bias"});
   std::filesystem::resize_file(path, 5);
-  expect_error([&] { load_safetensors(path); }, {"truncated", "no header"});
+  test::expect_error([&] { load_safetensors(path); }, {"truncated", "no header"});
   {
     std::ofstream f(path, std::ios::binary);
     const char len[8] = {10, 0, 0, 0, 0, 0, 0, 0};
     f.write(len, 8);
     f << "{not json}";
   }
-  expect_error([&] { load_safetensors(path); }, {"corrupt header"});
+  test::expect_error([&] { load_safetensors(path); }, {"corrupt header"});
   std::filesystem::remove(path);
 }
 
@@ -153,15 +145,15 @@ TEST(Checkpoint, ShapeAndNameMismatchesAreListed) {
   Linear a(3, 4, gen), wider(3, 5, gen), nobias(3, 4, gen, false);
   const auto path = temp_path("mismatch.safetensors");
   save_safetensors(path, a.named_parameters());
-  expect_error([&] { load_into(path, wider.named_parameters()); }, {"'weight'", "(4, 3)", "(5, 3)", "'bias'"});
-  expect_error([&] { load_into(path, nobias.named_parameters()); }, {"unexpected tensor 'bias'"});
+  test::expect_error([&] { load_into(path, wider.named_parameters()); }, {"'weight'", "(4, 3)", "(5, 3)", "'bias'"});
+  test::expect_error([&] { load_into(path, nobias.named_parameters()); }, {"unexpected tensor 'bias'"});
   std::filesystem::remove(path);
 }
 
 TEST(Checkpoint, UnwritableDirectoryKeepsTheOldFile) {
   Generator gen(9);
   Linear a(2, 2, gen);
-  expect_error([&] { save_safetensors("/nonexistent-dir/model.safetensors", a.named_parameters()); },
+  test::expect_error([&] { save_safetensors("/nonexistent-dir/model.safetensors", a.named_parameters()); },
                {"/nonexistent-dir/model.safetensors.tmp", "cannot create"});
 }
 
