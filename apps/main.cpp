@@ -1,5 +1,6 @@
 // recgrad — the command-line entry point.
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
+//   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F]
 //   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
 #include <exception>
 #include <iostream>
@@ -8,6 +9,7 @@
 
 #include "apps/demo.hpp"
 #include "apps/reproduce.hpp"
+#include "apps/train_cmd.hpp"
 #include "autograd/threads.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +22,17 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--seed", demo.seed, "random seed");
   demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::PositiveNumber);
   demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
+
+  recgrad::apps::TrainCmdOptions tr;
+  auto* train_cmd = app.add_subcommand("train", "train a preset (configs/*.toml) and print the test table");
+  train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")->required()->check(CLI::ExistingFile);
+  train_cmd->add_option("--seed", tr.seed, "random seed");
+  train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--data-dir", tr.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
+  train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
+  train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
 
   recgrad::apps::ReproduceOptions rep;
   auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
@@ -37,6 +50,7 @@ int main(int argc, char** argv) {
   try {
     if (demo_cmd->parsed()) return recgrad::apps::run_demo(demo);
     if (rep_cmd->parsed()) return recgrad::apps::run_reproduce(rep);
+    if (train_cmd->parsed()) return recgrad::apps::run_train(tr);
   } catch (const std::exception& e) {
     std::cerr << "recgrad: error: " << e.what() << "\n";
     return 2;

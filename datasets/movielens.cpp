@@ -53,6 +53,27 @@ UserSequences read_sequences(const std::filesystem::path& path) {
   return out;
 }
 
+UserSequences read_user_item_pairs(const std::filesystem::path& path) {
+  LineReader r(path);
+  UserSequences out;
+  std::unordered_set<std::int64_t> seen;
+  std::string line;
+  while (r.next(line)) {
+    const auto tok = split_ws(line);
+    if (tok.empty()) continue;
+    if (tok.size() != 2) r.fail("expected 'user item', found " + std::to_string(tok.size()) + " fields");
+    const std::int64_t user = parse_int(r, tok[0], "user id"), item = parse_int(r, tok[1], "item id");
+    if (user <= 0 || item <= 0) r.fail("ids must be positive");
+    if (out.users.empty() || out.users.back() != user) {
+      if (!seen.insert(user).second) r.fail("user " + tok[0] + " is not contiguous (lines must be grouped by user)");
+      out.users.push_back(user);
+      out.items.emplace_back();
+    }
+    out.items.back().push_back(item);
+  }
+  return out;
+}
+
 std::string latin1_to_utf8(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {

@@ -26,6 +26,9 @@ struct UserSequences {
 // `user item item ...` per line (whitespace separated); every user and item id positive, no repeated user.
 UserSequences read_sequences(const std::filesystem::path& path);
 
+// `user item` per line, grouped by user, oldest first (kang205/SASRec's data/ml-1m.txt layout).
+UserSequences read_user_item_pairs(const std::filesystem::path& path);
+
 struct Movie {
   std::int64_t id;
   std::string title;                // UTF-8 (movies.dat is Latin-1)

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "datasets/sequences.hpp"
 #include "models/metrics.hpp"
 
 namespace recgrad::models {
@@ -28,13 +29,43 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
     const Tensor scores = matmul(slice(h, 0, start, stop).to(DType::f32), Et).contiguous();  // (b, V)
     const float* s = scores.data<float>();
     for (std::int64_t u = start; u < stop; ++u) {
-      std::fill(admitted.begin(), admitted.end(), 1);
+      if (opt.candidates) admitted = *opt.candidates;
+      else std::fill(admitted.begin(), admitted.end(), 1);
       admitted[0] = opt.rank_padding_row;
       if (opt.exclude_history)
         for (auto i : histories[u]) admitted[i] = 0;
       admitted[targets[u]] = 1;  // the target always competes
       metrics.add(rank_of_target(s + (u - start) * V, V, targets[u], &admitted));
     }
+  }
+  return metrics.result();
+}
+
+std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Tensor& items,
+                                              const std::vector<std::int64_t>& targets,
+                                              const std::vector<std::vector<std::int64_t>>& rated,
+                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed) {
+  NoGradGuard no_grad;
+  const std::int64_t U = user_vecs.size(0), V = items.size(0);
+  const Tensor h = user_vecs.to(DType::f32).contiguous(), E = items.to(DType::f32).contiguous();
+  const std::int64_t d = h.size(1);
+  const float* hp = h.data<float>();
+  const float* ep = E.data<float>();
+  RankingMetrics metrics(ks);
+  datasets::NegativeSampler sampler(V - 1, seed);
+  std::vector<char> seen(static_cast<std::size_t>(V), 0);
+  std::vector<float> scores(static_cast<std::size_t>(num_negatives) + 1);
+  for (std::int64_t u = 0; u < U; ++u) {
+    for (auto i : rated[u]) seen[i] = 1;
+    std::vector<std::int64_t> cand{targets[u]};  // the target first, then the sampled negatives
+    for (int k = 0; k < num_negatives; ++k) cand.push_back(sampler.sample_excluding(seen));
+    for (auto i : rated[u]) seen[i] = 0;
+    for (std::size_t c = 0; c < cand.size(); ++c) {
+      float s = 0;
+      for (std::int64_t j = 0; j < d; ++j) s += hp[u * d + j] * ep[cand[c] * d + j];
+      scores[c] = s;
+    }
+    metrics.add(rank_of_target(scores.data(), static_cast<std::int64_t>(scores.size()), 0));
   }
   return metrics.result();
 }

@@ -15,6 +15,7 @@ struct RankingOptions {
   Scoring scoring = Scoring::dot;
   bool exclude_history = false;  // drop the user's history items from the candidates
   bool rank_padding_row = false; // row 0 of the item table is a candidate (the chapter's Keras code)
+  const std::vector<char>* candidates = nullptr;  // V flags: only these rows compete (null: all but row 0)
 };
 
 // user_vecs: (U, d), items: (V, d) with row 0 = padding; targets[u] in [1, V); histories[u] are the
@@ -23,5 +24,12 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
                                            const std::vector<std::int64_t>& targets,
                                            const std::vector<std::vector<std::int64_t>>& histories,
                                            const RankingOptions& opt);
+
+// The sampled protocol of the original SASRec paper: the target against `num_negatives` items drawn
+// uniformly (seeded) from those the user never rated (`rated[u]`), by dot score.
+std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Tensor& items,
+                                              const std::vector<std::int64_t>& targets,
+                                              const std::vector<std::vector<std::int64_t>>& rated,
+                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed);
 
 }  // namespace recgrad::models

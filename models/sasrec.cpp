@@ -1,5 +1,7 @@
 #include "models/sasrec.hpp"
 
+#include <cmath>
+
 #include "nn/init.hpp"
 
 namespace recgrad::models {
@@ -13,8 +15,13 @@ SASRecBlock::SASRecBlock(const SASRecConfig& c, Generator& gen)
 }
 
 SASRec::SASRec(const SASRecConfig& c, Generator& gen)
-    : config(c), item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0), final_ln(c.d, c.ln_eps) {
-  nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
+    : config(c),
+      item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0),
+      final_ln(c.d, c.ln_eps),
+      input_drop(c.input_dropout, gen) {
+  if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
+  if (!c.padding_row_trainable) slice(item_emb.weight, 0, 0, 1).fill_(0.0);
   register_module("item_emb", item_emb);
   P = Tensor::empty({c.max_len, c.d});
   nn::init::xavier_uniform_(P, gen);
@@ -24,6 +31,7 @@ SASRec::SASRec(const SASRecConfig& c, Generator& gen)
     register_module("blocks." + std::to_string(b), *blocks.back());
   }
   register_module("final_ln", final_ln);
+  register_module("input_drop", input_drop);
 }
 
 Tensor SASRec::forward(const Tensor& seq) const {
@@ -33,13 +41,18 @@ Tensor SASRec::forward(const Tensor& seq) const {
   for (auto id : seq.to_vector<std::int64_t>()) valid_v.push_back(id != 0 ? 1.0f : 0.0f);
   const Tensor valid = Tensor::from_vector(valid_v, {B, T});
   const Tensor M = nn::attention_mask(valid, P.dtype());  // (B, 1, T, T), shared by all blocks
-  // E = M[s] + P
-  Tensor x = item_emb.forward(seq) + slice(P, 0, config.max_len - T, config.max_len);
+  const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
+  // E = M[s] + P   (√d M[s] + P when scale_embedding)
+  Tensor items = item_emb.forward(seq);
+  if (config.scale_embedding) items = items * std::sqrt(static_cast<double>(config.d));
+  Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len));
+  if (config.zero_padding) x = x * keep;
   for (const auto& blk : blocks) {
     // A = Attention(LN(x), x);  x = LN(x + A);  x = x + FFN(x)
     const Tensor A = blk->attn.forward_masked(blk->ln_attn.forward(x), x, M);
     x = blk->ln_out.forward(x + A);
     x = config.ffn_residual ? x + blk->ffn.forward(x) : blk->ffn.forward(x);
+    if (config.zero_padding) x = x * keep;
   }
   return final_ln.forward(x);  // F: (B, T, d)
 }

@@ -7,6 +7,7 @@
 //   F = LN(x);  r_{t,i} = F_t · M_iᵀ             the score of item i after position t
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nn/attention.hpp"
@@ -23,6 +24,10 @@ struct SASRecConfig {
   double ln_eps = 1e-3;
   bool ffn_residual = true;
   bool padding_row_trainable = true;  // the chapter's Keras table trains row 0 and ranks it
+  bool scale_embedding = false;       // E = √d M[s] + P (the SASRec and HSTU papers' code)
+  double input_dropout = 0.0;         // dropout on E
+  bool zero_padding = false;          // multiply padded positions by 0 after the input and each block
+  std::string item_init = "uniform";  // "uniform" U(±0.05) (chapter) | "truncated_normal" std 0.02 (HSTU paper)
 };
 
 struct SASRecBlock : nn::Module {
@@ -45,6 +50,7 @@ class SASRec : public nn::Module {
   Tensor P;  // (max_len, d)
   std::vector<std::unique_ptr<SASRecBlock>> blocks;
   nn::LayerNorm final_ln;
+  nn::Dropout input_drop;
 };
 
 }  // namespace recgrad::models

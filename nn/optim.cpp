@@ -59,6 +59,15 @@ void Adam::step() {
   }
 }
 
+std::vector<std::pair<std::string, Tensor>> Adam::state() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (std::size_t k = 0; k < m_.size(); ++k) {
+    out.emplace_back("m." + std::to_string(k), m_[k]);
+    out.emplace_back("v." + std::to_string(k), v_[k]);
+  }
+  return out;
+}
+
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   double sq = 0;
   for (const auto& p : params)

@@ -38,6 +38,10 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> params, Options opt);
   void step() override;
   std::int64_t steps() const { return t_; }
+  // The moment estimates, named like the parameters they follow ("m.<i>", "v.<i>"), and the step
+  // count: what a checkpoint needs to resume exactly.
+  std::vector<std::pair<std::string, Tensor>> state() const;
+  void set_steps(std::int64_t t) { t_ = t; }
 
  private:
   Options opt_;

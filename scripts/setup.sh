@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake g++ make pkg-config
           libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev libopenblas-dev
-          libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev)
+          libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -38,6 +38,13 @@ TEST(Datasets, SequencesAndMalformedSequences) {
   test::expect_error([] { read_sequences(kFixtures / "seq_bad.txt"); }, {"seq_bad.txt:2:", "'x5'"});
 }
 
+TEST(Datasets, UserItemPairs) {
+  const auto s = read_user_item_pairs(kFixtures / "pairs_small.txt");
+  EXPECT_EQ(s.users, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(s.items[1], (std::vector<std::int64_t>{4, 1}));
+  test::expect_error([] { read_user_item_pairs(kFixtures / "pairs_bad.txt"); }, {"pairs_bad.txt:4:", "not contiguous"});
+}
+
 TEST(Datasets, MoviesAreConvertedFromLatin1) {
   const auto m = read_movies(kFixtures / "movies_small.dat");
   ASSERT_EQ(m.size(), 2u);

@@ -1,0 +1,134 @@
+#include "apps/config.hpp"
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include <toml++/toml.h>
+
+namespace recgrad::apps {
+
+namespace {
+
+// One accepted key: how to read it from a TOML node, or a description of what was expected.
+using Setter = std::function<std::string(const toml::node&)>;  // returns "" or an error
+
+template <class T>
+Setter number(T& dst, double lo, double hi) {
+  return [&dst, lo, hi](const toml::node& n) -> std::string {
+    std::optional<double> v = n.value<double>();
+    if (!v) return "expected a number";
+    if (*v < lo || *v > hi) return "value " + std::to_string(*v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    dst = static_cast<T>(*v);
+    return "";
+  };
+}
+
+Setter boolean(bool& dst) {
+  return [&dst](const toml::node& n) -> std::string {
+    if (!n.is_boolean()) return "expected true or false";
+    dst = *n.value<bool>();
+    return "";
+  };
+}
+
+Setter text(std::string& dst, std::vector<std::string> allowed = {}) {
+  return [&dst, allowed](const toml::node& n) -> std::string {
+    if (!n.is_string()) return "expected a string";
+    const std::string v = *n.value<std::string>();
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return "'" + v + "' is not one of: " + list;
+    }
+    dst = v;
+    return "";
+  };
+}
+
+Setter int_list(std::vector<int>& dst) {
+  return [&dst](const toml::node& n) -> std::string {
+    const auto* arr = n.as_array();
+    if (!arr || arr->empty()) return "expected a non-empty list of positive integers";
+    std::vector<int> out;
+    for (const auto& e : *arr) {
+      auto v = e.value<int64_t>();
+      if (!v || *v <= 0) return "expected a non-empty list of positive integers";
+      out.push_back(static_cast<int>(*v));
+    }
+    dst = out;
+    return "";
+  };
+}
+
+}  // namespace
+
+models::TrainConfig load_train_config(const std::filesystem::path& path) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(path.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  models::TrainConfig c;
+  c.preset = path.filename().string();
+  auto& m = c.sasrec;
+  const std::map<std::string, std::map<std::string, Setter>> keys{
+      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec"})}}},
+      {"data",
+       {{"file", text(c.data_file)}, {"format", text(c.data_format, {"sequences", "pairs"})},
+        {"id_space", text(c.id_space, {"ascending", "raw"})}, {"candidates", text(c.candidates_file)}}},
+      {"sasrec",
+       {{"d", number(m.d, 1, 4096)}, {"heads", number(m.heads, 1, 64)}, {"blocks", number(m.blocks, 1, 64)},
+        {"max_len", number(m.max_len, 1, 4096)}, {"dropout", number(m.dropout, 0, 0.99)},
+        {"input_dropout", number(m.input_dropout, 0, 0.99)}, {"ln_eps", number(m.ln_eps, 1e-12, 1)},
+        {"ffn_residual", boolean(m.ffn_residual)}, {"scale_embedding", boolean(m.scale_embedding)},
+        {"zero_padding", boolean(m.zero_padding)}, {"padding_row_trainable", boolean(m.padding_row_trainable)},
+        {"item_init", text(m.item_init, {"uniform", "truncated_normal"})}}},
+      {"train",
+       {{"loss", text(c.loss, {"bce", "sampled_softmax"})}, {"negatives", number(c.negatives, 1, 100000)},
+        {"temperature", number(c.temperature, 1e-6, 1e6)}, {"l2_normalize", boolean(c.l2_normalize)},
+        {"optimizer", text(c.optimizer, {"adam", "adamw"})}, {"lr", number(c.lr, 1e-9, 10)},
+        {"beta1", number(c.beta1, 0, 0.999999)}, {"beta2", number(c.beta2, 0, 0.999999)}, {"eps", number(c.eps, 1e-12, 1)},
+        {"weight_decay", number(c.weight_decay, 0, 10)}, {"epochs", number(c.epochs, 1, 100000)},
+        {"batch_size", number(c.batch_size, 1, 1 << 20)}, {"eval_every", number(c.eval_every, 1, 100000)}}},
+      {"eval",
+       {{"ranking", text(c.ranking, {"full", "sampled-100"})}, {"scoring", text(c.scoring, {"dot", "cosine"})},
+        {"exclude_history", boolean(c.exclude_history)}, {"ks", int_list(c.ks)}, {"select_metric", text(c.select_metric)}}}};
+  std::string errors;
+  auto visit = [&](const std::string& section, const toml::table& t) {
+    for (const auto& [k, node] : t) {
+      const std::string key(k.str());
+      if (section.empty() && node.is_table()) continue;
+      const std::string full = section.empty() ? key : section + "." + key;
+      const auto sec = keys.find(section);
+      const auto it = sec->second.find(key);
+      if (it == sec->second.end()) {
+        std::string known;
+        for (const auto& [name, s] : sec->second) known += (known.empty() ? "" : ", ") + name;
+        errors += "\n  " + full + ": unknown key (accepted: " + known + ")";
+        continue;
+      }
+      const std::string err = it->second(node);
+      if (!err.empty()) errors += "\n  " + full + ": " + err;
+    }
+  };
+  visit("", doc);
+  for (const auto& [k, node] : doc) {
+    if (!node.is_table()) continue;
+    const std::string section(k.str());
+    if (!keys.count(section)) {
+      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, train, eval)";
+      continue;
+    }
+    visit(section, *node.as_table());
+  }
+  const bool select_ok = std::any_of(c.ks.begin(), c.ks.end(), [&](int k) {
+    return c.select_metric == "ndcg@" + std::to_string(k) || c.select_metric == "hit_rate@" + std::to_string(k);
+  });
+  if (!select_ok) errors += "\n  eval.select_metric: '" + c.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
+  if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
+  return c;
+}
+
+}  // namespace recgrad::apps

@@ -1,0 +1,21 @@
+// recgrad/apps/train_cmd.hpp — `recgrad train --config FILE ...`.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace recgrad::apps {
+
+struct TrainCmdOptions {
+  std::string config;
+  std::uint64_t seed = 42;
+  int epochs = 0;  // 0: the preset's
+  std::string data_dir;
+  int threads = 0;
+  std::string metrics_out;
+  std::string run_dir;  // default runs/<preset>-seed<seed>
+  std::string resume;
+};
+
+int run_train(const TrainCmdOptions& opt);
+
+}  // namespace recgrad::apps

@@ -1,0 +1,41 @@
+// recgrad/models/train_config.hpp — everything a training run reads from a preset (configs/*.toml).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/sasrec.hpp"
+
+namespace recgrad::models {
+
+struct TrainConfig {
+  std::string preset;                 // file name of the preset
+  std::string protocol = "chapter";   // chapter | paper-hstu | sasrec-sampled (PROTOCOLS.md)
+  std::string model = "sasrec";
+  // ---- data ----
+  std::string data_file = "ml-1m/ml-1m.seq.txt";  // relative to the data directory
+  std::string data_format = "sequences";          // sequences (user item item ...) | pairs (user item)
+  std::string id_space = "ascending";             // ascending: 1..n by raw id | raw: raw ids, vocab max + 1
+  std::string candidates_file;                    // e.g. ml-1m/movies.dat: its ids are the candidates (raw ids)
+  // ---- model ----
+  SASRecConfig sasrec;
+  // ---- training ----
+  std::string loss = "bce";           // bce (one negative per position) | sampled_softmax
+  std::int64_t negatives = 128;       // sampled_softmax: negatives per step, shared by the batch
+  double temperature = 0.05;
+  bool l2_normalize = true;
+  std::string optimizer = "adam";     // adam | adamw
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  int epochs = 1;
+  std::int64_t batch_size = 128;
+  int eval_every = 1;
+  // ---- evaluation ----
+  std::string ranking = "full";       // full | sampled-100
+  std::string scoring = "dot";        // dot | cosine
+  bool exclude_history = true;        // full ranking: drop the input window's items
+  std::vector<int> ks{1, 5, 10, 50, 200};
+  std::string select_metric = "ndcg@10";
+  int eval_users_max = 10000;         // sampled-100: at most this many users (kang205/SASRec)
+};
+
+}  // namespace recgrad::models

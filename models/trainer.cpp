@@ -1,0 +1,293 @@
+#include "models/trainer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <unordered_set>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "datasets/sequences.hpp"
+#include "models/evaluate.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/losses.hpp"
+#include "nn/optim.hpp"
+
+namespace recgrad::models {
+
+namespace {
+
+using Ids = std::vector<std::int64_t>;
+
+// ---- data -------------------------------------------------------------------------------------------
+
+struct Data {
+  datasets::LeaveOneOut split;
+  std::vector<Ids> full;        // per user, in the model's id space
+  std::int64_t vocab = 0;       // rows of the item table (ids 1..vocab-1, 0 = padding)
+  std::vector<char> candidate;  // vocab flags: may be ranked and sampled as a negative
+  Ids candidate_ids;
+};
+
+Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
+  const auto path = dir / cfg.data_file;
+  datasets::UserSequences s = cfg.data_format == "pairs" ? datasets::read_user_item_pairs(path)
+                                                          : datasets::read_sequences(path);
+  Data d;
+  if (cfg.id_space == "ascending") {
+    const auto map = datasets::ItemIdMap::by_ascending_id(s);
+    s = map.remap(s);
+    d.vocab = map.num_items() + 1;
+    d.candidate.assign(static_cast<std::size_t>(d.vocab), 1);
+  } else {  // raw ids
+    std::int64_t max_id = 0;
+    for (const auto& v : s.items)
+      for (auto i : v) max_id = std::max(max_id, i);
+    Ids cand;
+    if (!cfg.candidates_file.empty())
+      for (const auto& m : datasets::read_movies(dir / cfg.candidates_file)) cand.push_back(m.id);
+    else
+      for (const auto& v : s.items) cand.insert(cand.end(), v.begin(), v.end());
+    for (auto i : cand) max_id = std::max(max_id, i);
+    d.vocab = max_id + 1;
+    d.candidate.assign(static_cast<std::size_t>(d.vocab), 0);
+    for (auto i : cand) d.candidate[i] = 1;
+    for (const auto& v : s.items)
+      for (auto i : v)
+        if (!d.candidate[i]) throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " +
+                                                      cfg.candidates_file);
+  }
+  d.candidate[0] = 0;
+  for (std::int64_t i = 1; i < d.vocab; ++i)
+    if (d.candidate[i]) d.candidate_ids.push_back(i);
+  d.split = datasets::leave_one_out(s);
+  d.full = s.items;
+  return d;
+}
+
+Tensor stack_rows(const std::vector<Ids>& rows) {
+  Ids flat;
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
+}
+
+// Uniform draws from a list of ids (SplitMix64 on a counter, seeded per epoch).
+struct IdSampler {
+  const Ids* ids;
+  datasets::NegativeSampler pick;
+  IdSampler(const Ids& v, std::uint64_t seed) : ids(&v), pick(static_cast<std::int64_t>(v.size()), seed) {}
+  std::int64_t operator()() { return (*ids)[pick.sample() - 1]; }
+};
+
+// ---- one training step ------------------------------------------------------------------------------
+
+// rows: (seq, pos) of B users; user_items: their item sets (BCE negatives avoid them).
+double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
+                  const std::vector<const std::unordered_set<std::int64_t>*>& user_items, IdSampler& sampler) {
+  std::vector<Ids> seq, pos;
+  for (const auto& r : rows) {
+    seq.push_back(r.seq);
+    pos.push_back(r.pos);
+  }
+  const std::int64_t B = static_cast<std::int64_t>(rows.size()), T = cfg.sasrec.max_len, d = cfg.sasrec.d;
+  const Tensor F = model.forward(stack_rows(seq));  // (B, T, d)
+  const Tensor& M = model.item_table();
+  Tensor loss;
+  if (cfg.loss == "bce") {
+    // -log σ(F_t·M_pos) - log(1 - σ(F_t·M_neg)), one negative per position, not in the user's items
+    std::vector<Ids> neg(rows.size());
+    std::vector<float> mask;
+    for (std::size_t b = 0; b < rows.size(); ++b)
+      for (auto p : rows[b].pos) {
+        std::int64_t n;
+        do n = sampler(); while (user_items[b]->count(n));
+        neg[b].push_back(n);
+        mask.push_back(p != 0 ? 1.0f : 0.0f);
+      }
+    const Tensor s_pos = reshape(sum(F * embedding(M, stack_rows(pos)), {-1}), {B * T});
+    const Tensor s_neg = reshape(sum(F * embedding(M, stack_rows(neg)), {-1}), {B * T, 1});
+    loss = nn::bce_sampled(s_pos, s_neg, Tensor::from_vector(mask, {B * T}));
+  } else {
+    // sampled softmax over the valid positions: the next item against k negatives shared by the batch
+    Ids rows_idx, pos_ids;
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t t = 0; t < T; ++t)
+        if (pos[b][t] != 0) {
+          rows_idx.push_back(b * T + t);
+          pos_ids.push_back(pos[b][t]);
+        }
+    const std::int64_t N = static_cast<std::int64_t>(rows_idx.size());
+    Ids neg_ids;
+    for (std::int64_t k = 0; k < cfg.negatives; ++k) neg_ids.push_back(sampler());
+    const Tensor h = index_select(reshape(F, {B * T, d}), 0, Tensor::from_vector(rows_idx, {N}));
+    const Tensor pid = Tensor::from_vector(pos_ids, {N}), nid = Tensor::from_vector(neg_ids, {cfg.negatives});
+    loss = nn::sampled_softmax(h, embedding(M, pid), embedding(M, nid), pid, nid, Tensor::ones({N}),
+                               {cfg.temperature, cfg.l2_normalize});
+  }
+  const double value = loss.item();
+  if (!std::isfinite(value)) throw std::runtime_error("training loss is " + std::to_string(value) + ": stopping before the optimizer step");
+  adam.zero_grad();
+  loss.backward();
+  adam.step();
+  return value;
+}
+
+// ---- evaluation -------------------------------------------------------------------------------------
+
+// F at the last position of each left-padded history, inference mode: (U, d).
+Tensor user_vectors(SASRec& model, const std::vector<Ids>& histories, std::int64_t T) {
+  NoGradGuard no_grad;
+  model.eval();
+  std::vector<Tensor> parts;
+  const std::size_t B = 256;
+  for (std::size_t s = 0; s < histories.size(); s += B) {
+    std::vector<Ids> rows;
+    for (std::size_t u = s; u < std::min(histories.size(), s + B); ++u) rows.push_back(datasets::left_pad(histories[u], T));
+    const Tensor F = model.forward(stack_rows(rows));
+    parts.push_back(squeeze(slice(F, 1, T - 1, T), 1).contiguous());
+  }
+  model.train();
+  return concat(parts, 0);
+}
+
+std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, const Data& data, bool test,
+                                       std::uint64_t seed) {
+  const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
+  const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
+  std::vector<Ids> hist, window, rated;
+  Ids targets;
+  for (std::size_t u = 0; u < targets_all.size(); ++u) {
+    if (targets_all[u] == 0) continue;  // users with < 3 items only train
+    targets.push_back(targets_all[u]);
+    hist.push_back(hist_all[u]);
+    const std::size_t w = std::min<std::size_t>(hist_all[u].size(), static_cast<std::size_t>(cfg.sasrec.max_len));
+    window.emplace_back(hist_all[u].end() - static_cast<std::ptrdiff_t>(w), hist_all[u].end());
+    rated.push_back(data.full[u]);
+  }
+  if (cfg.ranking == "sampled-100" && static_cast<int>(targets.size()) > cfg.eval_users_max) {
+    targets.resize(static_cast<std::size_t>(cfg.eval_users_max));  // first users, a fixed subset
+    hist.resize(targets.size());
+    rated.resize(targets.size());
+  }
+  const Tensor users = user_vectors(model, hist, cfg.sasrec.max_len);
+  if (cfg.ranking == "sampled-100") return sampled_ranking(users, model.item_table(), targets, rated, cfg.ks, 100, seed);
+  RankingOptions opt;
+  opt.ks = cfg.ks;
+  opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
+  opt.exclude_history = cfg.exclude_history;
+  opt.candidates = &data.candidate;
+  return full_ranking(users, model.item_table(), targets, window, opt);
+}
+
+// ---- checkpoints ------------------------------------------------------------------------------------
+
+nn::NamedTensors checkpoint_tensors(const SASRec& model, const nn::Adam& adam) {
+  nn::NamedTensors t = model.named_parameters();
+  for (auto& [name, s] : adam.state()) t.emplace_back("optim." + name, s);
+  return t;
+}
+
+std::string metrics_json(const std::map<std::string, double>& m) { return nlohmann::json(m).dump(); }
+
+}  // namespace
+
+TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
+  const Data data = load_data(cfg, opt.data_dir);
+  TrainConfig c = cfg;
+  c.sasrec.vocab = data.vocab;
+  Generator gen(opt.seed);  // parameters' init and the dropout masks
+  SASRec model(c.sasrec, gen);
+  nn::Adam adam(model.parameters(), {.lr = c.lr, .beta1 = c.beta1, .beta2 = c.beta2, .eps = c.eps,
+                                     .weight_decay = c.weight_decay, .decoupled = c.optimizer == "adamw"});
+  std::vector<datasets::Row> rows;
+  std::vector<std::unordered_set<std::int64_t>> items_of;
+  for (std::size_t u = 0; u < data.split.train.size(); ++u) {
+    if (data.split.train[u].size() < 2) continue;
+    rows.push_back(datasets::next_item_row(data.split.train[u], c.sasrec.max_len));
+    items_of.emplace_back(data.full[u].begin(), data.full[u].end());
+  }
+  TrainResult result;
+  double best = -1;
+  int start_epoch = 1;
+  if (!opt.resume.empty()) {
+    const auto loaded = nn::load_safetensors(opt.resume);
+    nn::load_into(opt.resume, checkpoint_tensors(model, adam));
+    const auto& md = loaded.metadata;
+    start_epoch = std::stoi(md.at("epoch")) + 1;
+    adam.set_steps(std::stoll(md.at("adam_steps")));
+    gen.set_state(std::stoull(md.at("gen_seed")), std::stoull(md.at("gen_counter")));
+    result.best_epoch = std::stoi(md.at("best_epoch"));
+    best = std::stod(md.at("best_value"));
+    result.valid = nlohmann::json::parse(md.at("best_valid")).get<std::map<std::string, double>>();
+    result.test = nlohmann::json::parse(md.at("best_test")).get<std::map<std::string, double>>();
+    result.train_seconds = std::stod(md.at("train_seconds"));
+    if (opt.progress) fmt::print("resumed from {} after epoch {}\n", opt.resume.string(), start_epoch - 1);
+  }
+  if (!opt.run_dir.empty()) std::filesystem::create_directories(opt.run_dir);
+  const bool tty = opt.progress && ::isatty(STDOUT_FILENO);
+  for (int epoch = start_epoch; epoch <= c.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Generator shuffle(opt.seed * 1000003ull + static_cast<std::uint64_t>(epoch));  // per epoch: resumable
+    IdSampler sampler(data.candidate_ids, opt.seed * 7919ull + static_cast<std::uint64_t>(epoch));
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.next_int(static_cast<std::int64_t>(i))]);
+    double loss_sum = 0;
+    int steps = 0;
+    const std::size_t nsteps = (order.size() + c.batch_size - 1) / c.batch_size;
+    for (std::size_t s = 0; s < order.size(); s += c.batch_size) {
+      std::vector<datasets::Row> batch;
+      std::vector<const std::unordered_set<std::int64_t>*> sets;
+      for (std::size_t i = s; i < std::min(order.size(), s + c.batch_size); ++i) {
+        batch.push_back(rows[order[i]]);
+        sets.push_back(&items_of[order[i]]);
+      }
+      result.last_loss = train_step(c, model, adam, batch, sets, sampler);
+      loss_sum += result.last_loss;
+      ++steps;
+      if (tty) {
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        fmt::print("\r  epoch {}/{} [{:<30}] loss {:.4f}  {:.0f} rows/s", epoch, c.epochs,
+                   std::string(30 * steps / nsteps, '#'), loss_sum / steps, batch.size() * steps / std::max(el, 1e-9));
+        std::fflush(stdout);
+      }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.train_seconds += secs;
+    std::string line = fmt::format("epoch {:3d}/{}  loss {:.4f}  {:.1f} s  {:.0f} rows/s  ETA {:.1f} min", epoch, c.epochs,
+                                   loss_sum / steps, secs, rows.size() / secs, secs * (c.epochs - epoch) / 60.0);
+    if (epoch % c.eval_every == 0 || epoch == c.epochs) {
+      const auto valid = evaluate(c, model, data, false, opt.seed + 17);
+      const double v = valid.at(c.select_metric);
+      line += fmt::format("  valid {} {:.4f}", c.select_metric, v);
+      if (v > best) {
+        best = v;
+        result.best_epoch = epoch;
+        result.valid = valid;
+        result.test = evaluate(c, model, data, true, opt.seed + 29);
+        line += fmt::format("  (best; test hit_rate@10 {:.4f} ndcg@10 {:.4f})", result.test.at("hit_rate@10"),
+                            result.test.at("ndcg@10"));
+        if (!opt.run_dir.empty())
+          nn::save_safetensors(opt.run_dir / "best.safetensors", model.named_parameters(),
+                               {{"epoch", std::to_string(epoch)}, {"seed", std::to_string(opt.seed)}, {"preset", c.preset}});
+      }
+    }
+    if (opt.progress) fmt::print("{}{}\n", tty ? "\r" : "", line);
+    std::fflush(stdout);
+    if (!opt.run_dir.empty())
+      nn::save_safetensors(opt.run_dir / "last.safetensors", checkpoint_tensors(model, adam),
+                           {{"epoch", std::to_string(epoch)}, {"adam_steps", std::to_string(adam.steps())},
+                            {"gen_seed", std::to_string(gen.seed())}, {"gen_counter", std::to_string(gen.counter())},
+                            {"best_epoch", std::to_string(result.best_epoch)}, {"best_value", fmt::format("{:.17g}", best)},
+                            {"best_valid", metrics_json(result.valid)}, {"best_test", metrics_json(result.test)},
+                            {"train_seconds", fmt::format("{:.3f}", result.train_seconds)}, {"preset", c.preset}});
+  }
+  return result;
+}
+
+}  // namespace recgrad::models

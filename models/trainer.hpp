@@ -1,0 +1,31 @@
+// recgrad/models/trainer.hpp — training SASRec under the leave-one-out protocols (paper-hstu,
+// sasrec-sampled): validation every `eval_every` epochs, the best epoch (by validation) checkpointed
+// and reported on test.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "models/train_config.hpp"
+
+namespace recgrad::models {
+
+struct TrainResult {
+  int best_epoch = 0;
+  std::map<std::string, double> valid, test;  // at the best epoch
+  double train_seconds = 0;
+  double last_loss = 0;
+};
+
+struct TrainOptions {
+  std::uint64_t seed = 42;
+  std::filesystem::path data_dir;
+  std::filesystem::path run_dir;   // best.safetensors and last.safetensors are written here
+  std::filesystem::path resume;    // a last.safetensors to continue from (empty: start fresh)
+  bool progress = true;            // a progress line per epoch (and a live bar on a terminal)
+};
+
+TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt);
+
+}  // namespace recgrad::models
