@@ -197,6 +197,10 @@ std::string metrics_json(const std::map<std::string, double>& m) { return nlohma
 }  // namespace
 
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
+  const bool select_ok = std::any_of(cfg.ks.begin(), cfg.ks.end(), [&](int k) {
+    return cfg.select_metric == "ndcg@" + std::to_string(k) || cfg.select_metric == "hit_rate@" + std::to_string(k);
+  });
+  if (!select_ok) throw std::invalid_argument("train: select_metric '" + cfg.select_metric + "' is not computed for the ks given");
   const Data data = load_data(cfg, opt.data_dir);
   TrainConfig c = cfg;
   c.sasrec.vocab = data.vocab;
@@ -270,8 +274,7 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
         result.best_epoch = epoch;
         result.valid = valid;
         result.test = evaluate(c, model, data, true, opt.seed + 29);
-        line += fmt::format("  (best; test hit_rate@10 {:.4f} ndcg@10 {:.4f})", result.test.at("hit_rate@10"),
-                            result.test.at("ndcg@10"));
+        line += fmt::format("  (best; test {} {:.4f})", c.select_metric, result.test.at(c.select_metric));
         if (!opt.run_dir.empty())
           nn::save_safetensors(opt.run_dir / "best.safetensors", model.named_parameters(),
                                {{"epoch", std::to_string(epoch)}, {"seed", std::to_string(opt.seed)}, {"preset", c.preset}});
