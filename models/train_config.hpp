@@ -21,7 +21,7 @@ struct TrainConfig {
   SASRecConfig sasrec;
   // ---- training ----
   std::string loss = "bce";           // bce (one negative per position) | sampled_softmax
-  std::int64_t negatives = 128;       // sampled_softmax: negatives per step, shared by the batch
+  std::int64_t negatives = 128;       // sampled_softmax: negatives per user row, shared by its positions
   double temperature = 0.05;
   bool l2_normalize = true;
   std::string optimizer = "adam";     // adam | adamw

@@ -28,18 +28,28 @@ Tensor sampled_softmax(const Tensor& h_in, const Tensor& pos_in, const Tensor& n
     neg = l2_normalize(neg, -1, 1e-6);
   }
   const Tensor pos_logit = sum(h * pos, {1}, true);  // (N, 1)
-  Tensor neg_logit = neg.dim() == 3 ? reshape(matmul(unsqueeze(h, 1), transpose(neg, 1, 2)), {N, -1})  // (N, k)
-                                    : matmul(h, transpose(neg, 0, 1));
+  const Tensor neg_logit = neg.dim() == 3 ? reshape(matmul(unsqueeze(h, 1), transpose(neg, 1, 2)), {N, -1})  // (N, k)
+                                          : matmul(h, transpose(neg, 0, 1));
+  const Tensor ids = neg_ids.dim() == 2 ? neg_ids : expand(unsqueeze(neg_ids, 0), {N, neg_ids.size(0)});
+  return sampled_softmax_from_logits(pos_logit, neg_logit, pos_ids, ids, mask, opt.temperature);
+}
+
+Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_logit_in, const Tensor& pos_ids,
+                                   const Tensor& neg_ids, const Tensor& mask, double temperature) {
+  const std::int64_t N = neg_logit_in.size(0), k = neg_logit_in.size(1);
+  if (pos_logit.shape() != Shape{N, 1} || neg_ids.shape() != Shape{N, k} || pos_ids.shape() != Shape{N})
+    throw std::invalid_argument("sampled_softmax: expected pos_logit (N, 1), neg_logit and neg_ids (N, k), pos_ids (N), got " +
+                                shape_str(pos_logit.shape()) + ", " + shape_str(neg_logit_in.shape()) + ", " +
+                                shape_str(neg_ids.shape()) + ", " + shape_str(pos_ids.shape()));
   // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
-  const std::int64_t k = neg_logit.size(1);
   const auto p = pos_ids.to_vector<std::int64_t>();
   const auto n = neg_ids.to_vector<std::int64_t>();
   std::vector<double> hit(static_cast<std::size_t>(N * k), 0.0);
   for (std::int64_t i = 0; i < N; ++i)
     for (std::int64_t j = 0; j < k; ++j)
-      if (n[neg_ids.dim() == 2 ? i * k + j : j] == p[i]) hit[i * k + j] = -5e4;
-  neg_logit = neg_logit + Tensor::from_vector(hit, {N, k}).to(h.dtype());
-  const Tensor logits = concat({pos_logit, neg_logit}, 1) * (1.0 / opt.temperature);
+      if (n[i * k + j] == p[i]) hit[i * k + j] = -5e4;
+  const Tensor neg_logit = neg_logit_in + Tensor::from_vector(hit, {N, k}).to(neg_logit_in.dtype());
+  const Tensor logits = concat({pos_logit, neg_logit}, 1) * (1.0 / temperature);
   std::vector<std::int64_t> target(static_cast<std::size_t>(N), 0);
   const auto m = mask.to_vector<double>();
   for (std::int64_t i = 0; i < N; ++i)

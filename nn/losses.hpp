@@ -21,4 +21,10 @@ struct SampledSoftmaxOptions {
 Tensor sampled_softmax(const Tensor& h, const Tensor& pos_emb, const Tensor& neg_emb, const Tensor& pos_ids,
                        const Tensor& neg_ids, const Tensor& mask, SampledSoftmaxOptions opt = {});
 
+// The same loss from logits already computed: pos_logit (N, 1), neg_logit (N, k), pos_ids (N),
+// neg_ids (N, k) for the accidental-hit mask, mask (N).  L = mean over valid rows of
+// -log softmax([pos, neg] / τ)[0]
+Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_logit, const Tensor& pos_ids,
+                                   const Tensor& neg_ids, const Tensor& mask, double temperature);
+
 }  // namespace recgrad::nn

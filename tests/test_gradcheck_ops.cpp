@@ -244,6 +244,14 @@ TEST(GradCheck, l2_normalize) {
   EXPECT_TRUE(gradcheck([](const In& x) { return l2_normalize(x[0], -1); }, {input({3, 4}, gen)}));
   EXPECT_TRUE(gradcheck([](const In& x) { return l2_normalize(x[0], 0); }, {input_noncontiguous({3, 4}, gen)}));
 }
+TEST(GradCheck, l2_normalize_zero_row_has_finite_gradient) {
+  // At x = 0, y = x / eps, so dy/dx = 1/eps: finite (a sqrt-first composition gives 0/0 = NaN here).
+  Tensor x = Tensor::zeros({2, 3}, DType::f64);
+  x.requires_grad_(true);
+  sum(l2_normalize(x, -1, 1e-6) * 2.0).backward();
+  for (double g : x.grad().to_vector<double>()) EXPECT_NEAR(g, 2.0 / 1e-6, 1e-3);
+}
+
 TEST(GradCheck, pairwise_sq_dist) {
   Generator gen(28);
   EXPECT_TRUE(gradcheck([](const In& x) { return pairwise_sq_dist(x[0], x[1]); }, {input({3, 4}, gen), input({5, 4}, gen)}));

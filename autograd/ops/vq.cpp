@@ -4,9 +4,11 @@
 
 namespace recgrad {
 
-// y = x / max(‖x‖₂, eps) along `axis` (composed; the gradient follows from the primitives)
+// y = x / max(‖x‖₂, eps) along `axis`, computed as x · rsqrt(max(‖x‖², eps²)) (composed; the gradient
+// follows from the primitives). Clamping the squared norm keeps a zero row's gradient at 0: with
+// sqrt first, its backward at 0 would be 0/0 = NaN.
 Tensor l2_normalize(const Tensor& x, int axis, double eps) {
-  return x / clamp_min(sqrt(sum(x * x, {axis}, true)), eps);
+  return x * rsqrt(clamp_min(sum(x * x, {axis}, true), eps * eps));
 }
 
 // a: (N, D), b: (K, D) -> (N, K):  d[i, k] = ‖a_i‖² - 2 a_i·b_k + ‖b_k‖²
