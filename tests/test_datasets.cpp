@@ -140,6 +140,23 @@ TEST(Datasets, RealMovieLensWhenPresent) {
   EXPECT_EQ(read_movies(dir / "ml-1m/movies.dat").size(), 3883u);
   EXPECT_EQ(read_users(dir / "ml-1m/users.dat").size(), 6040u);
   EXPECT_EQ(read_ratings(dir / "ml-1m/ratings.users1-2999.dat.gz").size(), 487650u);
+  const auto pairs = read_user_item_pairs(dir / "ml-1m/ml-1m.sasrec_derived.txt");
+  EXPECT_EQ(pairs.users.size(), 6040u);
+}
+
+TEST(Datasets, RealAmazonBeautyWhenPresent) {
+  std::filesystem::path dir;
+  try {
+    dir = find_data_dir("", "amazon-beauty/Beauty.txt");
+  } catch (const std::exception&) {
+    GTEST_SKIP() << "Amazon Beauty not found (skipped): see scripts/get_data.sh";
+  }
+  const auto s = read_sequences(dir / "amazon-beauty/Beauty.txt");
+  std::size_t n = 0;
+  for (const auto& v : s.items) n += v.size();
+  EXPECT_EQ(s.users.size(), 22363u);
+  EXPECT_EQ(n, 198502u);
+  EXPECT_EQ(ItemIdMap::by_ascending_id(s).num_items(), 12101);
 }
 
 }  // namespace

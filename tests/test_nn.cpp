@@ -159,3 +159,72 @@ TEST(Checkpoint, UnwritableDirectoryKeepsTheOldFile) {
 
 }  // namespace
 }  // namespace recgrad::nn
+
+#include "models/evaluate.hpp"
+#include "nn/init.hpp"
+#include "nn/optim.hpp"
+
+namespace recgrad::nn {
+namespace {
+
+Tensor param(std::vector<float> v) {
+  Tensor t = Tensor::from_vector(v, {static_cast<std::int64_t>(v.size())});
+  t.requires_grad_(true);
+  return t;
+}
+
+TEST(Optim, SgdAdamAdamWHandComputed) {
+  Tensor a = param({1.0f}), b = param({1.0f}), c = param({1.0f});
+  SGD sgd({a}, 0.1);
+  Adam adam({b}, {.lr = 0.1});
+  Adam adamw({c}, {.lr = 0.1, .weight_decay = 0.5, .decoupled = true});
+  for (Tensor* p : {&a, &b, &c}) sum(*p * 3.0).backward();  // gradient 3
+  sgd.step();
+  adam.step();
+  adamw.step();
+  EXPECT_FLOAT_EQ(a.item(), 1.0f - 0.1f * 3.0f);
+  EXPECT_NEAR(b.item(), 1.0 - 0.1, 1e-6) << "Adam's first step is lr · sign(g)";
+  EXPECT_NEAR(c.item(), 1.0 - 0.1 * 0.5 - 0.1, 1e-6) << "AdamW: decay lr·wd·θ, then the Adam step";
+}
+
+TEST(Optim, ClipGradNorm) {
+  Tensor a = param({0.0f, 0.0f});
+  sum(a * Tensor::from_vector(std::vector<float>{3.0f, 4.0f}, {2})).backward();  // gradient (3, 4), norm 5
+  EXPECT_NEAR(clip_grad_norm({a}, 1.0), 5.0, 1e-6);
+  EXPECT_NEAR(a.grad().at({0}), 0.6, 1e-6);
+  EXPECT_NEAR(a.grad().at({1}), 0.8, 1e-6);
+  EXPECT_NEAR(clip_grad_norm({a}, 10.0), 1.0, 1e-6) << "below the bound: unchanged";
+}
+
+TEST(Init, RangesAndMoments) {
+  Generator gen(1);
+  Tensor w = Tensor::empty({200, 300});
+  init::xavier_uniform_(w, gen);
+  const double a = std::sqrt(6.0 / 500.0);
+  double sq = 0;
+  for (float v : w.to_vector<float>()) {
+    ASSERT_LE(std::abs(v), a);
+    sq += v * v;
+  }
+  EXPECT_NEAR(sq / w.numel(), a * a / 3, 0.05 * a * a / 3);
+  init::truncated_normal_(w, 0.0, 0.02, gen);
+  for (float v : w.to_vector<float>()) ASSERT_LE(std::abs(v), 0.04f + 1e-7f);
+}
+
+TEST(Evaluate, SampledRankingExcludesRatedItems) {
+  // 1 user; item vectors: item 5 scores highest, every other item scores 0.
+  std::vector<float> items(10 * 2, 0.0f);
+  items[5 * 2] = 1.0f;
+  const Tensor E = Tensor::from_vector(items, {10, 2});
+  const Tensor u = Tensor::from_vector(std::vector<float>{1.0f, 0.0f}, {1, 2});
+  auto m = models::sampled_ranking(u, E, {5}, {{5}}, {1}, 100, 3);
+  EXPECT_EQ(m.at("hit_rate@1"), 1.0);
+  // Target 2 (score 0) ties with every sampled negative except... item 5 is rated, so never sampled:
+  // all 100 negatives tie with the target, which then ranks last.
+  m = models::sampled_ranking(u, E, {2}, {{2, 5}}, {1, 101}, 100, 3);
+  EXPECT_EQ(m.at("hit_rate@1"), 0.0);
+  EXPECT_EQ(m.at("hit_rate@101"), 1.0);
+}
+
+}  // namespace
+}  // namespace recgrad::nn
