@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "datasets/sequences.hpp"
+#include "models/batching.hpp"
 #include "models/evaluate.hpp"
 #include "nn/losses.hpp"
 #include "nn/optim.hpp"
@@ -13,13 +14,6 @@
 namespace recgrad::models {
 
 namespace {
-
-// Stacks rows of T ids into a (B, T) int64 tensor.
-Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
-  std::vector<std::int64_t> flat;
-  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
-}
 
 // One BCE step on a batch of (seq, pos) rows with one uniform negative per position.
 double train_step(SASRec& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
@@ -41,28 +35,7 @@ double train_step(SASRec& model, nn::Adam& adam, const std::vector<datasets::Row
   // r = F_t · M_i for the positive and the negative item of each position
   const Tensor s_pos = reshape(sum(F * embedding(M, stack_rows(pos)), {-1}), {N});
   const Tensor s_neg = reshape(sum(F * embedding(M, stack_rows(neg)), {-1}), {N, 1});
-  Tensor loss = nn::bce_sampled(s_pos, s_neg, Tensor::from_vector(mask, {N}));
-  const double value = loss.item();
-  if (!std::isfinite(value)) throw std::runtime_error("training loss is " + std::to_string(value) + ": stopping");
-  adam.zero_grad();
-  loss.backward();
-  adam.step();
-  return value;
-}
-
-// User vectors F[:, T-1, :] for each test row, in inference mode: (U, d).
-Tensor user_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& test_seqs) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::vector<Tensor> parts;
-  const std::size_t B = 256;
-  for (std::size_t s = 0; s < test_seqs.size(); s += B) {
-    std::vector<std::vector<std::int64_t>> rows(test_seqs.begin() + s, test_seqs.begin() + std::min(test_seqs.size(), s + B));
-    const Tensor F = model.forward(stack_rows(rows));
-    parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
-  }
-  model.train();
-  return concat(parts, 0);
+  return optimizer_step(nn::bce_sampled(s_pos, s_neg, Tensor::from_vector(mask, {N})), adam);
 }
 
 }  // namespace
@@ -113,7 +86,7 @@ ChapterResult run_chapter_sasrec(const datasets::UserSequences& raw, const Chapt
   RankingOptions opt;
   opt.scoring = Scoring::cosine;
   opt.rank_padding_row = true;
-  result.test = full_ranking(user_vectors(model, test_seqs), model.item_table(), targets, {}, opt);
+  result.test = full_ranking(last_position_vectors(model, test_seqs), model.item_table(), targets, {}, opt);
   return result;
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/sequences.hpp"
+#include "models/batching.hpp"
 #include "models/evaluate.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/losses.hpp"
@@ -68,12 +69,6 @@ Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   d.split = datasets::leave_one_out(s);
   d.full = s.items;
   return d;
-}
-
-Tensor stack_rows(const std::vector<Ids>& rows) {
-  Ids flat;
-  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
 }
 
 // Uniform draws from a list of ids (SplitMix64 on a counter, seeded per epoch).
@@ -136,30 +131,16 @@ double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const s
     loss = nn::sampled_softmax_from_logits(posL, negL, pid, Tensor::from_vector(row_negs, {N, k}), Tensor::ones({N}),
                                            cfg.temperature);
   }
-  const double value = loss.item();
-  if (!std::isfinite(value)) throw std::runtime_error("training loss is " + std::to_string(value) + ": stopping before the optimizer step");
-  adam.zero_grad();
-  loss.backward();
-  adam.step();
-  return value;
+  return optimizer_step(loss, adam);
 }
 
 // ---- evaluation -------------------------------------------------------------------------------------
 
 // F at the last position of each left-padded history, inference mode: (U, d).
 Tensor user_vectors(SASRec& model, const std::vector<Ids>& histories, std::int64_t T) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::vector<Tensor> parts;
-  const std::size_t B = 256;
-  for (std::size_t s = 0; s < histories.size(); s += B) {
-    std::vector<Ids> rows;
-    for (std::size_t u = s; u < std::min(histories.size(), s + B); ++u) rows.push_back(datasets::left_pad(histories[u], T));
-    const Tensor F = model.forward(stack_rows(rows));
-    parts.push_back(squeeze(slice(F, 1, T - 1, T), 1).contiguous());
-  }
-  model.train();
-  return concat(parts, 0);
+  std::vector<Ids> rows;
+  for (const auto& h : histories) rows.push_back(datasets::left_pad(h, T));
+  return last_position_vectors(model, rows);
 }
 
 std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, const Data& data, bool test,

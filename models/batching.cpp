@@ -1,0 +1,39 @@
+#include "models/batching.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace recgrad::models {
+
+Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
+  std::vector<std::int64_t> flat;
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
+}
+
+Tensor last_position_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& padded_rows) {
+  NoGradGuard no_grad;
+  model.eval();
+  std::vector<Tensor> parts;
+  const std::size_t B = 256;
+  for (std::size_t s = 0; s < padded_rows.size(); s += B) {
+    const std::vector<std::vector<std::int64_t>> rows(padded_rows.begin() + s,
+                                                      padded_rows.begin() + std::min(padded_rows.size(), s + B));
+    const Tensor F = model.forward(stack_rows(rows));  // (b, T, d)
+    parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
+  }
+  model.train();
+  return concat(parts, 0);
+}
+
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt) {
+  const double value = loss.item();
+  if (!std::isfinite(value))
+    throw std::runtime_error("training loss is " + std::to_string(value) + ": stopping before the optimizer step");
+  opt.zero_grad();
+  loss.backward();
+  opt.step();
+  return value;
+}
+
+}  // namespace recgrad::models

@@ -1,0 +1,20 @@
+// recgrad/models/batching.hpp — small pieces every SASRec training loop shares.
+#pragma once
+#include <vector>
+
+#include "models/sasrec.hpp"
+#include "nn/optim.hpp"
+
+namespace recgrad::models {
+
+// rows: B rows of T ids -> (B, T) int64
+Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows);
+
+// F at the last position of each left-padded row, in inference mode, batched: (U, d).
+Tensor last_position_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& padded_rows);
+
+// Checks the loss is finite (else throws before touching the parameters), then zero_grad, backward,
+// step. Returns the loss value.
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt);
+
+}  // namespace recgrad::models
