@@ -7,11 +7,6 @@
 
 namespace recgrad::kernels {
 
-struct MatRef {
-  const void* data;
-  std::int64_t rs, cs;  // row and column strides, in elements
-};
-
 // The readable reference: three loops.
 template <class T>
 void gemm_reference(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
