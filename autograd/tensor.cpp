@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ostream>
-#include <sstream>
 #include <stdexcept>
 
 #include "autograd/generator.hpp"

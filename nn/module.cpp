@@ -22,8 +22,8 @@ void Module::zero_grad() {
 
 Module& Module::to_(DType dtype) {
   for (auto& [name, p] : params_) {
-    *p = p->detach().to(dtype).contiguous();
-    if (p->dtype() == dtype && p->impl()->storage) p->requires_grad_(true);
+    *p = p->detach().to(dtype).contiguous();  // a fresh leaf
+    p->requires_grad_(true);
   }
   for (auto& [name, child] : children_) child->to_(dtype);
   return *this;

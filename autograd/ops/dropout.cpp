@@ -1,6 +1,4 @@
 // Inverted dropout with a counter-based mask: element i is kept when u(seed, counter + i) >= p.
-#include <omp.h>
-
 #include "autograd/generator.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/ops/common.hpp"

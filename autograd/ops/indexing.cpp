@@ -1,7 +1,5 @@
 // Indexing ops: embedding, index_select, gather, where / masked_fill.
 // Gathers copy rows forward; their backward scatter-adds (+=) rows, so repeated ids accumulate.
-#include <omp.h>
-
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 #include "autograd/ops/common.hpp"
