@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")->required()->check(CLI::ExistingFile);
   train_cmd->add_option("--seed", tr.seed, "random seed");
   train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")->check(CLI::PositiveNumber);
   train_cmd->add_option("--data-dir", tr.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");

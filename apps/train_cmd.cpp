@@ -39,6 +39,7 @@ void print_table(const std::string& title, const std::map<std::string, double>& 
 int run_train(const TrainCmdOptions& opt) {
   models::TrainConfig cfg = load_train_config(opt.config);
   if (opt.epochs > 0) cfg.epochs = opt.epochs;
+  if (opt.eval_every > 0) cfg.eval_every = opt.eval_every;
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
   fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,

@@ -101,6 +101,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 // ---- indexing (ops/indexing.cpp) ----
 // weight: (V, D), ids: int64 of any shape -> (*ids.shape, D); rows equal to padding_idx get no gradient.
 Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx = -1);
+Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids);  // (N,D),(V,D),(N,K) -> (N,K)
 Tensor index_select(const Tensor& x, int axis, const Tensor& index);  // index: int64 (n)
 Tensor gather(const Tensor& x, int axis, const Tensor& index);        // torch.gather semantics
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);   // cond != 0 ? a : b, broadcasting

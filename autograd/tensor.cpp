@@ -5,6 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "autograd/allocator.hpp"
 #include "autograd/generator.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/kernels/strided.hpp"
@@ -16,14 +17,9 @@ namespace recgrad {
 // ---------------------------------------------------------------------------------------------------
 // Storage
 
-Storage::Storage(std::size_t n) : nbytes(n) {
-  const std::size_t rounded = ((n + 63) / 64) * 64;
-  data = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!data) throw std::bad_alloc();
-  std::memset(data, 0, rounded == 0 ? 64 : rounded);
-}
+Storage::Storage(std::size_t n) : data(allocator::allocate(n)), nbytes(n) {}
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { allocator::deallocate(data, nbytes); }
 
 // ---------------------------------------------------------------------------------------------------
 // Creation
@@ -39,7 +35,11 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   return Tensor(std::move(impl));
 }
 
-Tensor Tensor::zeros(const Shape& shape, DType dtype) { return empty(shape, dtype); }  // Storage is zeroed
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.impl_->storage->data, 0, t.impl_->storage->nbytes);
+  return t;
+}
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   Tensor t = empty(shape, dtype);

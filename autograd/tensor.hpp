@@ -26,7 +26,7 @@ class Generator;
 struct Node;
 struct TensorImpl;
 
-// 64-byte aligned, zero-initialised buffer.
+// 64-byte aligned, uninitialised buffer from the caching allocator (autograd/allocator.hpp).
 struct Storage {
   explicit Storage(std::size_t nbytes);
   ~Storage();

@@ -108,28 +108,20 @@ double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const s
     const Tensor s_neg = reshape(sum(F * embedding(M, stack_rows(neg)), {-1}), {B * T, 1});
     loss = nn::bce_sampled(s_pos, s_neg, Tensor::from_vector(mask, {B * T}));
   } else {
-    // sampled softmax over the valid positions: the next item against k negatives drawn per user row
-    // (shared by that row's positions), logits = <F_t, e> / τ on L2-normalised vectors
-    Ids rows_idx, pos_ids, neg_ids, row_negs;
-    for (std::int64_t b = 0; b < B; ++b)
-      for (std::int64_t j = 0; j < cfg.negatives; ++j) neg_ids.push_back(sampler());
+    // sampled softmax over the valid positions: the next item against k negatives drawn for each position
+    // (uniform with replacement, as the HSTU paper's code samples them), logits = <F_t, e> / τ on
+    // L2-normalised vectors.
+    Ids rows_idx, pos_ids, neg_ids;
     for (std::int64_t b = 0; b < B; ++b)
       for (std::int64_t t = 0; t < T; ++t)
         if (pos[b][t] != 0) {
           rows_idx.push_back(b * T + t);
           pos_ids.push_back(pos[b][t]);
-          row_negs.insert(row_negs.end(), neg_ids.begin() + b * cfg.negatives, neg_ids.begin() + (b + 1) * cfg.negatives);
+          for (std::int64_t j = 0; j < cfg.negatives; ++j) neg_ids.push_back(sampler());
         }
-    const std::int64_t N = static_cast<std::int64_t>(rows_idx.size()), k = cfg.negatives;
-    auto norm = [&](const Tensor& x) { return cfg.l2_normalize ? l2_normalize(x, -1, 1e-6) : x; };
-    const Tensor Fn = norm(F);                                                              // (B, T, d)
-    const Tensor negE = norm(embedding(M, Tensor::from_vector(neg_ids, {B, k})));           // (B, k, d)
-    const Tensor sel = Tensor::from_vector(rows_idx, {N});
-    const Tensor negL = index_select(reshape(matmul(Fn, transpose(negE, 1, 2)), {B * T, k}), 0, sel);  // (N, k)
-    const Tensor pid = Tensor::from_vector(pos_ids, {N});
-    const Tensor posL = sum(index_select(reshape(Fn, {B * T, d}), 0, sel) * norm(embedding(M, pid)), {1}, true);
-    loss = nn::sampled_softmax_from_logits(posL, negL, pid, Tensor::from_vector(row_negs, {N, k}), Tensor::ones({N}),
-                                           cfg.temperature);
+    const std::int64_t N = static_cast<std::int64_t>(rows_idx.size());
+    loss = nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}),
+                                    Tensor::from_vector(neg_ids, {N, cfg.negatives}), {cfg.temperature, cfg.l2_normalize});
   }
   return optimizer_step(loss, adam);
 }

@@ -34,6 +34,22 @@ Tensor sampled_softmax(const Tensor& h_in, const Tensor& pos_in, const Tensor& n
   return sampled_softmax_from_logits(pos_logit, neg_logit, pos_ids, ids, mask, opt.temperature);
 }
 
+Tensor sampled_softmax_head(const Tensor& F, const Tensor& M, const Tensor& rows, const Tensor& pos_ids,
+                            const Tensor& neg_ids, SampledSoftmaxOptions opt) {
+  if (F.dim() != 3 || M.dim() != 2 || F.size(2) != M.size(1) || rows.dim() != 1 || pos_ids.shape() != rows.shape() ||
+      neg_ids.dim() != 2 || neg_ids.size(0) != rows.size(0))
+    throw std::invalid_argument("sampled_softmax_head: expected F (B, T, d), M (V, d), rows (N), pos_ids (N), neg_ids (N, k), got " +
+                                shape_str(F.shape()) + ", " + shape_str(M.shape()) + ", " + shape_str(rows.shape()) +
+                                ", " + shape_str(pos_ids.shape()) + ", " + shape_str(neg_ids.shape()));
+  const std::int64_t N = rows.size(0);
+  auto norm = [&](const Tensor& x) { return opt.l2_normalize ? l2_normalize(x, -1, 1e-6) : x; };
+  const Tensor h = norm(index_select(reshape(F, {-1, F.size(2)}), 0, rows));  // (N, d)
+  const Tensor Mn = norm(M);                                                  // (V, d)
+  const Tensor pos_logit = embedding_dot(h, Mn, reshape(pos_ids, {N, 1}));    // (N, 1)
+  const Tensor neg_logit = embedding_dot(h, Mn, neg_ids);                     // (N, k)
+  return sampled_softmax_from_logits(pos_logit, neg_logit, pos_ids, neg_ids, Tensor::ones({N}), opt.temperature);
+}
+
 Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_logit_in, const Tensor& pos_ids,
                                    const Tensor& neg_ids, const Tensor& mask, double temperature) {
   const std::int64_t N = neg_logit_in.size(0), k = neg_logit_in.size(1);

@@ -21,6 +21,13 @@ struct SampledSoftmaxOptions {
 Tensor sampled_softmax(const Tensor& h, const Tensor& pos_emb, const Tensor& neg_emb, const Tensor& pos_ids,
                        const Tensor& neg_ids, const Tensor& mask, SampledSoftmaxOptions opt = {});
 
+// The sequential recommenders' head with negatives drawn per position: F (B, T, d) outputs, M (V, d) the
+// item table, rows (N) int64 flat positions b·T + t that have a target, pos_ids (N), neg_ids (N, k).
+//   h = F[rows], logits = [<h, M[pos]>, <h, M[neg_1]>, …] / τ (L2-normalised first when asked), accidental hits
+//   masked. The whole table is normalised once and embedding_dot gathers: no (N, k, d) temporary.
+Tensor sampled_softmax_head(const Tensor& F, const Tensor& M, const Tensor& rows, const Tensor& pos_ids,
+                            const Tensor& neg_ids, SampledSoftmaxOptions opt);
+
 // The same loss from logits already computed: pos_logit (N, 1), neg_logit (N, k), pos_ids (N),
 // neg_ids (N, k) for the accidental-hit mask, mask (N).  L = mean over valid rows of
 // -log softmax([pos, neg] / τ)[0]

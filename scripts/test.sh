@@ -11,7 +11,7 @@ echo "== tests (Release, -march=native) =="
 echo "== tests (ASan + UBSan + LSan, x86-64-v3) =="
 BUILD_DIR=build-asan BUILD_TYPE=Debug \
   CMAKE_ARGS="-DRECGRAD_SANITIZE=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_BENCH=OFF" scripts/setup.sh
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+(cd build-asan && RECGRAD_POISON=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$(nproc)")
 
 echo "== demo smoke run =="

@@ -110,6 +110,25 @@ TEST(FastKernels, BinaryOps) {
     for (auto s : kSizes) expect_paths_agree(f, {rand_f32({s}, g), rand_f32({s}, g)}, 1e-5, name + " size " + std::to_string(s));
     expect_paths_agree(f, {rand_f32({65, 50}, g), rand_f32({50}, g)}, 1e-5, name + " row broadcast");
     expect_paths_agree(f, {rand_noncontig({7, 63}, g), rand_f32({7, 63}, g)}, 1e-5, name + " non-contiguous");
+    expect_paths_agree(f, {rand_f32({3, 65, 50}, g), rand_f32({3, 65, 1}, g)}, 1e-5, name + " column broadcast");
+    expect_paths_agree(f, {rand_f32({1, 50}, g), rand_f32({7, 65, 50}, g)}, 1e-5, name + " first operand broadcast");
+    expect_paths_agree(f, {rand_f32({7, 1, 63}, g), rand_f32({1, 5, 63}, g)}, 1e-5, name + " both broadcast");
+    expect_paths_agree(f, {rand_f32({1}, g), rand_f32({3, 7}, g)}, 1e-5, name + " scalar first");
+    expect_paths_agree(f, {rand_f32({4, 3, 65}, g), rand_f32({4, 1, 65}, g)}, 1e-5, name + " middle broadcast");
+    expect_paths_agree(f, {rand_noncontig({65, 7}, g), rand_f32({7}, g)}, 1e-5, name + " non-contiguous broadcast");
+  }
+}
+
+TEST(FastKernels, EmbeddingDot) {
+  Generator g(9);
+  for (std::int64_t D : {1, 7, 50, 63, 65}) {
+    const Tensor ids = Tensor::from_vector([] {
+      std::vector<std::int64_t> v;
+      for (int i = 0; i < 9 * 13; ++i) v.push_back((i * 7) % 11);  // repeats within and across rows
+      return v;
+    }(), {9, 13});
+    expect_paths_agree([&](const In& x) { return embedding_dot(x[0], x[1], ids); },
+                       {rand_f32({9, D}, g), rand_f32({11, D}, g)}, 1e-5, "D " + std::to_string(D));
   }
 }
 

@@ -156,6 +156,19 @@ TEST(GradCheck, embedding) {
   sum(embedding(w, with_pad, 0)).backward();
   EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0}));
 }
+TEST(GradCheck, embedding_dot) {
+  Generator gen(14);
+  // Repeated ids within a row and across rows accumulate into the same weight row.
+  const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{1, 3, 1, 0, 3, 3}, {2, 3});
+  auto f = [&](const In& x) { return embedding_dot(x[0], x[1], ids); };
+  EXPECT_TRUE(gradcheck(f, {input({2, 5}, gen), input({4, 5}, gen)}));
+  EXPECT_TRUE(gradcheck(f, {input_noncontiguous({2, 5}, gen), input_noncontiguous({4, 5}, gen)})) << "non-contiguous";
+  // Equal to the composed gather + batched dot it replaces.
+  const Tensor h = input({2, 5}, gen), w = input({4, 5}, gen);
+  const Tensor composed = reshape(matmul(unsqueeze(h, 1), transpose(embedding(w, ids), 1, 2)), {2, 3});
+  const auto a = embedding_dot(h, w, ids).to_vector<double>(), b = composed.to_vector<double>();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-12) << i;
+}
 TEST(GradCheck, index_select) {
   Generator gen(12);
   const Tensor idx = Tensor::from_vector(std::vector<std::int64_t>{2, 0, 2}, {3});

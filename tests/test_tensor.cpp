@@ -1,6 +1,7 @@
 // Tensor basics: creation, views sharing storage, contiguity, broadcasting, dtype casts.
 #include <gtest/gtest.h>
 
+#include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
 
 namespace recgrad {
@@ -89,4 +90,20 @@ TEST(Tensor, Argmin) {
 }
 
 }  // namespace
+}  // namespace recgrad
+
+namespace recgrad {
+// The caching allocator hands freed blocks back out: zeros() must still be zero on a reused block,
+// and empty_cache() must return everything it holds.
+TEST(Allocator, ReusedBlocksAreZeroedByZerosAndCacheEmpties) {
+  {
+    Tensor t = Tensor::full({1000, 37}, 7.0);
+  }
+  EXPECT_GT(allocator::cached_bytes(), 0u);
+  const Tensor z = Tensor::zeros({1000, 37});
+  for (float v : z.to_vector<float>()) ASSERT_EQ(v, 0.0f);
+  allocator::empty_cache();
+  EXPECT_EQ(allocator::cached_bytes(), 0u);
+}
+
 }  // namespace recgrad

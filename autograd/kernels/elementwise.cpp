@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
+#include <vector>
 
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xarray.hpp>
@@ -121,14 +123,97 @@ void zip_dense(const T* a, const T* b, T* y, long n, F fn) {
   for (long i = full; i < n; ++i) y[i] = fn(V(a[i]), V(b[i])).get(0);
 }
 
-// y = f(a, b) for dense a (n) and b either dense (n) or one element broadcast (b_scalar).
+// One output row of n elements: a and b each either run along the row (step 1) or hold one value for it.
+template <class T, bool VA, bool VB, class F>
+void zip_row(const T* a, const T* b, T* y, long n, F fn) {
+  using V = xsimd::batch<T>;
+  constexpr long W = static_cast<long>(V::size);
+  long i = 0;
+  for (; i + W <= n; i += W) {
+    const V u = VA ? V::load_unaligned(a + i) : V(*a);
+    const V v = VB ? V::load_unaligned(b + i) : V(*b);
+    fn(u, v).store_unaligned(y + i);
+  }
+  for (; i < n; ++i) y[i] = fn(V(VA ? a[i] : *a), V(VB ? b[i] : *b)).get(0);
+}
+
+// The broadcast plan of a binary op: the output as `rows` rows of n elements; row r reads a from
+// a_off[r] and b from b_off[r], each stepping by 1 along the row (va/vb) or repeating one value.
+struct RowPlan {
+  long n = 1;
+  bool va = true, vb = true;
+  std::vector<std::int64_t> a_off, b_off;
+};
+
+// Strides of t over `out` after broadcasting (0 on broadcast axes), axes aligned on the right.
+inline Strides broadcast_strides(const Tensor& t, const Shape& out) {
+  Strides s(out.size(), 0);
+  const std::size_t lead = out.size() - t.shape().size();
+  for (std::size_t d = 0; d < t.shape().size(); ++d)
+    if (t.shape()[d] != 1) s[lead + d] = t.strides()[d];
+  return s;
+}
+
+// Merges adjacent axes that both operands walk evenly, then takes the last axis as the row. False when
+// an operand's row step is neither 0 nor 1 (a transposed view): the reference path handles that.
+inline bool plan_rows(const Tensor& a, const Tensor& b, const Shape& out, RowPlan& plan) {
+  Shape shape;
+  Strides sa, sb;
+  const Strides fa = broadcast_strides(a, out), fb = broadcast_strides(b, out);
+  for (std::size_t d = 0; d < out.size(); ++d) {
+    if (out[d] == 1) continue;
+    if (!shape.empty() && sa.back() == fa[d] * out[d] && sb.back() == fb[d] * out[d]) {
+      shape.back() *= out[d];
+      sa.back() = fa[d];
+      sb.back() = fb[d];
+      continue;
+    }
+    shape.push_back(out[d]);
+    sa.push_back(fa[d]);
+    sb.push_back(fb[d]);
+  }
+  if (shape.empty()) shape = {1}, sa = {0}, sb = {0};
+  if ((sa.back() != 0 && sa.back() != 1) || (sb.back() != 0 && sb.back() != 1)) return false;
+  plan.n = shape.back();
+  plan.va = sa.back() == 1 || plan.n == 1;
+  plan.vb = sb.back() == 1 || plan.n == 1;
+  shape.pop_back(), sa.pop_back(), sb.pop_back();
+  const std::int64_t rows = numel(shape);
+  plan.a_off.resize(rows);
+  plan.b_off.resize(rows);
+  for_each_offset(shape, sa, a.offset(), [&](std::int64_t i, std::int64_t off) { plan.a_off[i] = off; });
+  for_each_offset(shape, sb, b.offset(), [&](std::int64_t i, std::int64_t off) { plan.b_off[i] = off; });
+  return true;
+}
+
+// y = f(a, b) row by row over the plan; a_base/b_base are the storages' first elements.
+template <class T, class F>
+void zip_rows(const T* a_base, const T* b_base, T* y, const RowPlan& p, F fn) {
+  const long rows = static_cast<long>(p.a_off.size()), n = p.n;
+  auto run = [&](auto va, auto vb) {
+#pragma omp parallel for schedule(static) if (rows * n >= kParallelGrain)
+    for (long r = 0; r < rows; ++r)
+      zip_row<T, decltype(va)::value, decltype(vb)::value>(a_base + p.a_off[r], b_base + p.b_off[r], y + r * n, n, fn);
+  };
+  using Yes = std::true_type;
+  using No = std::false_type;
+  if (p.va && p.vb) run(Yes{}, Yes{});
+  else if (p.va) run(Yes{}, No{});
+  else if (p.vb) run(No{}, Yes{});
+  else run(No{}, No{});
+}
+
+// y = f(a, b) by the row plan (a single dense row runs in parallel chunks instead).
 template <class T>
-void binary_fast(Binary f, const T* a, const T* b, T* y, long n, bool b_scalar) {
+void binary_fast(Binary f, const T* a, const T* b, T* y, const RowPlan& p) {
   using V = xsimd::batch<T>;
   auto run = [&](auto fn) {
-    if (!b_scalar) return zip_dense(a, b, y, n, fn);
-    const V bv(*b);
-    map_dense(a, y, n, [&](V v) { return fn(v, bv); });
+    if (p.a_off.size() == 1 && p.va && p.vb) return zip_dense(a + p.a_off[0], b + p.b_off[0], y, p.n, fn);
+    if (p.a_off.size() == 1 && p.va) {
+      const V bv(b[p.b_off[0]]);
+      return map_dense(a + p.a_off[0], y, p.n, [&](V u) { return fn(u, bv); });
+    }
+    zip_rows(a, b, y, p, fn);
   };
   const V one(T(1)), zero(T(0));
   switch (f) {
@@ -162,9 +247,12 @@ Tensor binary(Binary f, const Tensor& a, const Tensor& b, const char* op) {
   Tensor y = Tensor::empty(out_shape, a.dtype());
   dispatch_float(a.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
-    const bool dense_a = a.is_contiguous() && a.shape() == out_shape;
-    if (use_fast() && dense_a && b.is_contiguous() && (b.shape() == out_shape || b.numel() == 1))
-      return binary_fast<T>(f, a.data<T>(), b.data<T>(), y.data<T>(), y.numel(), b.shape() != out_shape);
+    RowPlan plan;
+    if (use_fast() && plan_rows(a, b, out_shape, plan)) {
+      const T* a_base = static_cast<const T*>(a.impl()->storage->data);
+      const T* b_base = static_cast<const T*>(b.impl()->storage->data);
+      return binary_fast<T>(f, a_base, b_base, y.data<T>(), plan);
+    }
     auto yv = xview_of<T>(y);
     binary_reference<T>(f, xview_of<T>(a), xview_of<T>(b), yv);
   });

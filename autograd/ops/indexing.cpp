@@ -1,5 +1,6 @@
-// Indexing ops: embedding, index_select, gather, where / masked_fill.
+// Indexing ops: embedding, embedding_dot, index_select, gather, where / masked_fill.
 // Gathers copy rows forward; their backward scatter-adds (+=) rows, so repeated ids accumulate.
+#include "autograd/kernels/embedding_dot.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 #include "autograd/ops/common.hpp"
@@ -133,6 +134,36 @@ Tensor gather(const Tensor& x, int axis, const Tensor& index) {
       for (std::size_t i = 0; i < offsets.size(); ++i) dst[offsets[i]] += src[i];
     });
     return Grads{gx};
+  });
+}
+
+// h: (N, D), weight: (V, D), ids: (N, K) int64 -> (N, K).  y[n, j] = <h[n], weight[ids[n, j]]>
+// The sampled-softmax head with its own negatives per position, without the (N, K, D) gather.
+//   ∂L/∂h[n] = Σ_j g[n, j] weight[ids[n, j]],   ∂L/∂weight[v] = Σ_{(n, j): ids[n, j] = v} g[n, j] h[n]
+Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
+  check_index(ids, "embedding_dot");
+  if (h.dim() != 2 || weight.dim() != 2 || ids.dim() != 2 || h.size(1) != weight.size(1) || ids.size(0) != h.size(0))
+    throw std::invalid_argument("embedding_dot: expected h (N, D), weight (V, D), ids (N, K), got " +
+                                shape_str(h.shape()) + ", " + shape_str(weight.shape()) + ", " + shape_str(ids.shape()));
+  if (h.dtype() != weight.dtype()) throw std::invalid_argument("embedding_dot: dtypes differ: " + h.str() + " and " + weight.str());
+  auto flat = std::make_shared<std::vector<std::int64_t>>(ids.to_vector<std::int64_t>());
+  check_range(*flat, weight.size(0), "embedding_dot");
+  const std::int64_t N = h.size(0), D = h.size(1), K = ids.size(1);
+  const Tensor hc = h.contiguous(), wc = weight.contiguous();
+  Tensor y = Tensor::empty({N, K}, h.dtype());
+  dispatch_float(h.dtype(), "embedding_dot", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::embedding_dot_forward<T>(hc.data<T>(), wc.data<T>(), flat->data(), y.data<T>(), N, K, D);
+  });
+  return record("embedding_dot", y, {hc, wc}, [hc, wc, flat, N, D, K](const Tensor& g) {
+    const Tensor gc = g.contiguous();
+    Tensor gh = Tensor::empty(hc.shape(), g.dtype()), gw = Tensor::zeros(wc.shape(), g.dtype());
+    dispatch_float(g.dtype(), "embedding_dot backward", [&](auto tag) {
+      using T = decltype(tag);
+      kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), flat->data(), gh.data<T>(),
+                                         gw.data<T>(), N, K, D);
+    });
+    return Grads{gh, gw};
   });
 }
 

@@ -1,0 +1,98 @@
+#include "autograd/allocator.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace recgrad::allocator {
+namespace {
+
+struct Cache {
+  std::mutex mu;
+  std::map<std::size_t, std::vector<void*>> free_blocks;  // size class -> blocks
+  std::size_t bytes = 0;
+  std::size_t limit = std::size_t(2) << 30;
+  bool poison = false;
+  Cache() {
+    const char* p = std::getenv("RECGRAD_POISON");
+    poison = p && *p && *p != '0';
+  }
+  void release_all() {
+    for (auto& [size, blocks] : free_blocks)
+      for (void* b : blocks) std::free(b);
+    free_blocks.clear();
+    bytes = 0;
+  }
+};
+
+// Never destroyed: tensors held in static objects may be freed after main returns. The blocks stay
+// reachable through this pointer, so leak checkers do not count them.
+Cache& cache() {
+  static Cache* c = new Cache;
+  return *c;
+}
+
+// Rounds up to 64 bytes, then to a quarter of the enclosing power of two: 64, 128, …, 1024, 1280, 1536, 1792, 2048, …
+std::size_t size_class(std::size_t n) {
+  n = n == 0 ? 64 : (n + 63) / 64 * 64;
+  if (n <= 1024) return n;
+  std::size_t p = 1;
+  while (p * 2 <= n) p *= 2;  // p ≤ n < 2p
+  const std::size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
+}  // namespace
+
+void* allocate(std::size_t nbytes) {
+  const std::size_t size = size_class(nbytes);
+  Cache& c = cache();
+  void* p = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.free_blocks.find(size);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      p = it->second.back();
+      it->second.pop_back();
+      c.bytes -= size;
+    }
+  }
+  if (!p) p = std::aligned_alloc(64, size);
+  if (!p) throw std::bad_alloc();
+  if (c.poison) std::memset(p, 0xFF, size);
+  return p;
+}
+
+void deallocate(void* p, std::size_t nbytes) {
+  if (!p) return;
+  const std::size_t size = size_class(nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (c.bytes + size <= c.limit) {
+      c.free_blocks[size].push_back(p);
+      c.bytes += size;
+      return;
+    }
+  }
+  std::free(p);
+}
+
+void empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.release_all();
+}
+
+std::size_t cached_bytes() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.bytes;
+}
+
+std::size_t& cache_limit() { return cache().limit; }
+
+}  // namespace recgrad::allocator

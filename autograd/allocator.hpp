@@ -1,0 +1,23 @@
+// recgrad/autograd/allocator.hpp — where tensor memory comes from: a caching allocator.
+//
+// A training step allocates the same tensor sizes again and again. Handing freed blocks back out
+// (instead of returning them to the OS and page-faulting fresh zeroed pages next step) removes the
+// page faults and memsets that otherwise cost a fifth of a step. Blocks are 64-byte aligned; sizes
+// are rounded up to one of four classes per power of two (at most 25 % slack), and freed blocks wait
+// in a list per class. The cache holds at most `cache_limit()` bytes; beyond it blocks go back to the
+// OS. `empty_cache()` releases everything it holds (for example between training and evaluation).
+//
+// Debug aid: RECGRAD_POISON=1 in the environment (set by the sanitizer test run) fills every new block
+// with 0xFF bytes (NaN for floats) so that code reading memory it never wrote shows up in tests.
+#pragma once
+#include <cstddef>
+
+namespace recgrad::allocator {
+
+void* allocate(std::size_t nbytes);                 // 64-byte aligned, uninitialised (or poisoned)
+void deallocate(void* p, std::size_t nbytes);       // nbytes as passed to allocate
+void empty_cache();                                 // free every cached block
+std::size_t cached_bytes();                         // bytes waiting in the cache now
+std::size_t& cache_limit();                         // default 2 GiB
+
+}  // namespace recgrad::allocator
