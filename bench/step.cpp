@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
   };
+  std::vector<std::int64_t> seq(B * T), rows(B * T), pos(B * T), neg(B * T * k);
   for (int s = 0; s < warmup + steps; ++s) {
-    std::vector<std::int64_t> seq(B * T), rows(B * T), pos(B * T), neg(B * T * k);
     for (auto& v : seq) v = ids.sample();
     for (std::int64_t i = 0; i < B * T; ++i) rows[i] = i, pos[i] = ids.sample();
     for (auto& v : neg) v = ids.sample();

@@ -58,19 +58,18 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
                                 shape_str(pos_logit.shape()) + ", " + shape_str(neg_logit_in.shape()) + ", " +
                                 shape_str(neg_ids.shape()) + ", " + shape_str(pos_ids.shape()));
   // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
-  const auto p = pos_ids.to_vector<std::int64_t>();
-  const auto n = neg_ids.to_vector<std::int64_t>();
-  std::vector<double> hit(static_cast<std::size_t>(N * k), 0.0);
-  for (std::int64_t i = 0; i < N; ++i)
-    for (std::int64_t j = 0; j < k; ++j)
-      if (n[i * k + j] == p[i]) hit[i * k + j] = -5e4;
-  const Tensor neg_logit = neg_logit_in + Tensor::from_vector(hit, {N, k}).to(neg_logit_in.dtype());
-  const Tensor logits = concat({pos_logit, neg_logit}, 1) * (1.0 / temperature);
-  std::vector<std::int64_t> target(static_cast<std::size_t>(N), 0);
-  const auto m = mask.to_vector<double>();
-  for (std::int64_t i = 0; i < N; ++i)
-    if (m[i] == 0) target[i] = -100;  // ignored rows
-  return cross_entropy(logits, Tensor::from_vector(target, {N}), -100);
+  const Tensor p = pos_ids.contiguous(), n = neg_ids.contiguous(), m = mask.to(DType::f64).contiguous();
+  const std::int64_t *pp = p.data<std::int64_t>(), *np = n.data<std::int64_t>();
+  Tensor hit = Tensor::empty({N, k}, neg_logit_in.dtype());
+  dispatch_float(hit.dtype(), "sampled_softmax", [&](auto tag) {
+    using T = decltype(tag);
+    T* h = hit.data<T>();
+    for (std::int64_t i = 0; i < N * k; ++i) h[i] = np[i] == pp[i / k] ? T(-5e4) : T(0);
+  });
+  const Tensor logits = concat({pos_logit, neg_logit_in + hit}, 1) * (1.0 / temperature);
+  Tensor target = Tensor::empty({N}, DType::i64);  // class 0 (the positive); -100 for rows that do not count
+  for (std::int64_t i = 0; i < N; ++i) target.data<std::int64_t>()[i] = m.data<double>()[i] == 0 ? -100 : 0;
+  return cross_entropy(logits, target, -100);
 }
 
 }  // namespace recgrad::nn

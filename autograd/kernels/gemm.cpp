@@ -39,6 +39,9 @@ struct Blocking {
   static constexpr Index NC = 3072;    // columns of packed B per block (multiple of NR)
 };
 
+// Up to this many column panels per thread, A is read in place rather than packed.
+constexpr Index kPackAPanels = 4;
+
 // Packs A[ic:ic+mc, pc:pc+kc] into MR-row micro-panels, column-major inside each panel.
 template <class T>
 void pack_A(Index mc, Index kc, const T* A, Index rsa, Index csa, T* buf) {
@@ -68,30 +71,45 @@ void pack_B_panel(Index kc, Index cols, const T* B, Index rsb, Index csb, T* buf
   }
 }
 
-// C[0:mr, 0:nr] += Ap (MR × kc) · Bp (kc × NR)
+// C[0:mr, 0:nr] (+)= A (MR × kc) · Bp (kc × NR). A's element (r, p) is at A[r * ra + p * ca]: a packed
+// micro-panel (ra = 1, ca = MR) or, when N is too narrow for packing to pay off, A itself. With
+// `accumulate` false the tile is stored, not added (the first K-slice: no zero-fill pass over C).
 template <class T>
-void micro_kernel(Index kc, const T* Ap, const T* Bp, T* C, Index ldc, Index mr, Index nr) {
+void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, Index ldc, Index mr, Index nr,
+                  bool accumulate) {
   using V = xsimd::batch<T>;
   constexpr Index W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   V c00(T(0)), c01(T(0)), c10(T(0)), c11(T(0)), c20(T(0)), c21(T(0));
   V c30(T(0)), c31(T(0)), c40(T(0)), c41(T(0)), c50(T(0)), c51(T(0));
+  // Rows past mr read row 0 again (their results are never stored).
+  const T* a0 = A;
+  const T* a1 = A + (mr > 1 ? ra : 0);
+  const T* a2 = A + (mr > 2 ? 2 * ra : 0);
+  const T* a3 = A + (mr > 3 ? 3 * ra : 0);
+  const T* a4 = A + (mr > 4 ? 4 * ra : 0);
+  const T* a5 = A + (mr > 5 ? 5 * ra : 0);
   for (Index p = 0; p < kc; ++p) {
+    const Index o = p * ca;
     const V b0 = V::load_aligned(Bp), b1 = V::load_aligned(Bp + W);
-    V a(Ap[0]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
-    a = V(Ap[1]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
-    a = V(Ap[2]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
-    a = V(Ap[3]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
-    a = V(Ap[4]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
-    a = V(Ap[5]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
-    Ap += MR;
+    V a(a0[o]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
+    a = V(a1[o]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
+    a = V(a2[o]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
+    a = V(a3[o]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
+    a = V(a4[o]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
+    a = V(a5[o]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
     Bp += NR;
   }
   const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  if (mr == MR && nr == NR) {
-    for (Index r = 0; r < MR; ++r) {
+  if (nr == NR) {
+    for (Index r = 0; r < mr; ++r) {
       T* cr = C + r * ldc;
-      (V::load_unaligned(cr) + acc[r][0]).store_unaligned(cr);
-      (V::load_unaligned(cr + W) + acc[r][1]).store_unaligned(cr + W);
+      if (accumulate) {
+        (V::load_unaligned(cr) + acc[r][0]).store_unaligned(cr);
+        (V::load_unaligned(cr + W) + acc[r][1]).store_unaligned(cr + W);
+      } else {
+        acc[r][0].store_unaligned(cr);
+        acc[r][1].store_unaligned(cr + W);
+      }
     }
     return;
   }
@@ -99,7 +117,11 @@ void micro_kernel(Index kc, const T* Ap, const T* Bp, T* C, Index ldc, Index mr,
   for (Index r = 0; r < mr; ++r) {
     acc[r][0].store_aligned(tile);
     acc[r][1].store_aligned(tile + W);
-    for (Index c = 0; c < nr; ++c) C[r * ldc + c] += tile[c];
+    T* cr = C + r * ldc;
+    if (accumulate)
+      for (Index c = 0; c < nr; ++c) cr[c] += tile[c];
+    else
+      for (Index c = 0; c < nr; ++c) cr[c] = tile[c];
   }
 }
 
@@ -115,8 +137,11 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
                Index ldc) {
   using Bk = Blocking<T>;
   constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
-  for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
-  if (K == 0 || M == 0 || N == 0) return;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
   static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> b_buf;
   T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
   const double flops = 2.0 * M * N * K;
@@ -143,12 +168,19 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
             const Index ic = ib * MC, mc = std::min(MC, M - ic);
             const Index jp0 = npanels * jq / nsplit, jp1 = npanels * (jq + 1) / nsplit;
             if (jp0 == jp1) continue;
-            pack_A(mc, kc, A + ic * rsa + pc * csa, rsa, csa, Ap);
+            // Packing A pays off when its block is reused across many column panels; for narrow C
+            // (the d = 50 projections) the micro-kernel reads A in place.
+            const T* Ablk = A + ic * rsa + pc * csa;
+            const bool pack = (jp1 - jp0) > kPackAPanels;
+            if (pack) pack_A(mc, kc, Ablk, rsa, csa, Ap);
             for (Index jp = jp0; jp < jp1; ++jp) {
               const Index jr = jp * NR, nr = std::min(NR, nc - jr);
-              for (Index ir = 0; ir < mc; ir += MR)
-                micro_kernel(kc, Ap + ir * kc, Bp + jp * NR * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                             std::min(MR, mc - ir), nr);
+              for (Index ir = 0; ir < mc; ir += MR) {
+                T* Ct = C + (ic + ir) * ldc + jc + jr;
+                const Index mr = std::min(MR, mc - ir);
+                if (pack) micro_kernel(kc, Ap + ir * kc, 1, MR, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
+                else micro_kernel(kc, Ablk + ir * rsa, rsa, csa, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
+              }
             }
           }
       }

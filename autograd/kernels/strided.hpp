@@ -30,11 +30,26 @@ void for_each_offset(const Shape& shape, const Strides& strides, std::int64_t of
 }
 
 // Copies any view of `src` into the dense buffer `dst` (row-major), converting the element type.
+// Walks rows of the last axis, so the inner loop is a plain strided copy.
 template <class TD, class TS>
 void gather_dense(const Tensor& src, TD* dst) {
   const TS* base = static_cast<const TS*>(src.impl()->storage->data);
-  for_each_offset(src.shape(), src.strides(), src.offset(),
-                  [&](std::int64_t i, std::int64_t off) { dst[i] = static_cast<TD>(base[off]); });
+  if (src.dim() == 0) {
+    dst[0] = static_cast<TD>(base[src.offset()]);
+    return;
+  }
+  const Shape rows(src.shape().begin(), src.shape().end() - 1);
+  const Strides row_strides(src.strides().begin(), src.strides().end() - 1);
+  const std::int64_t n = src.shape().back(), step = src.strides().back();
+  if (n == 0) return;
+  for_each_offset(rows, row_strides, src.offset(), [&](std::int64_t r, std::int64_t off) {
+    const TS* in = base + off;
+    TD* out = dst + r * n;
+    if (step == 1)
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<TD>(in[i]);
+    else
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<TD>(in[i * step]);
+  });
 }
 
 // An xtensor view of the tensor's memory (no copy), honouring strides; for reference kernels.

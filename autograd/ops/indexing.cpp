@@ -146,21 +146,25 @@ Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
     throw std::invalid_argument("embedding_dot: expected h (N, D), weight (V, D), ids (N, K), got " +
                                 shape_str(h.shape()) + ", " + shape_str(weight.shape()) + ", " + shape_str(ids.shape()));
   if (h.dtype() != weight.dtype()) throw std::invalid_argument("embedding_dot: dtypes differ: " + h.str() + " and " + weight.str());
-  auto flat = std::make_shared<std::vector<std::int64_t>>(ids.to_vector<std::int64_t>());
-  check_range(*flat, weight.size(0), "embedding_dot");
-  const std::int64_t N = h.size(0), D = h.size(1), K = ids.size(1);
+  const Tensor idc = ids.contiguous();
+  const std::int64_t N = h.size(0), D = h.size(1), K = ids.size(1), V = weight.size(0);
+  const std::int64_t* id = idc.data<std::int64_t>();
+  for (std::int64_t i = 0; i < N * K; ++i)
+    if (id[i] < 0 || id[i] >= V)
+      throw std::out_of_range("embedding_dot: index " + std::to_string(id[i]) + " at position " + std::to_string(i) +
+                              " is out of range [0, " + std::to_string(V) + ")");
   const Tensor hc = h.contiguous(), wc = weight.contiguous();
   Tensor y = Tensor::empty({N, K}, h.dtype());
   dispatch_float(h.dtype(), "embedding_dot", [&](auto tag) {
     using T = decltype(tag);
-    kernels::embedding_dot_forward<T>(hc.data<T>(), wc.data<T>(), flat->data(), y.data<T>(), N, K, D);
+    kernels::embedding_dot_forward<T>(hc.data<T>(), wc.data<T>(), id, y.data<T>(), N, K, D);
   });
-  return record("embedding_dot", y, {hc, wc}, [hc, wc, flat, N, D, K](const Tensor& g) {
+  return record("embedding_dot", y, {hc, wc}, [hc, wc, idc, N, D, K](const Tensor& g) {
     const Tensor gc = g.contiguous();
     Tensor gh = Tensor::empty(hc.shape(), g.dtype()), gw = Tensor::zeros(wc.shape(), g.dtype());
     dispatch_float(g.dtype(), "embedding_dot backward", [&](auto tag) {
       using T = decltype(tag);
-      kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), flat->data(), gh.data<T>(),
+      kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), idc.data<std::int64_t>(), gh.data<T>(),
                                          gw.data<T>(), N, K, D);
     });
     return Grads{gh, gw};
