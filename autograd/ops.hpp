@@ -94,6 +94,13 @@ Tensor log_softmax(const Tensor& x, int axis = -1);
 // x: (..., D); gamma, beta: (D) or undefined Tensors for no affine.
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
 
+// ---- causal softmax attention (ops/attention.cpp; fused kernel, checked against the composition) ----
+// Q, K, V: (B, H, T, dh); key_valid: (B, T) 1 = real item, 0 = padding (undefined: all real) -> (B, H, T, dh)
+//   A = Dropout_p(softmax(Q Kᵀ / √dh + mask)) V, mask = −∞ where j > i or key j is padding; a row that
+//   sees no key gets zero weights. `weights`, when given, receives the softmax weights (B, H, T, T).
+Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
+                        bool training, Generator& gen, Tensor* weights = nullptr);
+
 // ---- dropout (ops/dropout.cpp) ----
 // In training, zeroes each element with probability p and scales the rest by 1/(1-p); identity in eval.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);

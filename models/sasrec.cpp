@@ -40,7 +40,6 @@ Tensor SASRec::forward(const Tensor& seq) const {
   std::vector<float> valid_v;
   for (auto id : seq.to_vector<std::int64_t>()) valid_v.push_back(id != 0 ? 1.0f : 0.0f);
   const Tensor valid = Tensor::from_vector(valid_v, {B, T});
-  const Tensor M = nn::attention_mask(valid, P.dtype());  // (B, 1, T, T), shared by all blocks
   const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
   // E = M[s] + P   (√d M[s] + P when scale_embedding)
   Tensor items = item_emb.forward(seq);
@@ -49,7 +48,7 @@ Tensor SASRec::forward(const Tensor& seq) const {
   if (config.zero_padding) x = x * keep;
   for (const auto& blk : blocks) {
     // A = Attention(LN(x), x);  x = LN(x + A);  x = x + FFN(x)
-    const Tensor A = blk->attn.forward_masked(blk->ln_attn.forward(x), x, M);
+    const Tensor A = blk->attn.forward(blk->ln_attn.forward(x), x, valid);
     x = blk->ln_out.forward(x + A);
     x = config.ffn_residual ? x + blk->ffn.forward(x) : blk->ffn.forward(x);
     if (config.zero_padding) x = x * keep;

@@ -1,8 +1,10 @@
 // recgrad/nn/attention.hpp — causal multi-head self-attention with softmax (SASRec's block).
 //
 //   Q = x W_Qᵀ, K = x W_Kᵀ, V = x W_Vᵀ, split into H heads of d/H
-//   A = softmax(Q Kᵀ / √(d/H) + M) V,  M[i, j] = 0 for j ≤ i (and key j valid), else -1e9
+//   A = Dropout(softmax(Q Kᵀ / √(d/H) + M)) V,  M[i, j] = 0 for j ≤ i and key j valid, else −∞
 //   out = concat_heads(A) W_Oᵀ + b_O
+// The attention itself is the fused op causal_attention (autograd/ops.hpp); a query that sees no key
+// (a padding position before the first item) gets zero weights.
 #pragma once
 #include "nn/layers.hpp"
 
@@ -14,8 +16,6 @@ class CausalSelfAttention : public Module {
   // query_in, kv_in: (B, T, d); key_valid: (B, T) 0/1 mask of real (non-padding) positions, or
   // undefined (all valid). Returns (B, T, d). SASRec passes LayerNorm(x) as query_in and x as kv_in.
   Tensor forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid = Tensor()) const;
-  // The same with a prepared additive mask M: (T, T) or (B, 1, T, T) (see attention_mask).
-  Tensor forward_masked(const Tensor& query_in, const Tensor& kv_in, const Tensor& M) const;
   // The attention probabilities of the last forward call, (B, H, T, T) (for plots).
   const Tensor& last_attention() const { return last_attention_; }
 
@@ -26,11 +26,5 @@ class CausalSelfAttention : public Module {
  private:
   mutable Tensor last_attention_;
 };
-
-// The additive causal mask M (T, T): 0 where j ≤ i, -1e9 where j > i.
-Tensor causal_mask(std::int64_t T, DType dtype = DType::f32);
-// Causal and key-padding mask together, (B, 1, T, T): 0 where j ≤ i and key j is valid, else -1e9.
-// key_valid: (B, T), nonzero = valid.
-Tensor attention_mask(const Tensor& key_valid, DType dtype = DType::f32);
 
 }  // namespace recgrad::nn

@@ -27,6 +27,8 @@ class Dropout : public Module {
  public:
   Dropout(double p, Generator& gen) : p_(p), gen_(&gen) {}
   Tensor forward(const Tensor& x) const { return dropout(x, p_, training(), *gen_); }
+  double p() const { return p_; }
+  Generator& generator() const { return *gen_; }
 
  private:
   double p_;

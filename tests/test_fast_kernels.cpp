@@ -119,6 +119,27 @@ TEST(FastKernels, BinaryOps) {
   }
 }
 
+// The fused causal attention against its composition (matmul, mask, softmax, dropout, matmul), with
+// padding keys (including rows that see no key at all), two heads, dropout on, and T around the block size.
+TEST(FastKernels, CausalAttention) {
+  Generator g(10);
+  for (std::int64_t T : {1, 7, 48, 50, 97}) {
+    const std::int64_t B = 3, H = 2, dh = 5;
+    std::vector<float> valid(B * T, 1.0f);
+    for (std::int64_t t = 0; t < T / 3; ++t) valid[t] = 0;          // left padding in sequence 0
+    for (std::int64_t t = 0; t < T; t += 4) valid[2 * T + t] = 0;   // scattered padding in sequence 2
+    const Tensor kv = Tensor::from_vector(valid, {B, T});
+    for (double p : {0.0, 0.3}) {
+      auto f = [&](const In& x) {
+        Generator drop(5);
+        return causal_attention(x[0], x[1], x[2], kv, p, /*training=*/true, drop);
+      };
+      expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g)}, 1e-5,
+                         "T " + std::to_string(T) + " p " + std::to_string(p));
+    }
+  }
+}
+
 TEST(FastKernels, EmbeddingDot) {
   Generator g(9);
   for (std::int64_t D : {1, 7, 50, 63, 65}) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/autograd.hpp"
+#include "autograd/kernels/kernel_path.hpp"
 #include "tests/gradcheck.hpp"
 
 namespace recgrad {
@@ -156,6 +157,23 @@ TEST(GradCheck, embedding) {
   sum(embedding(w, with_pad, 0)).backward();
   EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0}));
 }
+// The fused attention kernel in float64 (the fast path) and its composition (the reference path), with
+// a padded key, a query that sees no key, dropout, and non-contiguous Q.
+TEST(GradCheck, causal_attention) {
+  Generator gen(15);
+  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 1, 1}, {2, 5});
+  for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
+    kernels::PathGuard guard(path);
+    auto f = [&](const In& x) {
+      Generator drop(3);
+      return causal_attention(x[0], x[1], x[2], valid, 0.25, /*training=*/true, drop);
+    };
+    EXPECT_TRUE(gradcheck(f, {input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen)}));
+    const Tensor Qt = transpose(input({2, 2, 3, 5}, gen), 2, 3).detach().requires_grad_(true);
+    EXPECT_TRUE(gradcheck(f, {Qt, input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen)})) << "non-contiguous Q";
+  }
+}
+
 TEST(GradCheck, embedding_dot) {
   Generator gen(14);
   // Repeated ids within a row and across rows accumulate into the same weight row.

@@ -188,6 +188,43 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
   }
 }
 
+template <class T>
+Index packed_B_size(Index K, Index N) {
+  constexpr Index NR = Blocking<T>::NR;
+  return K * ((N + NR - 1) / NR) * NR;
+}
+
+template <class T>
+void pack_B_full(Index K, Index N, const T* B, Index rsb, Index csb, T* Bp) {
+  constexpr Index NR = Blocking<T>::NR;
+  for (Index jp = 0; jp * NR < N; ++jp) pack_B_panel(K, std::min(NR, N - jp * NR), B + jp * NR * csb, rsb, csb, Bp + jp * NR * K);
+}
+
+template <class T>
+void gemm_prepacked(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* Bp, Index Kfull, Index k0,
+                    T* C, Index ldc) {
+  constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  if (K == 0) {
+    for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
+  for (Index jr = 0; jr < N; jr += NR) {
+    const T* panel = Bp + jr * Kfull + k0 * NR;  // panel jr / NR starts at (jr / NR) * NR * Kfull
+    for (Index ir = 0; ir < M; ir += MR)
+      micro_kernel(K, A + ir * rsa, rsa, csa, panel, C + ir * ldc + jr, ldc, std::min(MR, M - ir), std::min(NR, N - jr),
+                   false);
+  }
+}
+
+template Index packed_B_size<float>(Index, Index);
+template Index packed_B_size<double>(Index, Index);
+template void pack_B_full<float>(Index, Index, const float*, Index, Index, float*);
+template void pack_B_full<double>(Index, Index, const double*, Index, Index, double*);
+template void gemm_prepacked<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
+                                    Index);
+template void gemm_prepacked<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
+                                     double*, Index);
+
 template void gemm_reference<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,
                                     float*, Index);
 template void gemm_reference<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,

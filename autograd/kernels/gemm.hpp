@@ -18,4 +18,18 @@ template <class T>
 void gemm_fast(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
                const T* B, std::int64_t rsb, std::int64_t csb, T* C, std::int64_t ldc);
 
+// B packed once and multiplied many times (the attention kernels reuse Kᵀ, V, Q per sequence).
+// packed_B_size: elements of the buffer for a (K, N) operand; pack_B_full fills it from strided B.
+template <class T>
+std::int64_t packed_B_size(std::int64_t K, std::int64_t N);
+template <class T>
+void pack_B_full(std::int64_t K, std::int64_t N, const T* B, std::int64_t rsb, std::int64_t csb, T* Bp);
+
+// C[0:M, 0:N] = A (M × K, strided) · B[k0 : k0 + K, 0 : N], with B packed by pack_B_full from Kfull rows
+// (N may be a prefix of the packed columns, [k0, k0 + K) a range of its rows). Single-threaded: the
+// callers parallelise over sequences.
+template <class T>
+void gemm_prepacked(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
+                    const T* Bp, std::int64_t Kfull, std::int64_t k0, T* C, std::int64_t ldc);
+
 }  // namespace recgrad::kernels
