@@ -1,5 +1,9 @@
 #include "autograd/kernels/embedding_dot.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
+
 #include <xsimd/xsimd.hpp>
 
 #include "autograd/kernels/kernel_path.hpp"
@@ -45,41 +49,107 @@ void axpy_fast(T alpha, const T* x, T* y, long D) {
   for (; c < D; ++c) y[c] += alpha * x[c];
 }
 
+// y[j] = <h, W[ids[j]]> for j < K: h stays in registers, and Wd dot products are reduced together
+// (haddp) instead of one horizontal sum each. D up to 4 vectors; wider rows take dot_fast.
+template <class T>
+void forward_row_fast(const T* h, const T* W, const std::int64_t* ids, T* y, long K, long D) {
+  using V = xsimd::batch<T>;
+  constexpr long Wd = static_cast<long>(V::size);
+  const long full = D / Wd, tail0 = full * Wd;
+  if (full > 4) {
+    for (long j = 0; j < K; ++j) y[j] = dot_fast(h, W + ids[j] * D, D);
+    return;
+  }
+  V hv[4];
+  for (long c = 0; c < full; ++c) hv[c] = V::load_unaligned(h + c * Wd);
+  long j = 0;
+  for (; j + Wd <= K; j += Wd) {
+    V acc[Wd];
+    alignas(64) T tails[Wd];
+    for (long t = 0; t < Wd; ++t) {
+      const T* w = W + ids[j + t] * D;
+      V a(T(0));
+      for (long c = 0; c < full; ++c) a = xsimd::fma(hv[c], V::load_unaligned(w + c * Wd), a);
+      acc[t] = a;
+      T ts = 0;
+      for (long c = tail0; c < D; ++c) ts += h[c] * w[c];
+      tails[t] = ts;
+    }
+    (xsimd::haddp(acc) + V::load_aligned(tails)).store_unaligned(y + j);
+  }
+  for (; j < K; ++j) y[j] = dot_fast(h, W + ids[j] * D, D);
+}
+
+// gh = Σ_j g[j] W[ids[j]], accumulated in registers. D up to 4 vectors; wider rows take axpy_fast.
+template <class T>
+void grad_h_row_fast(const T* g, const T* W, const std::int64_t* ids, T* gh, long K, long D) {
+  using V = xsimd::batch<T>;
+  constexpr long Wd = static_cast<long>(V::size);
+  const long full = D / Wd, tail0 = full * Wd;
+  if (full > 4) {
+    std::fill(gh, gh + D, T(0));
+    for (long j = 0; j < K; ++j) axpy_fast(g[j], W + ids[j] * D, gh, D);
+    return;
+  }
+  V acc[4] = {V(T(0)), V(T(0)), V(T(0)), V(T(0))};
+  T tail[Wd] = {};
+  for (long j = 0; j < K; ++j) {
+    const T* w = W + ids[j] * D;
+    const V gv(g[j]);
+    for (long c = 0; c < full; ++c) acc[c] = xsimd::fma(gv, V::load_unaligned(w + c * Wd), acc[c]);
+    for (long c = tail0; c < D; ++c) tail[c - tail0] += g[j] * w[c];
+  }
+  for (long c = 0; c < full; ++c) acc[c].store_unaligned(gh + c * Wd);
+  for (long c = tail0; c < D; ++c) gh[c] = tail[c - tail0];
+}
+
 }  // namespace
 
 template <class T>
 void embedding_dot_forward(const T* h, const T* W, const std::int64_t* ids, T* y, long N, long K, long D) {
-  const bool fast = use_fast();
-#pragma omp parallel for schedule(static) if (fast && N * K * D >= kParallelGrain)
+  if (use_fast()) {
+#pragma omp parallel for schedule(static) if (N * K * D >= kParallelGrain)
+    for (long n = 0; n < N; ++n) forward_row_fast(h + n * D, W, ids + n * K, y + n * K, K, D);
+    return;
+  }
   for (long n = 0; n < N; ++n)
-    for (long j = 0; j < K; ++j) {
-      const T* w = W + ids[n * K + j] * D;
-      y[n * K + j] = fast ? dot_fast(h + n * D, w, D) : dot_reference(h + n * D, w, D);
-    }
+    for (long j = 0; j < K; ++j) y[n * K + j] = dot_reference(h + n * D, W + ids[n * K + j] * D, D);
 }
 
 template <class T>
 void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64_t* ids, T* gh, T* gW, long N, long K,
-                            long D) {
-  const bool fast = use_fast();
-  auto axpy = [fast](T a, const T* x, T* yv, long d) { fast ? axpy_fast(a, x, yv, d) : axpy_reference(a, x, yv, d); };
-  // gh[n] = Σ_j g[n, j] W[ids[n, j]]: each thread owns its rows
-#pragma omp parallel for schedule(static) if (fast && N * K * D >= kParallelGrain)
-  for (long n = 0; n < N; ++n) {
-    T* row = gh + n * D;
-    for (long c = 0; c < D; ++c) row[c] = T(0);
-    for (long j = 0; j < K; ++j) axpy(g[n * K + j], W + ids[n * K + j] * D, row, D);
+                            long D, long V) {
+  if (!use_fast()) {
+    for (long n = 0; n < N; ++n) {  // gh[n] = Σ_j g[n, j] W[ids[n, j]]
+      std::fill(gh + n * D, gh + (n + 1) * D, T(0));
+      for (long j = 0; j < K; ++j) axpy_reference(g[n * K + j], W + ids[n * K + j] * D, gh + n * D, D);
+    }
+    for (long n = 0; n < N; ++n)  // gW[ids[n, j]] += g[n, j] h[n]
+      for (long j = 0; j < K; ++j) axpy_reference(g[n * K + j], h + n * D, gW + ids[n * K + j] * D, D);
+    return;
   }
-  // gW[v] += Σ g[n, j] h[n] over (n, j) with ids[n, j] = v: serial, so repeated ids add in a fixed order
-  for (long n = 0; n < N; ++n)
-    for (long j = 0; j < K; ++j) axpy(g[n * K + j], h + n * D, gW + ids[n * K + j] * D, D);
+  const bool par = N * K * D >= kParallelGrain;
+#pragma omp parallel for schedule(static) if (par)
+  for (long n = 0; n < N; ++n) grad_h_row_fast(g + n * K, W, ids + n * K, gh + n * D, K, D);
+  // gW: each thread owns a range of item rows and walks all (n, j) in order, so every row adds its
+  // contributions in the same order whatever the thread count.
+#pragma omp parallel if (par)
+  {
+    const long nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const std::int64_t v0 = V * t / nt, v1 = V * (t + 1) / nt;
+    for (long n = 0; n < N; ++n)
+      for (long j = 0; j < K; ++j) {
+        const std::int64_t id = ids[n * K + j];
+        if (id >= v0 && id < v1) axpy_fast(g[n * K + j], h + n * D, gW + id * D, D);
+      }
+  }
 }
 
 template void embedding_dot_forward<float>(const float*, const float*, const std::int64_t*, float*, long, long, long);
 template void embedding_dot_forward<double>(const double*, const double*, const std::int64_t*, double*, long, long, long);
 template void embedding_dot_backward<float>(const float*, const float*, const float*, const std::int64_t*, float*,
-                                            float*, long, long, long);
+                                            float*, long, long, long, long);
 template void embedding_dot_backward<double>(const double*, const double*, const double*, const std::int64_t*, double*,
-                                             double*, long, long, long);
+                                             double*, long, long, long, long);
 
 }  // namespace recgrad::kernels

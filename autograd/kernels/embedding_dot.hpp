@@ -9,10 +9,10 @@ namespace recgrad::kernels {
 template <class T>
 void embedding_dot_forward(const T* h, const T* W, const std::int64_t* ids, T* y, long N, long K, long D);
 
-// g: (N, K) -> gh: (N, D) and gW: (V, D), both overwritten/accumulated as:  gh = Σ_j g W[ids],
-// gW[ids[n, j]] += g[n, j] h[n] (gW must be zeroed by the caller; repeated ids add in a fixed order).
+// g: (N, K) -> gh: (N, D) overwritten with Σ_j g W[ids], and gW: (V, D) accumulated with
+// gW[ids[n, j]] += g[n, j] h[n] (zeroed by the caller; repeated ids add in (n, j) order on any thread count).
 template <class T>
 void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64_t* ids, T* gh, T* gW, long N, long K,
-                            long D);
+                            long D, long V);
 
 }  // namespace recgrad::kernels

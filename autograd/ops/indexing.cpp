@@ -159,13 +159,13 @@ Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
     using T = decltype(tag);
     kernels::embedding_dot_forward<T>(hc.data<T>(), wc.data<T>(), id, y.data<T>(), N, K, D);
   });
-  return record("embedding_dot", y, {hc, wc}, [hc, wc, idc, N, D, K](const Tensor& g) {
+  return record("embedding_dot", y, {hc, wc}, [hc, wc, idc, N, D, K, V](const Tensor& g) {
     const Tensor gc = g.contiguous();
     Tensor gh = Tensor::empty(hc.shape(), g.dtype()), gw = Tensor::zeros(wc.shape(), g.dtype());
     dispatch_float(g.dtype(), "embedding_dot backward", [&](auto tag) {
       using T = decltype(tag);
       kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), idc.data<std::int64_t>(), gh.data<T>(),
-                                         gw.data<T>(), N, K, D);
+                                         gw.data<T>(), N, K, D, V);
     });
     return Grads{gh, gw};
   });

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The PyTorch twin of bench/step.cpp: one SASRec training step at the HSTU paper's shapes.
+
+Batch 128 x length 200 (every position has a target), d = 50, 2 blocks, 1 head, dropout 0.2, 128 negatives
+drawn per position, sampled softmax on L2-normalised vectors (temperature 0.05, accidental hits masked),
+AdamW (lr 1e-3, betas 0.9/0.98). The model is recgrad's SASRec layer for layer (models/sasrec.cpp):
+  x = Dropout(sqrt(d) E[s] + P) * keep;  per block: A = Attn(LN(x), x); x = LN(x + A); x = x + FFN(x); x *= keep
+  F = LN(x)
+Prints one JSON line like recgrad_step. Run with Debian's PyTorch: /usr/bin/python3 bench/torch_step.py
+"""
+import argparse
+import json
+import math
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as Fn
+
+
+class Block(nn.Module):
+    def __init__(self, d, p):
+        super().__init__()
+        self.ln_attn, self.ln_out = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
+        self.W_Q, self.W_K, self.W_V, self.W_O = (nn.Linear(d, d) for _ in range(4))
+        self.attn_drop = nn.Dropout(p)
+        self.ffn = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Dropout(p), nn.Linear(d, d))
+
+    def forward(self, x, mask):  # x: (B, T, d), mask: (B, 1, T, T) additive
+        q = self.W_Q(self.ln_attn(x))
+        k, v = self.W_K(x), self.W_V(x)
+        S = q @ k.transpose(-1, -2) / math.sqrt(x.shape[-1]) + mask.squeeze(1)
+        A = self.attn_drop(torch.softmax(S, -1)) @ v
+        x = self.ln_out(x + self.W_O(A))
+        return x + self.ffn(x)
+
+
+class SASRec(nn.Module):
+    def __init__(self, vocab=3953, T=200, d=50, blocks=2, p=0.2):
+        super().__init__()
+        self.item = nn.Embedding(vocab, d, padding_idx=0)
+        nn.init.trunc_normal_(self.item.weight, std=0.02)
+        self.P = nn.Parameter(torch.empty(T, d))
+        nn.init.xavier_uniform_(self.P)
+        self.drop = nn.Dropout(p)
+        self.blocks = nn.ModuleList(Block(d, p) for _ in range(blocks))
+        self.final_ln = nn.LayerNorm(d, eps=1e-6)
+        self.d = d
+
+    def forward(self, seq):  # seq: (B, T) -> F: (B, T, d)
+        B, T = seq.shape
+        keep = (seq != 0).unsqueeze(-1).float()
+        causal = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+        mask = torch.zeros(B, 1, T, T).masked_fill(causal | (seq == 0)[:, None, None, :], -1e9)
+        x = self.drop(self.item(seq) * math.sqrt(self.d) + self.P[-T:]) * keep
+        for blk in self.blocks:
+            x = blk(x, mask) * keep
+        return self.final_ln(x)
+
+
+def sampled_softmax(F, M, pos, neg, row_neg, tau=0.05):
+    """F: (B, T, d), M: (V, d), pos: (N,), neg: (N, k) per position, row_neg: (B, k) or None."""
+    B, T, d = F.shape
+    h, Mn = Fn.normalize(F, dim=-1, eps=1e-6), Fn.normalize(M, dim=-1, eps=1e-6)
+    pos_logit = (h.reshape(B * T, d) * Mn[pos]).sum(-1, keepdim=True)
+    if row_neg is None:  # the paper's code: gather (N, k, d), then a batched dot
+        neg_logit = torch.einsum("nd,nkd->nk", h.reshape(B * T, d), Mn[neg])
+    else:  # negatives shared by a user row: one batched matmul
+        neg_logit = (h @ Mn[row_neg].transpose(1, 2)).reshape(B * T, -1)
+    neg_logit = neg_logit.masked_fill(neg == pos[:, None], -5e4)
+    logits = torch.cat([pos_logit, neg_logit], 1) / tau
+    return Fn.cross_entropy(logits, torch.zeros(len(pos), dtype=torch.long))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--head", choices=["position", "row"], default="position")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(42)
+    B, T, k, vocab = 128, 200, 128, 3953
+    model = SASRec(vocab, T, 50, 2, a.dropout)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.0)
+    ms = []
+    for s in range(a.warmup + a.steps):
+        seq = torch.randint(1, vocab, (B, T))
+        pos = torch.randint(1, vocab, (B * T,))
+        row_neg = torch.randint(1, vocab, (B, k)) if a.head == "row" else None
+        neg = row_neg.repeat_interleave(T, 0) if a.head == "row" else torch.randint(1, vocab, (B * T, k))
+        t0 = time.perf_counter()
+        loss = sampled_softmax(model(seq), model.item.weight, pos, neg, row_neg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        dt = (time.perf_counter() - t0) * 1e3
+        if s >= a.warmup:
+            ms.append(dt)
+    ms.sort()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": "sasrec", "head": a.head, "threads": a.threads,
+                      "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
+                      "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}))
+
+
+if __name__ == "__main__":
+    main()
