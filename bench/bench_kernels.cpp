@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -85,6 +86,52 @@ void BM_layer_norm(benchmark::State& state) {
   state.counters["GB"] = benchmark::Counter(8.0 * x.numel() * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_layer_norm)->Args({128, 200, 200})->Args({1, 25600, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Fused causal attention, forward + backward, at the paper's shapes (B, H, T, dh); dropout 0.2.
+// FLOP counted as the full (non-causal) 4 + 8 matmuls of T × T × dh per head, as PyTorch would run them.
+void BM_causal_attention(benchmark::State& state) {
+  const std::int64_t B = state.range(0), H = state.range(1), T = state.range(2), dh = state.range(3);
+  Generator gen(0);
+  Tensor q = Tensor::randn({B, H, T, dh}, gen).requires_grad_(), k = Tensor::randn({B, H, T, dh}, gen).requires_grad_(),
+         v = Tensor::randn({B, H, T, dh}, gen).requires_grad_();
+  const Tensor g = Tensor::randn({B, H, T, dh}, gen);
+  for (auto _ : state) {
+    Generator drop(1);
+    causal_attention(q, k, v, Tensor(), 0.2, true, drop).backward(g);
+  }
+  state.counters["GFLOP"] = benchmark::Counter(2.0 * 6 * B * H * T * T * dh * state.iterations() / 1e9,
+                                                 benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_causal_attention)->Args({128, 1, 200, 50})->Args({128, 2, 200, 25})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The sampled-softmax head's gather-dot: (N, d) rows against k negatives each, forward + backward.
+// GB counts the gathered table rows (read forward, read + written backward) and h.
+void BM_embedding_dot(benchmark::State& state) {
+  const std::int64_t N = state.range(0), K = state.range(1), D = state.range(2), V = 3953;
+  Generator gen(0);
+  Tensor h = Tensor::randn({N, D}, gen).requires_grad_(), w = Tensor::randn({V, D}, gen).requires_grad_();
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(N * K));
+  for (auto& i : ids) i = gen.next_int(V);
+  const Tensor idx = Tensor::from_vector(ids, {N, K});
+  const Tensor g = Tensor::randn({N, K}, gen);
+  for (auto _ : state) embedding_dot(h, w, idx).backward(g);
+  state.counters["GB"] = benchmark::Counter(4.0 * N * K * D * 4 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_embedding_dot)->Args({25600, 128, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Embedding gather (forward) and scatter-add (backward) of a (128, 200) batch from the (3953, 50) table.
+void BM_embedding(benchmark::State& state) {
+  const std::int64_t B = state.range(0), T = state.range(1), D = state.range(2), V = 3953;
+  Generator gen(0);
+  Tensor w = Tensor::randn({V, D}, gen).requires_grad_();
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(B * T));
+  for (auto& i : ids) i = gen.next_int(V);
+  const Tensor idx = Tensor::from_vector(ids, {B, T});
+  const Tensor g = Tensor::randn({B, T, D}, gen);
+  for (auto _ : state) embedding(w, idx).backward(g);
+  state.counters["GB"] = benchmark::Counter(4.0 * B * T * D * 3 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_embedding)->Args({128, 200, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace recgrad::bench

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "autograd/generator.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
 #include "models/evaluate.hpp"
@@ -71,12 +72,25 @@ Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   return d;
 }
 
-// Uniform draws from a list of ids (SplitMix64 on a counter, seeded per epoch).
+// Uniform draws from a list of ids, seeded per epoch. One at a time (the BCE path, which rejects a
+// user's own items) or in bulk for the sampled-softmax head: draw i of the epoch is a pure function of
+// (seed, i) (SplitMix64, then 32 bits mapped to [0, n) by a multiply-shift), filled in parallel and
+// identical on any thread count.
 struct IdSampler {
   const Ids* ids;
   datasets::NegativeSampler pick;
-  IdSampler(const Ids& v, std::uint64_t seed) : ids(&v), pick(static_cast<std::int64_t>(v.size()), seed) {}
+  std::uint64_t key, counter = 0;
+  IdSampler(const Ids& v, std::uint64_t seed)
+      : ids(&v), pick(static_cast<std::int64_t>(v.size()), seed), key(splitmix64(seed ^ 0x5bd1e995ull)) {}
   std::int64_t operator()() { return (*ids)[pick.sample() - 1]; }
+  void fill(std::int64_t* out, std::int64_t count) {
+    const std::uint64_t base = counter, n = ids->size();
+    const std::int64_t* v = ids->data();
+#pragma omp parallel for schedule(static) if (count >= 65536)
+    for (std::int64_t i = 0; i < count; ++i)
+      out[i] = v[((splitmix64(key ^ (base + static_cast<std::uint64_t>(i))) >> 32) * n) >> 32];
+    counter += static_cast<std::uint64_t>(count);
+  }
 };
 
 // ---- one training step ------------------------------------------------------------------------------
@@ -111,17 +125,18 @@ double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const s
     // sampled softmax over the valid positions: the next item against k negatives drawn for each position
     // (uniform with replacement, as the HSTU paper's code samples them), logits = <F_t, e> / τ on
     // L2-normalised vectors.
-    Ids rows_idx, pos_ids, neg_ids;
+    Ids rows_idx, pos_ids;
     for (std::int64_t b = 0; b < B; ++b)
       for (std::int64_t t = 0; t < T; ++t)
         if (pos[b][t] != 0) {
           rows_idx.push_back(b * T + t);
           pos_ids.push_back(pos[b][t]);
-          for (std::int64_t j = 0; j < cfg.negatives; ++j) neg_ids.push_back(sampler());
         }
     const std::int64_t N = static_cast<std::int64_t>(rows_idx.size());
+    Tensor neg_ids = Tensor::empty({N, cfg.negatives}, DType::i64);
+    sampler.fill(neg_ids.data<std::int64_t>(), N * cfg.negatives);
     loss = nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}),
-                                    Tensor::from_vector(neg_ids, {N, cfg.negatives}), {cfg.temperature, cfg.l2_normalize});
+                                    neg_ids, {cfg.temperature, cfg.l2_normalize});
   }
   return optimizer_step(loss, adam);
 }

@@ -64,7 +64,9 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
   dispatch_float(hit.dtype(), "sampled_softmax", [&](auto tag) {
     using T = decltype(tag);
     T* h = hit.data<T>();
-    for (std::int64_t i = 0; i < N * k; ++i) h[i] = np[i] == pp[i / k] ? T(-5e4) : T(0);
+#pragma omp parallel for schedule(static) if (N * k >= 65536)
+    for (std::int64_t i = 0; i < N; ++i)
+      for (std::int64_t j = 0; j < k; ++j) h[i * k + j] = np[i * k + j] == pp[i] ? T(-5e4) : T(0);
   });
   const Tensor logits = concat({pos_logit, neg_logit_in + hit}, 1) * (1.0 / temperature);
   Tensor target = Tensor::empty({N}, DType::i64);  // class 0 (the positive); -100 for rows that do not count

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates docs/PERFORMANCE.md: kernel benchmarks (with the FMA peak and an OpenBLAS column, measured in
+# the same run) and the end-to-end SASRec training step in recgrad and in PyTorch, back to back, on 1 and 2
+# pinned threads (PyTorch's and OpenBLAS's thread counts set equal to ours). Run on an otherwise idle machine:
+#   scripts/bench_e2e.sh            (about 6 minutes on 2 cores)
+# Needs Debian's PyTorch (apt-get install python3-torch) at /usr/bin/python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/recgrad_step ] && [ -x build/recgrad_bench ] || scripts/setup.sh
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  echo "PyTorch missing: sudo apt-get install -y python3-torch" >&2
+  exit 1
+fi
+out=$(mktemp -d)
+STEPS=${STEPS:-10}
+WARMUP=${WARMUP:-3}
+
+echo "== kernels, 1 thread =="
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 0 build/recgrad_bench --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out="$out/kernels1.json" \
+  --benchmark_out_format=json > "$out/kernels1.txt"
+head -2 "$out/kernels1.txt"
+
+echo "== training step =="
+for head in position row; do
+  for t in 1 2; do
+    cpus=$([ "$t" = 1 ] && echo 0 || echo 0,1)
+    OMP_NUM_THREADS=$t taskset -c "$cpus" build/recgrad_step --threads "$t" --steps "$STEPS" --warmup "$WARMUP" \
+      --head "$head" | tee -a "$out/step.jsonl"
+    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t taskset -c "$cpus" /usr/bin/python3 bench/torch_step.py \
+      --threads "$t" --steps "$STEPS" --warmup "$WARMUP" --head "$head" | tee -a "$out/step.jsonl"
+  done
+done
+/usr/bin/python3 tools/perf_report.py "$out/kernels1.txt" "$out/kernels1.json" "$out/step.jsonl" > docs/PERFORMANCE.md
+echo "wrote docs/PERFORMANCE.md"
