@@ -140,6 +140,26 @@ TEST(FastKernels, CausalAttention) {
   }
 }
 
+// HSTU's fused pointwise attention against its composition: padded keys, per-sequence normalisers,
+// a per-sequence and a shared relative bias, T around the block size.
+TEST(FastKernels, HstuAttention) {
+  Generator g(11);
+  for (std::int64_t T : {1, 7, 48, 50, 97}) {
+    const std::int64_t B = 3, H = 2, dh = 5;
+    std::vector<float> valid(B * T, 1.0f);
+    for (std::int64_t t = 0; t < T / 3; ++t) valid[t] = 0;
+    for (std::int64_t t = 0; t < T; t += 4) valid[2 * T + t] = 0;
+    const Tensor kv = Tensor::from_vector(valid, {B, T});
+    const Tensor n = Tensor::from_vector(std::vector<float>{211, 17, 3}, {B});
+    for (std::int64_t rb : {B, std::int64_t{1}}) {
+      auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], kv, n); };
+      expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g),
+                             rand_f32({rb, 1, T, T}, g)},
+                         1e-5, "T " + std::to_string(T) + " rab batch " + std::to_string(rb));
+    }
+  }
+}
+
 TEST(FastKernels, EmbeddingDot) {
   Generator g(9);
   for (std::int64_t D : {1, 7, 50, 63, 65}) {

@@ -174,6 +174,23 @@ TEST(GradCheck, causal_attention) {
   }
 }
 
+// HSTU's pointwise attention on both paths in float64: Q, K, V and the relative bias (per sequence and
+// shared), with a padded key and a non-contiguous K.
+TEST(GradCheck, hstu_attention) {
+  Generator gen(16);
+  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 1, 1}, {2, 5});
+  const Tensor n = Tensor::from_vector(std::vector<double>{7, 5}, {2});
+  for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
+    kernels::PathGuard guard(path);
+    auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], valid, n); };
+    EXPECT_TRUE(gradcheck(f, {input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen),
+                              input({2, 1, 5, 5}, gen)}));
+    const Tensor Kt = transpose(input({2, 2, 3, 5}, gen), 2, 3).detach().requires_grad_(true);
+    EXPECT_TRUE(gradcheck(f, {input({2, 2, 5, 3}, gen), Kt, input({2, 2, 5, 3}, gen), input({1, 1, 5, 5}, gen)}))
+        << "shared rab, non-contiguous K";
+  }
+}
+
 TEST(GradCheck, embedding_dot) {
   Generator gen(14);
   // Repeated ids within a row and across rows accumulate into the same weight row.

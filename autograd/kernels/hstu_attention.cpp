@@ -1,0 +1,148 @@
+#include "autograd/kernels/hstu_attention.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <xsimd/xsimd.hpp>
+
+#include "autograd/kernels/gemm.hpp"
+
+namespace recgrad::kernels {
+namespace {
+
+constexpr long kBlock = 48;  // rows (and columns) per causal block; a multiple of the micro-kernel's 6
+
+template <class T>
+using Buffer = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+template <class T>
+T* scratch(Buffer<T>& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+// Row i: z[j] += rab[j]; a[j] = SiLU(z[j]) · inv_n for visible j < n, 0 for the rest up to width.
+template <class T>
+void silu_row(T* z, T* a, const T* rab, long n, long width, const T* valid, T inv_n) {
+  using V = xsimd::batch<T>;
+  constexpr long W = static_cast<long>(V::size);
+  const V one(T(1)), zero(T(0)), vn(inv_n);
+  long j = 0;
+  for (; j + W <= n; j += W) {
+    const V zz = V::load_unaligned(z + j) + V::load_unaligned(rab + j);
+    zz.store_unaligned(z + j);
+    V s = zz / (one + xsimd::exp(-zz)) * vn;
+    if (valid) s = xsimd::select(V::load_unaligned(valid + j) != zero, s, zero);
+    s.store_unaligned(a + j);
+  }
+  for (; j < n; ++j) {
+    z[j] += rab[j];
+    a[j] = (!valid || valid[j] != T(0)) ? z[j] / (T(1) + std::exp(-z[j])) * inv_n : T(0);
+  }
+  std::fill(z + n, z + width, T(0));
+  std::fill(a + n, a + width, T(0));
+}
+
+// Row i: dz[j] = da[j] · SiLU'(z[j]) · inv_n for visible j < n, 0 up to `width`.
+// SiLU'(z) = σ(z) (1 + z (1 − σ(z)))
+template <class T>
+void silu_grad_row(T* dz, const T* z, long n, long width, const T* valid, T inv_n) {
+  using V = xsimd::batch<T>;
+  constexpr long W = static_cast<long>(V::size);
+  const V one(T(1)), zero(T(0)), vn(inv_n);
+  long j = 0;
+  for (; j + W <= n; j += W) {
+    const V zz = V::load_unaligned(z + j);
+    const V sg = one / (one + xsimd::exp(-zz));
+    V g = V::load_unaligned(dz + j) * sg * (one + zz * (one - sg)) * vn;
+    if (valid) g = xsimd::select(V::load_unaligned(valid + j) != zero, g, zero);
+    g.store_unaligned(dz + j);
+  }
+  for (; j < n; ++j) {
+    const T sg = T(1) / (T(1) + std::exp(-z[j]));
+    dz[j] = (!valid || valid[j] != T(0)) ? dz[j] * sg * (T(1) + z[j] * (T(1) - sg)) * inv_n : T(0);
+  }
+  std::fill(dz + n, dz + width, T(0));
+}
+
+}  // namespace
+
+template <class T>
+void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bool rab_batched, const T* inv_n,
+                            const T* key_valid, AttentionDims d, T* Z, T* A, T* O) {
+  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
+#pragma omp parallel
+  {
+    static thread_local Buffer<T> kbuf, vbuf;
+#pragma omp for schedule(dynamic, 1)
+    for (long bh = 0; bh < BH; ++bh) {
+      const long b = bh / d.H;
+      const T *q = Q + bh * Tn * dh, *k = K + bh * Tn * dh, *v = V + bh * Tn * dh;
+      const T* valid = key_valid ? key_valid + b * Tn : nullptr;
+      const T* r = rab + (rab_batched ? b * Tn * Tn : 0);
+      T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn, *o = O + bh * Tn * dh;
+      T* Kt = scratch(kbuf, packed_B_size<T>(dh, Tn));
+      T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dh));
+      pack_B_full(dh, Tn, k, 1, dh, Kt);
+      pack_B_full(Tn, dh, v, dh, 1, Vp);
+      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
+        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, z + i0 * Tn, Tn);  // Q Kᵀ
+        for (long i = i0; i < i1; ++i) silu_row(z + i * Tn, a + i * Tn, r + i * Tn, i + 1, Tn, valid, inv_n[b]);
+        gemm_prepacked(rows, dh, i1, a + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dh, dh);  // A V
+      }
+    }
+  }
+}
+
+template <class T>
+void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
+                             const T* key_valid, AttentionDims d, T* dQ, T* dK, T* dV, T* dZ) {
+  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
+#pragma omp parallel
+  {
+    static thread_local Buffer<T> vt_buf, do_buf, k_buf, q_buf;
+#pragma omp for schedule(dynamic, 1)
+    for (long bh = 0; bh < BH; ++bh) {
+      const long b = bh / d.H, off = bh * Tn * dh;
+      const T *q = Q + off, *k = K + off, *v = V + off, *go = dO + off;
+      const T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn;
+      const T* valid = key_valid ? key_valid + b * Tn : nullptr;
+      T* dz = dZ + bh * Tn * Tn;
+      T* Vt = scratch(vt_buf, packed_B_size<T>(dh, Tn));
+      T* dOp = scratch(do_buf, packed_B_size<T>(Tn, dh));
+      T* Kp = scratch(k_buf, packed_B_size<T>(Tn, dh));
+      T* Qp = scratch(q_buf, packed_B_size<T>(Tn, dh));
+      pack_B_full(dh, Tn, v, 1, dh, Vt);
+      pack_B_full(Tn, dh, go, dh, 1, dOp);
+      pack_B_full(Tn, dh, k, dh, 1, Kp);
+      pack_B_full(Tn, dh, q, dh, 1, Qp);
+      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
+        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+        gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dz + i0 * Tn, Tn);  // dA = dO Vᵀ
+        for (long i = i0; i < i1; ++i) silu_grad_row(dz + i * Tn, z + i * Tn, i + 1, Tn, valid, inv_n[b]);
+        gemm_prepacked(rows, dh, i1, dz + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
+      }
+      for (long j0 = 0; j0 < Tn; j0 += kBlock) {
+        const long cols = std::min(Tn, j0 + kBlock) - j0;
+        // dK[j0:j1] = dZ[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = A[j0:T, j0:j1]ᵀ dO[j0:T]
+        gemm_prepacked(cols, dh, Tn - j0, dz + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
+        gemm_prepacked(cols, dh, Tn - j0, a + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + off + j0 * dh, dh);
+      }
+    }
+  }
+}
+
+template void hstu_attention_forward<float>(const float*, const float*, const float*, const float*, bool, const float*,
+                                            const float*, AttentionDims, float*, float*, float*);
+template void hstu_attention_forward<double>(const double*, const double*, const double*, const double*, bool,
+                                             const double*, const double*, AttentionDims, double*, double*, double*);
+template void hstu_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
+                                             const float*, const float*, const float*, AttentionDims, float*, float*,
+                                             float*, float*);
+template void hstu_attention_backward<double>(const double*, const double*, const double*, const double*,
+                                              const double*, const double*, const double*, const double*, AttentionDims,
+                                              double*, double*, double*, double*);
+
+}  // namespace recgrad::kernels

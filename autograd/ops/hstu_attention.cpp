@@ -1,0 +1,84 @@
+// HSTU's pointwise attention as one op: the fused kernel (kernels/hstu_attention.cpp) on the fast path,
+// the composition of primitive ops on the reference path; tests check one against the other.
+#include "autograd/kernels/hstu_attention.hpp"
+#include "autograd/kernels/kernel_path.hpp"
+#include "autograd/ops/common.hpp"
+
+namespace recgrad {
+
+namespace {
+
+void check_hstu_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
+                       const Tensor& n) {
+  if (Q.dim() != 4 || K.shape() != Q.shape() || V.shape() != Q.shape())
+    throw std::invalid_argument("hstu_attention: expected Q, K, V of one shape (B, H, T, dh), got " +
+                                shape_str(Q.shape()) + ", " + shape_str(K.shape()) + ", " + shape_str(V.shape()));
+  const std::int64_t B = Q.size(0), T = Q.size(2);
+  if (rab.shape() != Shape{B, 1, T, T} && rab.shape() != Shape{1, 1, T, T})
+    throw std::invalid_argument("hstu_attention: rab must be (B, 1, T, T) or (1, 1, T, T) = " + shape_str({B, 1, T, T}) +
+                                ", got " + shape_str(rab.shape()));
+  if (key_valid.defined() && key_valid.shape() != Shape{B, T})
+    throw std::invalid_argument("hstu_attention: key_valid must be (B, T) = " + shape_str({B, T}) + ", got " +
+                                shape_str(key_valid.shape()));
+  if (n.shape() != Shape{B})
+    throw std::invalid_argument("hstu_attention: n must be (B) = " + shape_str({B}) + ", got " + shape_str(n.shape()));
+  for (const Tensor* t : {&K, &V, &rab})
+    if (t->dtype() != Q.dtype()) throw std::invalid_argument("hstu_attention: dtypes differ: " + Q.str() + ", " + t->str());
+}
+
+// The composition: A = SiLU(Q Kᵀ + rab) ⊙ visible / n, O = A V.
+Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
+                     const Tensor& n, Tensor* weights) {
+  const std::int64_t B = Q.size(0), T = Q.size(2);
+  std::vector<double> visible(static_cast<std::size_t>(B * T * T), 0.0);
+  const auto valid = key_valid.defined() ? key_valid.to_vector<double>() : std::vector<double>(B * T, 1.0);
+  const auto nv = n.to_vector<double>();
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t i = 0; i < T; ++i)
+      for (std::int64_t j = 0; j <= i; ++j)
+        if (valid[b * T + j] != 0) visible[(b * T + i) * T + j] = 1.0 / nv[b];
+  const Tensor A = silu(matmul(Q, transpose(K, -1, -2)) + rab) * Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
+  if (weights) *weights = A.detach();
+  return matmul(A, V);
+}
+
+}  // namespace
+
+// Q, K, V: (B, H, T, dh), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T, dh)
+//   Z = Q Kᵀ + rab,  A = SiLU(Z) / n on j ≤ i and real keys (0 elsewhere),  O = A V
+// ∂L/∂V = Aᵀ G,  ∂L/∂Z = (G Vᵀ) ⊙ SiLU'(Z) / n (masked),  ∂L/∂Q = ∂L/∂Z K,  ∂L/∂K = ∂L/∂Zᵀ Q,
+// ∂L/∂rab = ∂L/∂Z summed over heads (and over the batch when rab is shared)
+Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
+                      const Tensor& n, Tensor* weights) {
+  check_hstu_inputs(Q, K, V, rab, key_valid, n);
+  if (!kernels::use_fast()) return hstu_composed(Q, K, V, rab, key_valid, n, weights);
+  const std::int64_t B = Q.size(0), H = Q.size(1), T = Q.size(2), dh = Q.size(3);
+  const Tensor q = Q.contiguous(), k = K.contiguous(), v = V.contiguous(), r = rab.contiguous();
+  const Tensor valid = key_valid.defined() ? key_valid.to(Q.dtype()).contiguous() : Tensor();
+  const Tensor inv_n = (1.0 / n.detach().to(Q.dtype())).contiguous();
+  Tensor Z = Tensor::empty({B, H, T, T}, Q.dtype()), A = Tensor::empty({B, H, T, T}, Q.dtype());
+  Tensor O = Tensor::empty(Q.shape(), Q.dtype());
+  const kernels::AttentionDims dims{B, H, T, dh};
+  const bool batched = rab.size(0) == B && B > 1;
+  dispatch_float(Q.dtype(), "hstu_attention", [&](auto tag) {
+    using F = decltype(tag);
+    kernels::hstu_attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(), r.data<F>(), batched, inv_n.data<F>(),
+                                       valid.defined() ? valid.data<F>() : nullptr, dims, Z.data<F>(), A.data<F>(),
+                                       O.data<F>());
+  });
+  if (weights) *weights = A;
+  return record("hstu_attention", O, {q, k, v, r}, [q, k, v, r, Z, A, inv_n, valid, dims](const Tensor& g) {
+    const Tensor gc = g.contiguous();
+    Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(q.shape(), q.dtype()),
+           dV = Tensor::empty(q.shape(), q.dtype()), dZ = Tensor::empty(Z.shape(), q.dtype());
+    dispatch_float(q.dtype(), "hstu_attention backward", [&](auto tag) {
+      using F = decltype(tag);
+      kernels::hstu_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), Z.data<F>(), A.data<F>(),
+                                          inv_n.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims,
+                                          dQ.data<F>(), dK.data<F>(), dV.data<F>(), dZ.data<F>());
+    });
+    return Grads{dQ, dK, dV, sum_to(dZ, r.shape())};
+  });
+}
+
+}  // namespace recgrad
