@@ -73,8 +73,9 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   models::TrainConfig c;
   c.preset = path.filename().string();
   auto& m = c.sasrec;
+  auto& h = c.hstu;
   const std::map<std::string, std::map<std::string, Setter>> keys{
-      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec"})}}},
+      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec", "hstu"})}}},
       {"data",
        {{"file", text(c.data_file)}, {"format", text(c.data_format, {"sequences", "pairs"})},
         {"id_space", text(c.id_space, {"ascending", "raw"})}, {"candidates", text(c.candidates_file)}}},
@@ -85,6 +86,13 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
         {"ffn_residual", boolean(m.ffn_residual)}, {"scale_embedding", boolean(m.scale_embedding)},
         {"zero_padding", boolean(m.zero_padding)}, {"padding_row_trainable", boolean(m.padding_row_trainable)},
         {"item_init", text(m.item_init, {"uniform", "truncated_normal"})}}},
+      {"hstu",
+       {{"d", number(h.d, 1, 4096)}, {"heads", number(h.heads, 1, 64)}, {"d_qk", number(h.d_qk, 1, 4096)},
+        {"d_v", number(h.d_v, 1, 4096)}, {"blocks", number(h.blocks, 1, 64)}, {"max_len", number(h.max_len, 1, 4096)},
+        {"dropout", number(h.dropout, 0, 0.99)}, {"input_dropout", number(h.input_dropout, 0, 0.99)},
+        {"ln_eps", number(h.ln_eps, 1e-12, 1)}, {"ln_affine", boolean(h.ln_affine)},
+        {"norm", text(h.norm, {"constant", "length"})}, {"norm_constant", number(h.norm_constant, 1, 1e9)},
+        {"item_init", text(h.item_init, {"uniform", "truncated_normal"})}}},
       {"train",
        {{"loss", text(c.loss, {"bce", "sampled_softmax"})}, {"negatives", number(c.negatives, 1, 100000)},
         {"temperature", number(c.temperature, 1e-6, 1e6)}, {"l2_normalize", boolean(c.l2_normalize)},
@@ -118,7 +126,7 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
     if (!node.is_table()) continue;
     const std::string section(k.str());
     if (!keys.count(section)) {
-      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, train, eval)";
+      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, hstu, train, eval)";
       continue;
     }
     visit(section, *node.as_table());

@@ -102,8 +102,8 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
                         bool training, Generator& gen, Tensor* weights = nullptr);
 
 // ---- HSTU pointwise attention (ops/hstu_attention.cpp; fused kernel, checked against the composition) ----
-// Q, K, V: (B, H, T, dh); rab: (B or 1, 1, T, T) relative attention bias; key_valid: (B, T) or undefined;
-// n: (B) the normaliser (HSTU's code divides by the padded length, a constant) -> (B, H, T, dh)
+// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v); rab: (B or 1, 1, T, T) relative attention bias; key_valid: (B, T) or undefined;
+// n: (B) the normaliser (HSTU's code divides by the padded length, a constant) -> (B, H, T, d_v)
 //   A = SiLU(Q Kᵀ + rab) / n on j ≤ i and real keys, 0 elsewhere;  out = A V.  `weights` receives A.
 Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
                       const Tensor& n, Tensor* weights = nullptr);

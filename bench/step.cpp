@@ -1,6 +1,6 @@
-// recgrad/bench/step.cpp — one SASRec training step at the HSTU paper's shapes, timed end to end.
+// recgrad/bench/step.cpp — one SASRec or HSTU training step at the HSTU paper's shapes, timed end to end.
 //
-//   build/recgrad_step [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head position|row]
+//   build/recgrad_step [--model sasrec|hstu] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head position|row]
 //
 // Batch 128 × length 200 (every position has a target), d = 50, 2 blocks, 1 head, 128 negatives drawn per
 // position, sampled softmax on L2-normalised vectors (τ = 0.05), AdamW: the step `recgrad train` runs for
@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@
 #include "autograd/threads.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
+#include "models/hstu.hpp"
+#include "models/sasrec.hpp"
 #include "nn/losses.hpp"
 
 using namespace recgrad;
@@ -28,27 +31,38 @@ int main(int argc, char** argv) {
   ensure_thread_binding(argv);
   int threads = 1, steps = 10, warmup = 3;
   double dropout = 0.2;
-  std::string head = "position";
-  CLI::App app{"time one SASRec training step at the paper's shapes"};
+  std::string head = "position", model_name = "sasrec";
+  CLI::App app{"time one SASRec or HSTU training step at the paper's shapes"};
   app.add_option("--threads", threads, "OpenMP threads");
   app.add_option("--steps", steps, "timed steps");
   app.add_option("--warmup", warmup, "untimed steps first");
   app.add_option("--dropout", dropout, "dropout rate");
+  app.add_option("--model", model_name, "sasrec (2 blocks, 1 head) or hstu (2 layers, 1 head, d_qk = d_v = 50)")
+      ->check(CLI::IsMember({"sasrec", "hstu"}));
   app.add_option("--head", head, "negatives drawn per position (the paper's code) or shared by a user row")
       ->check(CLI::IsMember({"position", "row"}));
   CLI11_PARSE(app, argc, argv);
   threads = set_num_threads(threads);
 
   const std::int64_t B = 128, T = 200, k = 128, vocab = 3953;
-  models::SASRecConfig c;
-  c.vocab = vocab;
-  c.dropout = c.input_dropout = dropout;
-  c.ln_eps = 1e-6;
-  c.scale_embedding = c.zero_padding = true;
-  c.padding_row_trainable = false;
-  c.item_init = "truncated_normal";
   Generator gen(42);
-  models::SASRec model(c, gen);
+  std::unique_ptr<models::SequenceModel> model_ptr;
+  if (model_name == "hstu") {
+    models::HSTUConfig c;  // the defaults are configs/hstu_paper.toml
+    c.vocab = vocab;
+    c.dropout = c.input_dropout = dropout;
+    model_ptr = std::make_unique<models::HSTU>(c, gen);
+  } else {
+    models::SASRecConfig c;  // configs/sasrec_paper.toml
+    c.vocab = vocab;
+    c.dropout = c.input_dropout = dropout;
+    c.ln_eps = 1e-6;
+    c.scale_embedding = c.zero_padding = true;
+    c.padding_row_trainable = false;
+    c.item_init = "truncated_normal";
+    model_ptr = std::make_unique<models::SASRec>(c, gen);
+  }
+  models::SequenceModel& model = *model_ptr;
   nn::Adam adam(model.parameters(), {1e-3, 0.9, 0.98, 1e-8, 0.0, /*decoupled=*/true});
 
   datasets::NegativeSampler ids(vocab - 1, 7);
@@ -90,8 +104,8 @@ int main(int argc, char** argv) {
   std::sort(cpu_ms.begin(), cpu_ms.end());
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  fmt::print("{{\"impl\": \"recgrad\", \"model\": \"sasrec\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
+  fmt::print("{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
              "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-             head, threads, dropout, steps, ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
+             model_name, head, threads, dropout, steps, ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
              ru.ru_maxrss / 1024.0);
 }

@@ -11,7 +11,7 @@ Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
   return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
 }
 
-Tensor last_position_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& padded_rows) {
+Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows) {
   NoGradGuard no_grad;
   model.eval();
   std::vector<Tensor> parts;

@@ -1,8 +1,8 @@
-// recgrad/models/batching.hpp — small pieces every SASRec training loop shares.
+// recgrad/models/batching.hpp — small pieces every sequential-model training loop shares.
 #pragma once
 #include <vector>
 
-#include "models/sasrec.hpp"
+#include "models/sequence_model.hpp"
 #include "nn/optim.hpp"
 
 namespace recgrad::models {
@@ -11,7 +11,7 @@ namespace recgrad::models {
 Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows);
 
 // F at the last position of each left-padded row, in inference mode, batched: (U, d).
-Tensor last_position_vectors(SASRec& model, const std::vector<std::vector<std::int64_t>>& padded_rows);
+Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows);
 
 // Checks the loss is finite (else throws before touching the parameters), then zero_grad, backward,
 // step. Returns the loss value.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "models/sequence_model.hpp"
 #include "nn/attention.hpp"
 
 namespace recgrad::models {
@@ -37,13 +38,13 @@ struct SASRecBlock : nn::Module {
   nn::FeedForward ffn;
 };
 
-class SASRec : public nn::Module {
+class SASRec : public SequenceModel {
  public:
   SASRec(const SASRecConfig& c, Generator& gen);
   // seq: (B, T) int64 item ids, left-padded with 0 -> F: (B, T, d)
-  Tensor forward(const Tensor& seq) const;
+  Tensor forward(const Tensor& seq) const override;
   // The item table M: (vocab, d), shared by input and output.
-  const Tensor& item_table() const { return item_emb.weight; }
+  const Tensor& item_table() const override { return item_emb.weight; }
 
   SASRecConfig config;
   nn::Embedding item_emb;

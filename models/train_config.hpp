@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "models/hstu.hpp"
 #include "models/sasrec.hpp"
 
 namespace recgrad::models {
@@ -11,7 +12,7 @@ namespace recgrad::models {
 struct TrainConfig {
   std::string preset;                 // file name of the preset
   std::string protocol = "chapter";   // chapter | paper-hstu | sasrec-sampled (PROTOCOLS.md)
-  std::string model = "sasrec";
+  std::string model = "sasrec";       // sasrec | hstu
   // ---- data ----
   std::string data_file = "ml-1m/ml-1m.seq.txt";  // relative to the data directory
   std::string data_format = "sequences";          // sequences (user item item ...) | pairs (user item)
@@ -19,9 +20,11 @@ struct TrainConfig {
   std::string candidates_file;                    // e.g. ml-1m/movies.dat: its ids are the candidates (raw ids)
   // ---- model ----
   SASRecConfig sasrec;
+  HSTUConfig hstu;
+  std::int64_t max_len() const { return model == "hstu" ? hstu.max_len : sasrec.max_len; }
   // ---- training ----
   std::string loss = "bce";           // bce (one negative per position) | sampled_softmax
-  std::int64_t negatives = 128;       // sampled_softmax: negatives per user row, shared by its positions
+  std::int64_t negatives = 128;       // sampled_softmax: negatives drawn for each target position
   double temperature = 0.05;
   bool l2_normalize = true;
   std::string optimizer = "adam";     // adam | adamw

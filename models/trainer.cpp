@@ -96,14 +96,14 @@ struct IdSampler {
 // ---- one training step ------------------------------------------------------------------------------
 
 // rows: (seq, pos) of B users; user_items: their item sets (BCE negatives avoid them).
-double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
+double train_step(const TrainConfig& cfg, SequenceModel& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
                   const std::vector<const std::unordered_set<std::int64_t>*>& user_items, IdSampler& sampler) {
   std::vector<Ids> seq, pos;
   for (const auto& r : rows) {
     seq.push_back(r.seq);
     pos.push_back(r.pos);
   }
-  const std::int64_t B = static_cast<std::int64_t>(rows.size()), T = cfg.sasrec.max_len, d = cfg.sasrec.d;
+  const std::int64_t B = static_cast<std::int64_t>(rows.size()), T = cfg.max_len();
   const Tensor F = model.forward(stack_rows(seq));  // (B, T, d)
   const Tensor& M = model.item_table();
   Tensor loss;
@@ -144,13 +144,13 @@ double train_step(const TrainConfig& cfg, SASRec& model, nn::Adam& adam, const s
 // ---- evaluation -------------------------------------------------------------------------------------
 
 // F at the last position of each left-padded history, inference mode: (U, d).
-Tensor user_vectors(SASRec& model, const std::vector<Ids>& histories, std::int64_t T) {
+Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std::int64_t T) {
   std::vector<Ids> rows;
   for (const auto& h : histories) rows.push_back(datasets::left_pad(h, T));
   return last_position_vectors(model, rows);
 }
 
-std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, const Data& data, bool test,
+std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
                                        std::uint64_t seed) {
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
@@ -160,7 +160,7 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, co
     if (targets_all[u] == 0) continue;  // users with < 3 items only train
     targets.push_back(targets_all[u]);
     hist.push_back(hist_all[u]);
-    const std::size_t w = std::min<std::size_t>(hist_all[u].size(), static_cast<std::size_t>(cfg.sasrec.max_len));
+    const std::size_t w = std::min<std::size_t>(hist_all[u].size(), static_cast<std::size_t>(cfg.max_len()));
     window.emplace_back(hist_all[u].end() - static_cast<std::ptrdiff_t>(w), hist_all[u].end());
     rated.push_back(data.full[u]);
   }
@@ -169,7 +169,7 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, co
     hist.resize(targets.size());
     rated.resize(targets.size());
   }
-  const Tensor users = user_vectors(model, hist, cfg.sasrec.max_len);
+  const Tensor users = user_vectors(model, hist, cfg.max_len());
   if (cfg.ranking == "sampled-100") return sampled_ranking(users, model.item_table(), targets, rated, cfg.ks, 100, seed);
   RankingOptions opt;
   opt.ks = cfg.ks;
@@ -181,7 +181,7 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SASRec& model, co
 
 // ---- checkpoints ------------------------------------------------------------------------------------
 
-nn::NamedTensors checkpoint_tensors(const SASRec& model, const nn::Adam& adam) {
+nn::NamedTensors checkpoint_tensors(const SequenceModel& model, const nn::Adam& adam) {
   nn::NamedTensors t = model.named_parameters();
   for (auto& [name, s] : adam.state()) t.emplace_back("optim." + name, s);
   return t;
@@ -198,16 +198,19 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   if (!select_ok) throw std::invalid_argument("train: select_metric '" + cfg.select_metric + "' is not computed for the ks given");
   const Data data = load_data(cfg, opt.data_dir);
   TrainConfig c = cfg;
-  c.sasrec.vocab = data.vocab;
+  c.sasrec.vocab = c.hstu.vocab = data.vocab;
   Generator gen(opt.seed);  // parameters' init and the dropout masks
-  SASRec model(c.sasrec, gen);
+  std::unique_ptr<SequenceModel> model_ptr;
+  if (c.model == "hstu") model_ptr = std::make_unique<HSTU>(c.hstu, gen);
+  else model_ptr = std::make_unique<SASRec>(c.sasrec, gen);
+  SequenceModel& model = *model_ptr;
   nn::Adam adam(model.parameters(), {.lr = c.lr, .beta1 = c.beta1, .beta2 = c.beta2, .eps = c.eps,
                                      .weight_decay = c.weight_decay, .decoupled = c.optimizer == "adamw"});
   std::vector<datasets::Row> rows;
   std::vector<std::unordered_set<std::int64_t>> items_of;
   for (std::size_t u = 0; u < data.split.train.size(); ++u) {
     if (data.split.train[u].size() < 2) continue;
-    rows.push_back(datasets::next_item_row(data.split.train[u], c.sasrec.max_len));
+    rows.push_back(datasets::next_item_row(data.split.train[u], c.max_len()));
     items_of.emplace_back(data.full[u].begin(), data.full[u].end());
   }
   TrainResult result;

@@ -153,7 +153,7 @@ TEST(FastKernels, HstuAttention) {
     const Tensor n = Tensor::from_vector(std::vector<float>{211, 17, 3}, {B});
     for (std::int64_t rb : {B, std::int64_t{1}}) {
       auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], kv, n); };
-      expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g),
+      expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh + 2}, g),
                              rand_f32({rb, 1, T, T}, g)},
                          1e-5, "T " + std::to_string(T) + " rab batch " + std::to_string(rb));
     }

@@ -17,6 +17,11 @@ TEST(Config, EveryPresetParses) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "sasrec") << name;
   }
+  for (const char* name : {"hstu_paper.toml", "hstu_large_paper.toml"}) {
+    const auto c = apps::load_train_config(kRoot / "configs" / name);
+    EXPECT_EQ(c.model, "hstu") << name;
+    EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
+  }
   const auto paper = apps::load_train_config(kRoot / "configs/sasrec_paper.toml");
   EXPECT_EQ(paper.protocol, "paper-hstu");
   EXPECT_EQ(paper.negatives, 128);
@@ -75,6 +80,23 @@ TEST(Trainer, LearnsATinyCycle) {
   const auto r = models::train_sequential(tiny_config(), opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   EXPECT_GT(r.best_epoch, 0);
+  std::filesystem::remove_all(opt.data_dir);
+}
+
+TEST(Trainer, HSTULearnsATinyCycle) {
+  models::TrainConfig c = tiny_config();
+  c.model = "hstu";
+  c.hstu.d = 16;
+  c.hstu.d_qk = c.hstu.d_v = 8;
+  c.hstu.max_len = 8;
+  c.hstu.blocks = 1;
+  c.hstu.dropout = c.hstu.input_dropout = 0.1;
+  c.hstu.norm_constant = 8;
+  models::TrainOptions opt;
+  opt.data_dir = tiny_data();
+  opt.progress = false;
+  const auto r = models::train_sequential(c, opt);
+  EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   std::filesystem::remove_all(opt.data_dir);
 }
 

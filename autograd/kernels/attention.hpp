@@ -12,7 +12,9 @@
 namespace recgrad::kernels {
 
 struct AttentionDims {
-  long B, H, T, dh;
+  long B, H, T, dh;  // dh: the width of Q and K
+  long dv = 0;       // the width of V (0: the same as dh)
+  long v_width() const { return dv > 0 ? dv : dh; }
 };
 
 struct AttentionDropout {

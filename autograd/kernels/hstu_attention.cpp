@@ -71,26 +71,26 @@ void silu_grad_row(T* dz, const T* z, long n, long width, const T* valid, T inv_
 template <class T>
 void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bool rab_batched, const T* inv_n,
                             const T* key_valid, AttentionDims d, T* Z, T* A, T* O) {
-  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
+  const long BH = d.B * d.H, Tn = d.T, dh = d.dh, dv = d.v_width();
 #pragma omp parallel
   {
     static thread_local Buffer<T> kbuf, vbuf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
       const long b = bh / d.H;
-      const T *q = Q + bh * Tn * dh, *k = K + bh * Tn * dh, *v = V + bh * Tn * dh;
+      const T *q = Q + bh * Tn * dh, *k = K + bh * Tn * dh, *v = V + bh * Tn * dv;
       const T* valid = key_valid ? key_valid + b * Tn : nullptr;
       const T* r = rab + (rab_batched ? b * Tn * Tn : 0);
-      T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn, *o = O + bh * Tn * dh;
+      T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn, *o = O + bh * Tn * dv;
       T* Kt = scratch(kbuf, packed_B_size<T>(dh, Tn));
-      T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dh));
+      T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dv));
       pack_B_full(dh, Tn, k, 1, dh, Kt);
-      pack_B_full(Tn, dh, v, dh, 1, Vp);
+      pack_B_full(Tn, dv, v, dv, 1, Vp);
       for (long i0 = 0; i0 < Tn; i0 += kBlock) {
         const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
         gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, z + i0 * Tn, Tn);  // Q Kᵀ
         for (long i = i0; i < i1; ++i) silu_row(z + i * Tn, a + i * Tn, r + i * Tn, i + 1, Tn, valid, inv_n[b]);
-        gemm_prepacked(rows, dh, i1, a + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dh, dh);  // A V
+        gemm_prepacked(rows, dv, i1, a + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dv, dv);  // A V
       }
     }
   }
@@ -99,28 +99,28 @@ void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bo
 template <class T>
 void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
                              const T* key_valid, AttentionDims d, T* dQ, T* dK, T* dV, T* dZ) {
-  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
+  const long BH = d.B * d.H, Tn = d.T, dh = d.dh, dv = d.v_width();
 #pragma omp parallel
   {
     static thread_local Buffer<T> vt_buf, do_buf, k_buf, q_buf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const long b = bh / d.H, off = bh * Tn * dh;
-      const T *q = Q + off, *k = K + off, *v = V + off, *go = dO + off;
+      const long b = bh / d.H, off = bh * Tn * dh, voff = bh * Tn * dv;
+      const T *q = Q + off, *k = K + off, *v = V + voff, *go = dO + voff;
       const T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn;
       const T* valid = key_valid ? key_valid + b * Tn : nullptr;
       T* dz = dZ + bh * Tn * Tn;
-      T* Vt = scratch(vt_buf, packed_B_size<T>(dh, Tn));
-      T* dOp = scratch(do_buf, packed_B_size<T>(Tn, dh));
+      T* Vt = scratch(vt_buf, packed_B_size<T>(dv, Tn));
+      T* dOp = scratch(do_buf, packed_B_size<T>(Tn, dv));
       T* Kp = scratch(k_buf, packed_B_size<T>(Tn, dh));
       T* Qp = scratch(q_buf, packed_B_size<T>(Tn, dh));
-      pack_B_full(dh, Tn, v, 1, dh, Vt);
-      pack_B_full(Tn, dh, go, dh, 1, dOp);
+      pack_B_full(dv, Tn, v, 1, dv, Vt);
+      pack_B_full(Tn, dv, go, dv, 1, dOp);
       pack_B_full(Tn, dh, k, dh, 1, Kp);
       pack_B_full(Tn, dh, q, dh, 1, Qp);
       for (long i0 = 0; i0 < Tn; i0 += kBlock) {
         const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
-        gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dz + i0 * Tn, Tn);  // dA = dO Vᵀ
+        gemm_prepacked(rows, i1, dv, go + i0 * dv, dv, 1, Vt, dv, 0, dz + i0 * Tn, Tn);  // dA = dO Vᵀ
         for (long i = i0; i < i1; ++i) silu_grad_row(dz + i * Tn, z + i * Tn, i + 1, Tn, valid, inv_n[b]);
         gemm_prepacked(rows, dh, i1, dz + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
       }
@@ -128,7 +128,7 @@ void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, co
         const long cols = std::min(Tn, j0 + kBlock) - j0;
         // dK[j0:j1] = dZ[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = A[j0:T, j0:j1]ᵀ dO[j0:T]
         gemm_prepacked(cols, dh, Tn - j0, dz + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
-        gemm_prepacked(cols, dh, Tn - j0, a + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + off + j0 * dh, dh);
+        gemm_prepacked(cols, dv, Tn - j0, a + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + voff + j0 * dv, dv);
       }
     }
   }

@@ -1,5 +1,5 @@
 // recgrad/autograd/kernels/hstu_attention.hpp — HSTU's pointwise attention, fused, forward and backward,
-// for dense (BH, T, dh) Q, K, V. Same blocking as kernels/attention.hpp (row blocks stop at the diagonal,
+// for dense (BH, T, dh) Q, K and (BH, T, dv) V. Same blocking as kernels/attention.hpp (row blocks stop at the diagonal,
 // operands packed once per sequence), but no softmax: each weight is its own SiLU.
 //
 //   Z = Q Kᵀ + rab,  A = SiLU(Z) · inv_n[b] where j ≤ i and key j is real, 0 elsewhere,  O = A V
@@ -11,12 +11,12 @@
 namespace recgrad::kernels {
 
 // rab: (B or 1, T, T), rab_batched says which; inv_n: (B) the normaliser 1/N per sequence; key_valid:
-// (B, T) 1/0 or nullptr. Writes Z and A (BH, T, T; zero above the diagonal) and O (BH, T, dh).
+// (B, T) 1/0 or nullptr. Writes Z and A (BH, T, T; zero above the diagonal) and O (BH, T, dv).
 template <class T>
 void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bool rab_batched, const T* inv_n,
                             const T* key_valid, AttentionDims d, T* Z, T* A, T* O);
 
-// dO (BH, T, dh) -> dQ, dK, dV (BH, T, dh) and dZ (BH, T, T) = ∂L/∂(Q Kᵀ + rab), from the saved Z and A.
+// dO (BH, T, dv) -> dQ, dK (BH, T, dh), dV (BH, T, dv) and dZ (BH, T, T) = ∂L/∂(Q Kᵀ + rab), from the saved Z and A.
 template <class T>
 void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
                              const T* key_valid, AttentionDims d, T* dQ, T* dK, T* dV, T* dZ);

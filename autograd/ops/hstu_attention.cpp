@@ -10,8 +10,9 @@ namespace {
 
 void check_hstu_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
                        const Tensor& n) {
-  if (Q.dim() != 4 || K.shape() != Q.shape() || V.shape() != Q.shape())
-    throw std::invalid_argument("hstu_attention: expected Q, K, V of one shape (B, H, T, dh), got " +
+  if (Q.dim() != 4 || K.shape() != Q.shape() || V.dim() != 4 || V.size(0) != Q.size(0) || V.size(1) != Q.size(1) ||
+      V.size(2) != Q.size(2))
+    throw std::invalid_argument("hstu_attention: expected Q, K (B, H, T, d_qk) and V (B, H, T, d_v), got " +
                                 shape_str(Q.shape()) + ", " + shape_str(K.shape()) + ", " + shape_str(V.shape()));
   const std::int64_t B = Q.size(0), T = Q.size(2);
   if (rab.shape() != Shape{B, 1, T, T} && rab.shape() != Shape{1, 1, T, T})
@@ -44,7 +45,7 @@ Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Te
 
 }  // namespace
 
-// Q, K, V: (B, H, T, dh), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T, dh)
+// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T, d_v)
 //   Z = Q Kᵀ + rab,  A = SiLU(Z) / n on j ≤ i and real keys (0 elsewhere),  O = A V
 // ∂L/∂V = Aᵀ G,  ∂L/∂Z = (G Vᵀ) ⊙ SiLU'(Z) / n (masked),  ∂L/∂Q = ∂L/∂Z K,  ∂L/∂K = ∂L/∂Zᵀ Q,
 // ∂L/∂rab = ∂L/∂Z summed over heads (and over the batch when rab is shared)
@@ -57,8 +58,8 @@ Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const T
   const Tensor valid = key_valid.defined() ? key_valid.to(Q.dtype()).contiguous() : Tensor();
   const Tensor inv_n = (1.0 / n.detach().to(Q.dtype())).contiguous();
   Tensor Z = Tensor::empty({B, H, T, T}, Q.dtype()), A = Tensor::empty({B, H, T, T}, Q.dtype());
-  Tensor O = Tensor::empty(Q.shape(), Q.dtype());
-  const kernels::AttentionDims dims{B, H, T, dh};
+  Tensor O = Tensor::empty(V.shape(), Q.dtype());
+  const kernels::AttentionDims dims{B, H, T, dh, V.size(3)};
   const bool batched = rab.size(0) == B && B > 1;
   dispatch_float(Q.dtype(), "hstu_attention", [&](auto tag) {
     using F = decltype(tag);
@@ -70,7 +71,7 @@ Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const T
   return record("hstu_attention", O, {q, k, v, r}, [q, k, v, r, Z, A, inv_n, valid, dims](const Tensor& g) {
     const Tensor gc = g.contiguous();
     Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(q.shape(), q.dtype()),
-           dV = Tensor::empty(q.shape(), q.dtype()), dZ = Tensor::empty(Z.shape(), q.dtype());
+           dV = Tensor::empty(v.shape(), q.dtype()), dZ = Tensor::empty(Z.shape(), q.dtype());
     dispatch_float(q.dtype(), "hstu_attention backward", [&](auto tag) {
       using F = decltype(tag);
       kernels::hstu_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), Z.data<F>(), A.data<F>(),

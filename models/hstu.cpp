@@ -1,0 +1,82 @@
+#include "models/hstu.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "nn/init.hpp"
+
+namespace recgrad::models {
+
+HSTUBlock::HSTUBlock(const HSTUConfig& c, Generator& gen)
+    : config(c),
+      ln_in(c.d, c.ln_eps, c.ln_affine),
+      ln_attn(c.heads * c.d_v, c.ln_eps, c.ln_affine),
+      f1(c.d, c.heads * (2 * c.d_v + 2 * c.d_qk), gen, /*bias=*/false),
+      drop(c.dropout, gen),
+      f2(c.heads * c.d_v, c.d, gen),
+      rab(c.max_len, gen) {
+  nn::init::normal_(f1.weight, 0.0, 0.02, gen);  // the paper's code: uvqk ~ N(0, 0.02²)
+  register_module("ln_in", ln_in);
+  register_module("f1", f1);
+  register_module("ln_attn", ln_attn);
+  register_module("dropout", drop);
+  register_module("f2", f2);
+  register_module("rab", rab);
+}
+
+// x: (B, T, H·e) -> (B, H, T, e)
+static Tensor split_heads(const Tensor& x, std::int64_t H) {
+  return permute(reshape(x, {x.size(0), x.size(1), H, x.size(2) / H}), {0, 2, 1, 3});
+}
+
+Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor& valid, const Tensor& n) const {
+  const std::int64_t B = x.size(0), T = x.size(1), H = config.heads, dv = config.d_v, dqk = config.d_qk;
+  // Pointwise projection:  U, V, Q, K = Split(φ1(f1(LN(x))))
+  const Tensor h = silu(f1.forward(ln_in.forward(x)));  // (B, T, H·(2 d_v + 2 d_qk))
+  const Tensor U = slice(h, 2, 0, H * dv);
+  const Tensor V = split_heads(slice(h, 2, H * dv, 2 * H * dv), H);
+  const Tensor Q = split_heads(slice(h, 2, 2 * H * dv, 2 * H * dv + H * dqk), H);
+  const Tensor K = split_heads(slice(h, 2, 2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
+  // Pointwise aggregation:  A(X)V(X) = φ2(Q Kᵀ + rab) V / N   (causal)
+  const Tensor AV = hstu_attention(Q, K, V, rab_bias, valid, n, &last_attention);  // (B, H, T, d_v)
+  const Tensor AVc = reshape(permute(AV, {0, 2, 1, 3}), {B, T, H * dv});
+  // Pointwise transformation:  Y = f2(Norm(A V) ⊙ U), with the residual
+  return x + f2.forward(drop.forward(ln_attn.forward(AVc) * U));
+}
+
+HSTU::HSTU(const HSTUConfig& c, Generator& gen)
+    : config(c), item_emb(c.vocab, c.d, gen, /*padding_idx=*/0), input_drop(c.input_dropout, gen) {
+  if (c.d_qk < 1 || c.d_v < 1 || c.heads < 1) throw std::invalid_argument("HSTU: heads, d_qk and d_v must be positive");
+  if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);
+  slice(item_emb.weight, 0, 0, 1).fill_(0.0);
+  register_module("item_emb", item_emb);
+  P = Tensor::empty({c.max_len, c.d});
+  nn::init::normal_(P, 0.0, std::sqrt(2.0 / static_cast<double>(c.max_len + c.d)), gen);  // Xavier-normal
+  register_parameter("P", P);
+  for (std::int64_t b = 0; b < c.blocks; ++b) {
+    blocks.push_back(std::make_unique<HSTUBlock>(c, gen));
+    register_module("blocks." + std::to_string(b), *blocks.back());
+  }
+  register_module("input_drop", input_drop);
+}
+
+Tensor HSTU::forward(const Tensor& seq) const {
+  const std::int64_t B = seq.size(0), T = seq.size(1);
+  std::vector<float> valid_v, n_v(static_cast<std::size_t>(B), 0.0f);
+  const auto ids = seq.to_vector<std::int64_t>();
+  for (std::int64_t i = 0; i < B * T; ++i) {
+    valid_v.push_back(ids[i] != 0 ? 1.0f : 0.0f);
+    n_v[i / T] += valid_v.back();
+  }
+  for (auto& n : n_v) n = config.norm == "length" ? std::max(n, 1.0f) : static_cast<float>(config.norm_constant);
+  const Tensor valid = Tensor::from_vector(valid_v, {B, T}), n = Tensor::from_vector(n_v, {B});
+  const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
+  // x = Dropout(√d M[s] + P) ⊙ keep
+  const Tensor items = item_emb.forward(seq) * std::sqrt(static_cast<double>(config.d));
+  Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len)) * keep;
+  for (const auto& blk : blocks) x = blk->forward(x, blk->rab.positions(T).to(P.dtype()), valid, n);
+  return x;  // F: (B, T, d)
+}
+
+}  // namespace recgrad::models

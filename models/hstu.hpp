@@ -1,0 +1,67 @@
+// recgrad/models/hstu.hpp — HSTU (Zhai et al., ICML'24, "Actions Speak Louder than Words") as the chapter
+// describes it and as the paper's code computes it (PROTOCOLS.md §2.3):
+//
+//   x = Dropout(√d M[s] + P) ⊙ keep                                  (padded slots × 0)
+//   per layer:  U, V, Q, K = Split(φ1(f1(LN(x))))                    pointwise projection, φ1 = SiLU
+//               A(X)V(X) = φ2(Q Kᵀ + rab^{p,t}) V / N                pointwise aggregation, φ2 = SiLU, causal
+//               x = x + f2(Dropout(LN(A V) ⊙ U))                      pointwise transformation
+//   F = x;  r_{t,i} = F_t · M_iᵀ (on L2-normalised vectors in the paper protocol)
+//
+// LayerNorms have no affine parameters by default (the paper's code); N is the padded length (the
+// code's constant) or each sequence's own length (norm = "length").
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/sequence_model.hpp"
+#include "nn/layers.hpp"
+#include "nn/linear.hpp"
+#include "nn/relative_bias.hpp"
+
+namespace recgrad::models {
+
+struct HSTUConfig {
+  std::int64_t vocab = 3953;
+  std::int64_t max_len = 200;
+  std::int64_t d = 50;
+  std::int64_t heads = 1;
+  std::int64_t d_qk = 50;  // per head
+  std::int64_t d_v = 50;   // per head
+  std::int64_t blocks = 2;
+  double dropout = 0.2;        // on f2's input
+  double input_dropout = 0.2;  // on the embeddings
+  double ln_eps = 1e-6;
+  bool ln_affine = false;
+  std::string norm = "constant";     // constant: divide by norm_constant | length: by each sequence's length
+  double norm_constant = 211;        // the paper's code: 200 + 11 (its padded array width)
+  std::string item_init = "truncated_normal";
+};
+
+struct HSTUBlock : nn::Module {
+  HSTUBlock(const HSTUConfig& c, Generator& gen);
+  // x: (B, T, d), rab: (B or 1, 1, T, T), valid: (B, T), n: (B) -> (B, T, d)
+  Tensor forward(const Tensor& x, const Tensor& rab, const Tensor& valid, const Tensor& n) const;
+  HSTUConfig config;
+  nn::LayerNorm ln_in, ln_attn;
+  nn::Linear f1;  // d -> H·(2 d_v + 2 d_qk), no bias: U, V, Q, K
+  nn::Dropout drop;
+  nn::Linear f2;  // H·d_v -> d
+  nn::RelativeBias rab;
+  mutable Tensor last_attention;  // A of the last forward, (B, H, T, T) (for plots)
+};
+
+class HSTU : public SequenceModel {
+ public:
+  HSTU(const HSTUConfig& c, Generator& gen);
+  Tensor forward(const Tensor& seq) const override;  // seq: (B, T) -> F: (B, T, d)
+  const Tensor& item_table() const override { return item_emb.weight; }
+
+  HSTUConfig config;
+  nn::Embedding item_emb;
+  Tensor P;  // (max_len, d)
+  std::vector<std::unique_ptr<HSTUBlock>> blocks;
+  nn::Dropout input_drop;
+};
+
+}  // namespace recgrad::models
