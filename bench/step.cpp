@@ -56,7 +56,10 @@ int main(int argc, char** argv) {
     models::SASRecConfig c;  // configs/sasrec_paper.toml
     c.vocab = vocab;
     c.dropout = c.input_dropout = dropout;
-    c.ln_eps = 1e-6;
+    c.ln_eps = 1e-8;
+    c.ln_affine = c.final_ln = false;
+    c.attn_residual = "query";
+    c.ffn_output_dropout = true;
     c.scale_embedding = c.zero_padding = true;
     c.padding_row_trainable = false;
     c.item_init = "truncated_normal";

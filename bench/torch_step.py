@@ -3,9 +3,10 @@
 
 Batch 128 x length 200 (every position has a target), d = 50, 2 blocks, 1 head, dropout 0.2, 128 negatives
 drawn per position, sampled softmax on L2-normalised vectors (temperature 0.05, accidental hits masked),
-AdamW (lr 1e-3, betas 0.9/0.98). The model is recgrad's SASRec layer for layer (models/sasrec.cpp):
-  x = Dropout(sqrt(d) E[s] + P) * keep;  per block: A = Attn(LN(x), x); x = LN(x + A); x = x + FFN(x); x *= keep
-  F = LN(x)
+AdamW (lr 1e-3, betas 0.9/0.98). The model is recgrad's SASRec with configs/sasrec_paper.toml, layer for
+layer (models/sasrec.cpp), which is generative-recommenders' sasrec.py:
+  x = Dropout(sqrt(d) E[s] + P) * keep;  per block: q = LN(x); A = Attn(q, x); x = LN(q + A); x = x + FFN(x); x *= keep
+  F = x  (LayerNorms without affine, eps 1e-8; FFN = Dropout(W2 Dropout(ReLU(W1 x))))
 Prints one JSON line like recgrad_step. Run with Debian's PyTorch: /usr/bin/python3 bench/torch_step.py
 """
 import argparse
@@ -22,17 +23,18 @@ import torch.nn.functional as Fn
 class Block(nn.Module):
     def __init__(self, d, p):
         super().__init__()
-        self.ln_attn, self.ln_out = nn.LayerNorm(d, eps=1e-6), nn.LayerNorm(d, eps=1e-6)
+        self.ln_attn = nn.LayerNorm(d, eps=1e-8, elementwise_affine=False)
+        self.ln_out = nn.LayerNorm(d, eps=1e-8, elementwise_affine=False)
         self.W_Q, self.W_K, self.W_V, self.W_O = (nn.Linear(d, d) for _ in range(4))
         self.attn_drop = nn.Dropout(p)
-        self.ffn = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Dropout(p), nn.Linear(d, d))
+        self.ffn = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Dropout(p), nn.Linear(d, d), nn.Dropout(p))
 
     def forward(self, x, mask):  # x: (B, T, d), mask: (B, 1, T, T) additive
-        q = self.W_Q(self.ln_attn(x))
+        q = self.W_Q(self.ln_attn(x))  # (recomputing LN(x) below keeps the code short; it is cheap)
         k, v = self.W_K(x), self.W_V(x)
         S = q @ k.transpose(-1, -2) / math.sqrt(x.shape[-1]) + mask.squeeze(1)
         A = self.attn_drop(torch.softmax(S, -1)) @ v
-        x = self.ln_out(x + self.W_O(A))
+        x = self.ln_out(self.ln_attn(x) + self.W_O(A))
         return x + self.ffn(x)
 
 
@@ -45,7 +47,6 @@ class SASRec(nn.Module):
         nn.init.xavier_uniform_(self.P)
         self.drop = nn.Dropout(p)
         self.blocks = nn.ModuleList(Block(d, p) for _ in range(blocks))
-        self.final_ln = nn.LayerNorm(d, eps=1e-6)
         self.d = d
 
     def forward(self, seq):  # seq: (B, T) -> F: (B, T, d)
@@ -56,7 +57,7 @@ class SASRec(nn.Module):
         x = self.drop(self.item(seq) * math.sqrt(self.d) + self.P[-T:]) * keep
         for blk in self.blocks:
             x = blk(x, mask) * keep
-        return self.final_ln(x)
+        return x
 
 
 def sampled_softmax(F, M, pos, neg, row_neg, tau=0.05):

@@ -7,17 +7,22 @@
 namespace recgrad::models {
 
 SASRecBlock::SASRecBlock(const SASRecConfig& c, Generator& gen)
-    : ln_attn(c.d, c.ln_eps), ln_out(c.d, c.ln_eps), attn(c.d, c.heads, c.dropout, gen), ffn(c.d, c.d, c.dropout, gen) {
+    : ln_attn(c.d, c.ln_eps, c.ln_affine),
+      ln_out(c.d, c.ln_eps, c.ln_affine),
+      attn(c.d, c.heads, c.dropout, gen),
+      ffn(c.d, c.d, c.dropout, gen),
+      ffn_out_drop(c.ffn_output_dropout ? c.dropout : 0.0, gen) {
   register_module("ln_attn", ln_attn);
   register_module("attn", attn);
   register_module("ln_out", ln_out);
   register_module("ffn", ffn);
+  register_module("ffn_out_drop", ffn_out_drop);
 }
 
 SASRec::SASRec(const SASRecConfig& c, Generator& gen)
     : config(c),
       item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0),
-      final_ln(c.d, c.ln_eps),
+      final_ln(c.d, c.ln_eps, c.ln_affine),
       input_drop(c.input_dropout, gen) {
   if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
   else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
@@ -47,13 +52,15 @@ Tensor SASRec::forward(const Tensor& seq) const {
   Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len));
   if (config.zero_padding) x = x * keep;
   for (const auto& blk : blocks) {
-    // A = Attention(LN(x), x);  x = LN(x + A);  x = x + FFN(x)
-    const Tensor A = blk->attn.forward(blk->ln_attn.forward(x), x, valid);
-    x = blk->ln_out.forward(x + A);
-    x = config.ffn_residual ? x + blk->ffn.forward(x) : blk->ffn.forward(x);
+    // A = Attention(LN(x), x);  x = LN(x + A) (or LN(LN(x) + A));  x = x + FFN(x)
+    const Tensor q = blk->ln_attn.forward(x);
+    const Tensor A = blk->attn.forward(q, x, valid);
+    x = blk->ln_out.forward((config.attn_residual == "query" ? q : x) + A);
+    const Tensor f = blk->ffn_out_drop.forward(blk->ffn.forward(x));
+    x = config.ffn_residual ? x + f : f;
     if (config.zero_padding) x = x * keep;
   }
-  return final_ln.forward(x);  // F: (B, T, d)
+  return config.final_ln ? final_ln.forward(x) : x;  // F: (B, T, d)
 }
 
 }  // namespace recgrad::models

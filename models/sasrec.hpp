@@ -2,9 +2,11 @@
 //
 //   E = M[s] + P                                  item embedding M (shared with the output), positions P
 //   per block:  A = Attention(LN(x), x)          causal, softmax, dropout on the probabilities
-//               x = LN(x + A)
+//               x = LN(x + A)                    (kang205's and the HSTU paper's code: LN(LN(x) + A),
+//                                                 attn_residual = "query")
 //               x = x + FFN(x)                   (fun-rec's code drops this residual: ffn_residual = false)
-//   F = LN(x);  r_{t,i} = F_t · M_iᵀ             the score of item i after position t
+//   F = LN(x);  r_{t,i} = F_t · M_iᵀ             the score of item i after position t (the HSTU paper's
+//                                                 SASRec has no final LN: final_ln = false)
 #pragma once
 #include <memory>
 #include <string>
@@ -29,6 +31,10 @@ struct SASRecConfig {
   double input_dropout = 0.0;         // dropout on E
   bool zero_padding = false;          // multiply padded positions by 0 after the input and each block
   std::string item_init = "uniform";  // "uniform" U(±0.05) (chapter) | "truncated_normal" std 0.02 (HSTU paper)
+  std::string attn_residual = "input";  // "input": x + A | "query": LN(x) + A (kang205, generative-recommenders)
+  bool ln_affine = true;                // LayerNorms with γ, β (generative-recommenders' SASRec has none)
+  bool ffn_output_dropout = false;      // dropout after the FFN's second layer (kang205, generative-recommenders)
+  bool final_ln = true;                 // LN on the last block's output (kang205: yes; generative-recommenders: no)
 };
 
 struct SASRecBlock : nn::Module {
@@ -36,6 +42,7 @@ struct SASRecBlock : nn::Module {
   nn::LayerNorm ln_attn, ln_out;
   nn::CausalSelfAttention attn;
   nn::FeedForward ffn;
+  nn::Dropout ffn_out_drop;
 };
 
 class SASRec : public SequenceModel {

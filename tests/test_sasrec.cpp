@@ -39,6 +39,24 @@ TEST(GradCheck, SASRecForward) {
                               {.eps = 1e-6, .atol = 1e-5, .rtol = 1e-4}));
 }
 
+// The block as the HSTU paper's code builds it: LN(LN(x) + A), no affine, FFN output dropout (off in
+// eval), no final LN.
+TEST(GradCheck, SASRecForwardPaperBlock) {
+  Generator gen(4);
+  SASRecConfig c = tiny();
+  c.max_len = 4;
+  c.d = 4;
+  c.attn_residual = "query";
+  c.ln_affine = c.final_ln = false;
+  c.ffn_output_dropout = c.zero_padding = true;
+  SASRec model(c, gen);
+  model.to_(DType::f64).eval();
+  const Tensor seq = Tensor::from_vector(std::vector<std::int64_t>{0, 3, 5, 2, 1, 4, 4, 7}, {2, 4});
+  std::vector<Tensor> params = model.parameters();
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>&) { return model.forward(seq); }, params,
+                              {.eps = 1e-6, .atol = 1e-5, .rtol = 1e-4}));
+}
+
 TEST(SASRec, OutputsAtPositionTIgnoreLaterItems) {
   Generator gen(2);
   SASRec model(tiny(), gen);
