@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch twin of bench/step.cpp: one SASRec training step at the HSTU paper's shapes.
+"""The PyTorch twin of bench/step.cpp: one SASRec or HSTU training step at the HSTU paper's shapes.
 
 Batch 128 x length 200 (every position has a target), d = 50, 2 blocks, 1 head, dropout 0.2, 128 negatives
 drawn per position, sampled softmax on L2-normalised vectors (temperature 0.05, accidental hits masked),
@@ -60,6 +60,52 @@ class SASRec(nn.Module):
         return x
 
 
+class HSTUBlock(nn.Module):
+    """recgrad's models/hstu.cpp with configs/hstu_paper.toml: U, V, Q, K = split(SiLU(f1(LN(x))));
+    A = SiLU(Q K^T + rab_pos) / N on the causal, real keys; x + f2(Dropout(LN(A V) * U))."""
+
+    def __init__(self, d, H, dqk, dv, p, T, N):
+        super().__init__()
+        self.d, self.H, self.dqk, self.dv, self.N = d, H, dqk, dv, N
+        self.f1 = nn.Linear(d, H * (2 * dv + 2 * dqk), bias=False)
+        nn.init.normal_(self.f1.weight, std=0.02)
+        self.f2 = nn.Linear(H * dv, d)
+        self.drop = nn.Dropout(p)
+        self.w_pos = nn.Parameter(torch.randn(2 * T - 1) * 0.02)
+
+    def forward(self, x, valid):  # x: (B, T, d), valid: (B, T) bool
+        B, T, _ = x.shape
+        H, dqk, dv = self.H, self.dqk, self.dv
+        h = Fn.silu(self.f1(Fn.layer_norm(x, (self.d,), eps=1e-6)))
+        u, v, q, k = torch.split(h, [H * dv, H * dv, H * dqk, H * dqk], dim=-1)
+        q, k = (t.reshape(B, T, H, dqk).transpose(1, 2) for t in (q, k))
+        v = v.reshape(B, T, H, dv).transpose(1, 2)
+        offset = (T - 1) + torch.arange(T)[None, :] - torch.arange(T)[:, None]
+        rab = self.w_pos[offset]  # (T, T)
+        visible = torch.tril(torch.ones(T, T, dtype=torch.bool)) & valid[:, None, None, :]
+        A = Fn.silu(q @ k.transpose(-1, -2) + rab) / self.N * visible
+        AV = (A @ v).transpose(1, 2).reshape(B, T, H * dv)
+        return x + self.f2(self.drop(Fn.layer_norm(AV, (H * dv,), eps=1e-6) * u))
+
+
+class HSTU(nn.Module):
+    def __init__(self, vocab=3953, T=200, d=50, blocks=2, H=1, dqk=50, dv=50, p=0.2):
+        super().__init__()
+        self.item = nn.Embedding(vocab, d, padding_idx=0)
+        nn.init.trunc_normal_(self.item.weight, std=0.02)
+        self.P = nn.Parameter(torch.randn(T, d) * math.sqrt(2.0 / (T + d)))
+        self.drop = nn.Dropout(p)
+        self.blocks = nn.ModuleList(HSTUBlock(d, H, dqk, dv, p, T, 211.0) for _ in range(blocks))
+        self.d = d
+
+    def forward(self, seq):  # seq: (B, T) -> F: (B, T, d)
+        valid = seq != 0
+        x = self.drop(self.item(seq) * math.sqrt(self.d) + self.P[-seq.shape[1]:]) * valid.unsqueeze(-1).float()
+        for blk in self.blocks:
+            x = blk(x, valid)
+        return x
+
+
 def sampled_softmax(F, M, pos, neg, row_neg, tau=0.05):
     """F: (B, T, d), M: (V, d), pos: (N,), neg: (N, k) per position, row_neg: (B, k) or None."""
     B, T, d = F.shape
@@ -81,11 +127,12 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--head", choices=["position", "row"], default="position")
+    ap.add_argument("--model", choices=["sasrec", "hstu"], default="sasrec")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
     B, T, k, vocab = 128, 200, 128, 3953
-    model = SASRec(vocab, T, 50, 2, a.dropout)
+    model = HSTU(vocab, T, p=a.dropout) if a.model == "hstu" else SASRec(vocab, T, 50, 2, a.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.0)
     ms = []
     for s in range(a.warmup + a.steps):
@@ -103,7 +150,7 @@ def main():
             ms.append(dt)
     ms.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": "sasrec", "head": a.head, "threads": a.threads,
+    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": a.model, "head": a.head, "threads": a.threads,
                       "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
                       "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}))
 

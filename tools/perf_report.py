@@ -67,30 +67,34 @@ def main():
                 rate = f"{v:.1f} {unit}"
         lines.append(f"| `{name.replace('/real_time', '')}` | {b['real_time']:.2f} {b['time_unit']} | {rate} |")
     runs = [json.loads(l) for l in open(steps) if l.strip()]
-    lines += ["", "## End to end: one SASRec training step, recgrad vs PyTorch, same machine, one run", "",
-              "Paper shapes: batch 128 × 200 (all positions have a target), d = 50, 2 blocks, 1 head, dropout 0.2, "
+    lines += ["", "## End to end: one training step, recgrad vs PyTorch, same machine, one run", "",
+              "Paper shapes: batch 128 × 200 (all positions have a target), d = 50, 2 blocks (SASRec) or 2 layers "
+              "(HSTU, d_qk = d_v = 50, position bias), 1 head, dropout 0.2, "
               "128 negatives, sampled softmax on L2-normalised vectors, AdamW. `position`: negatives drawn per position "
               "(what the HSTU paper's code and `configs/sasrec_paper.toml` do); `row`: one set per user row (a batched "
               "matmul, the cheapest form for PyTorch). Median of the timed steps after warm-up; threads pinned "
               "(`taskset`), PyTorch and OpenBLAS threads equal to ours.", "",
-              "| head | threads | recgrad ms | PyTorch ms | recgrad / PyTorch | recgrad RSS MB | PyTorch RSS MB |",
-              "|---|---|---|---|---|---|---|"]
+              "| model | head | threads | recgrad ms | PyTorch ms | recgrad / PyTorch | recgrad RSS MB | PyTorch RSS MB |",
+              "|---|---|---|---|---|---|---|---|"]
     by = {}
     for r in runs:
-        by[(r["head"], r["threads"], r["impl"].startswith("recgrad"))] = r
-    for head in ("position", "row"):
-        for t in (1, 2):
-            a, b = by.get((head, t, True)), by.get((head, t, False))
-            if not a or not b:
-                continue
-            lines.append(f"| {head} | {t} | {a['median_ms']:.0f} | {b['median_ms']:.0f} | "
-                         f"{a['median_ms'] / b['median_ms']:.2f} | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
+        by[(r.get("model", "sasrec"), r["head"], r["threads"], r["impl"].startswith("recgrad"))] = r
+    models = ("sasrec", "hstu")
+    for model in models:
+        for head in ("position", "row"):
+            for t in (1, 2):
+                a, b = by.get((model, head, t, True)), by.get((model, head, t, False))
+                if not a or not b:
+                    continue
+                lines.append(f"| {model} | {head} | {t} | {a['median_ms']:.0f} | {b['median_ms']:.0f} | "
+                             f"{a['median_ms'] / b['median_ms']:.2f} | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
     lines += ["", "Thread scaling (recgrad, 1 → 2 threads):", ""]
-    for head in ("position", "row"):
-        a, b = by.get((head, 1, True)), by.get((head, 2, True))
-        if a and b:
-            lines.append(f"* {head}: {a['median_ms']:.0f} ms → {b['median_ms']:.0f} ms, "
-                         f"**{a['median_ms'] / b['median_ms']:.2f}×**")
+    for model in models:
+        for head in ("position", "row"):
+            a, b = by.get((model, head, 1, True)), by.get((model, head, 2, True))
+            if a and b:
+                lines.append(f"* {model}, {head}: {a['median_ms']:.0f} ms → {b['median_ms']:.0f} ms, "
+                             f"**{a['median_ms'] / b['median_ms']:.2f}×**")
     notes = os.path.join(os.path.dirname(__file__), "perf_notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().rstrip()]
