@@ -162,15 +162,16 @@ TEST(FastKernels, HstuAttention) {
 
 TEST(FastKernels, EmbeddingDot) {
   Generator g(9);
-  for (std::int64_t D : {1, 7, 50, 63, 65}) {
-    const Tensor ids = Tensor::from_vector([] {
+  // K = 13 and 37 cover the one-at-a-time tail and the batched reductions of the fast path (16 lanes).
+  for (std::int64_t K : {13, 37})
+    for (std::int64_t D : {1, 7, 50, 63, 65}) {
       std::vector<std::int64_t> v;
-      for (int i = 0; i < 9 * 13; ++i) v.push_back((i * 7) % 11);  // repeats within and across rows
-      return v;
-    }(), {9, 13});
-    expect_paths_agree([&](const In& x) { return embedding_dot(x[0], x[1], ids); },
-                       {rand_f32({9, D}, g), rand_f32({11, D}, g)}, 1e-5, "D " + std::to_string(D));
-  }
+      for (std::int64_t i = 0; i < 9 * K; ++i) v.push_back((i * 7) % 11);  // repeats within and across rows
+      const Tensor ids = Tensor::from_vector(v, {9, K});
+      expect_paths_agree([&](const In& x) { return embedding_dot(x[0], x[1], ids); },
+                         {rand_f32({9, D}, g), rand_f32({11, D}, g)}, 1e-5,
+                         "K " + std::to_string(K) + " D " + std::to_string(D));
+    }
 }
 
 TEST(FastKernels, SoftmaxAndLogSoftmax) {

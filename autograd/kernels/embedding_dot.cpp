@@ -49,8 +49,9 @@ void axpy_fast(T alpha, const T* x, T* y, long D) {
   for (; c < D; ++c) y[c] += alpha * x[c];
 }
 
-// y[j] = <h, W[ids[j]]> for j < K: h stays in registers, and Wd dot products are reduced together
-// (haddp) instead of one horizontal sum each. D up to 4 vectors; wider rows take dot_fast.
+// y[j] = <h, W[ids[j]]> for j < K, with h held in registers. D up to 4 vectors; wider rows take dot_fast.
+// (xsimd 8's haddp, which would reduce 16 batches at once, gives wrong sums on AVX-512 here: the
+// K = 37 case of FastKernels.EmbeddingDot caught it, so each dot product is reduced on its own.)
 template <class T>
 void forward_row_fast(const T* h, const T* W, const std::int64_t* ids, T* y, long K, long D) {
   using V = xsimd::batch<T>;
@@ -62,22 +63,14 @@ void forward_row_fast(const T* h, const T* W, const std::int64_t* ids, T* y, lon
   }
   V hv[4];
   for (long c = 0; c < full; ++c) hv[c] = V::load_unaligned(h + c * Wd);
-  long j = 0;
-  for (; j + Wd <= K; j += Wd) {
-    V acc[Wd];
-    alignas(64) T tails[Wd];
-    for (long t = 0; t < Wd; ++t) {
-      const T* w = W + ids[j + t] * D;
-      V a(T(0));
-      for (long c = 0; c < full; ++c) a = xsimd::fma(hv[c], V::load_unaligned(w + c * Wd), a);
-      acc[t] = a;
-      T ts = 0;
-      for (long c = tail0; c < D; ++c) ts += h[c] * w[c];
-      tails[t] = ts;
-    }
-    (xsimd::haddp(acc) + V::load_aligned(tails)).store_unaligned(y + j);
+  for (long j = 0; j < K; ++j) {
+    const T* w = W + ids[j] * D;
+    V a(T(0));
+    for (long c = 0; c < full; ++c) a = xsimd::fma(hv[c], V::load_unaligned(w + c * Wd), a);
+    T s = xsimd::hadd(a);
+    for (long c = tail0; c < D; ++c) s += h[c] * w[c];
+    y[j] = s;
   }
-  for (; j < K; ++j) y[j] = dot_fast(h, W + ids[j] * D, D);
 }
 
 // gh = Σ_j g[j] W[ids[j]], accumulated in registers. D up to 4 vectors; wider rows take axpy_fast.
