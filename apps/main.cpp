@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   recgrad::apps::ReproduceOptions rep;
   auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
-  rep_cmd->add_option("--model", rep.model, "model (sasrec)");
+  rep_cmd->add_option("--model", rep.model, "model (sasrec | hstu)");
   rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(CLI::PositiveNumber);
   rep_cmd->add_option("--first-seed", rep.first_seed, "first seed");
   rep_cmd->add_option("--data-dir", rep.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");

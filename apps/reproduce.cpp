@@ -1,5 +1,5 @@
 // Runs a protocol over several seeds and prints each seed's test metrics, then the median, min and
-// max of each metric beside the range the chapter printed (PROTOCOLS.md §1.8, runs A–J).
+// max of each metric beside the range the chapter printed (PROTOCOLS.md §1.8, runs A–J), for SASRec or HSTU.
 #include "apps/reproduce.hpp"
 
 #include <algorithm>
@@ -27,6 +27,11 @@ const std::map<std::string, Range> kChapterSASRec{{"hit_rate@10", {0.0154, 0.022
                                                    {"hit_rate@5", {0.0076, 0.0121}},
                                                    {"ndcg@10", {0.0066, 0.0107}},
                                                    {"ndcg@5", {0.0041, 0.0080}}};
+// ... and its HSTU tables (fun-rec's HSTU code, whose defects PROTOCOLS.md §1.7 lists).
+const std::map<std::string, Range> kChapterHSTU{{"hit_rate@10", {0.0101, 0.0283}},
+                                                 {"hit_rate@5", {0.0048, 0.0175}},
+                                                 {"ndcg@10", {0.0045, 0.0132}},
+                                                 {"ndcg@5", {0.0028, 0.0099}}};
 const std::vector<std::string> kColumns{"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"};
 
 double median(std::vector<double> v) {
@@ -38,21 +43,31 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int run_reproduce(const ReproduceOptions& opt) {
-  if (opt.protocol != "chapter" || opt.model != "sasrec")
-    throw std::invalid_argument("reproduce: only 'chapter' with --model sasrec is implemented so far (asked: " +
+  if (opt.protocol != "chapter" || (opt.model != "sasrec" && opt.model != "hstu"))
+    throw std::invalid_argument("reproduce: only 'chapter' with --model sasrec or hstu is implemented so far (asked: " +
                                 opt.protocol + " / " + opt.model + ")");
+  const bool hstu = opt.model == "hstu";
+  const std::string Model = hstu ? "HSTU" : "SASRec";
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, "ml-1m/ml-1m.seq.txt");
   const auto seq_file = dir / "ml-1m/ml-1m.seq.txt";
   const auto raw = datasets::read_sequences(seq_file);
   models::ChapterConfig cfg;
+  cfg.model_name = opt.model;
   cfg.model.ffn_residual = !opt.funrec_no_ffn_residual;
-  fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: SASRec | data: {}\n",
+  cfg.hstu = models::chapter_hstu();
+  fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: {} | data: {}\n", Model,
              seq_file.string());
   fmt::print("  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
-             "Adam lr {}, d {}, {} blocks, dropout {}; test: 6040 users, cosine over all 3707 rows, no history mask; "
-             "FFN residual {}; {} threads\n",
-             cfg.batch_size, cfg.lr, cfg.model.d, cfg.model.blocks, cfg.model.dropout, cfg.model.ffn_residual ? "on" : "off (fun-rec's defect)", threads);
+             "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads\n",
+             cfg.batch_size, cfg.lr, threads);
+  if (hstu)
+    fmt::print("  HSTU: d {}, {} layers, {} head, dropout {}, SiLU attention / {} with a learned position bias, "
+               "U-gating, final LayerNorm\n", cfg.hstu.d, cfg.hstu.blocks, cfg.hstu.heads, cfg.hstu.dropout,
+               cfg.hstu.norm_constant);
+  else
+    fmt::print("  SASRec: d {}, {} blocks, dropout {}, FFN residual {}\n", cfg.model.d, cfg.model.blocks,
+               cfg.model.dropout, cfg.model.ffn_residual ? "on" : "off (fun-rec's defect)");
   fmt::print("{:>5} | {:>11} | {:>10} | {:>8} | {:>7} | {:>6} | {:>8}\n", "seed", "hit_rate@10", "hit_rate@5", "ndcg@10",
              "ndcg@5", "steps", "seconds");
   std::map<std::string, std::vector<double>> all;
@@ -62,26 +77,26 @@ int run_reproduce(const ReproduceOptions& opt) {
     if (!out) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
   }
   for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
-    const auto r = models::run_chapter_sasrec(raw, cfg, static_cast<std::uint64_t>(s));
+    const auto r = models::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
     fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
                r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.steps, r.train_seconds);
     std::fflush(stdout);
     for (const auto& c : kColumns) all[c].push_back(r.test.at(c));
     if (out)
-      out << fmt::format(R"({{"model": "sasrec", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
+      out << fmt::format(R"({{"model": "{}", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
                          R"("hit_rate@10": {:.6f}, "hit_rate@5": {:.6f}, "ndcg@10": {:.6f}, "ndcg@5": {:.6f}}}}})",
-                         s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"), r.test.at("ndcg@10"),
+                         opt.model, s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"), r.test.at("ndcg@10"),
                          r.test.at("ndcg@5"))
           << "\n";
   }
-  fmt::print("\nprotocol: chapter | SASRec | {} seeds ({}..{})\n", opt.seeds, opt.first_seed, opt.first_seed + opt.seeds - 1);
+  fmt::print("\nprotocol: chapter | {} | {} seeds ({}..{})\n", Model, opt.seeds, opt.first_seed, opt.first_seed + opt.seeds - 1);
   fmt::print("{:>12} | {:>8} | {:>8} | {:>8} | {:>17} | {}\n", "metric", "median", "min", "max", "chapter min–max",
              "median inside");
   bool inside_all = true;
   for (const auto& c : kColumns) {
     const auto& v = all[c];
     const double m = median(v);
-    const Range r = kChapterSASRec.at(c);
+    const Range r = (hstu ? kChapterHSTU : kChapterSASRec).at(c);
     const bool inside = m >= r.lo && m <= r.hi;
     inside_all = inside_all && inside;
     fmt::print("{:>12} | {:>8.4f} | {:>8.4f} | {:>8.4f} | {:>8.4f}–{:<8.4f} | {}\n", c, m,

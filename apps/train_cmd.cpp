@@ -47,12 +47,14 @@ int run_train(const TrainCmdOptions& opt) {
   nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
   if (cfg.protocol == "chapter") {
     models::ChapterConfig cc;
+    cc.model_name = cfg.model;
     cc.model = cfg.sasrec;
+    cc.hstu = cfg.hstu;
     cc.batch_size = cfg.batch_size;
     cc.epochs = cfg.epochs;
     cc.lr = cfg.lr;
     cc.adam_eps = cfg.eps;
-    const auto r = models::run_chapter_sasrec(datasets::read_sequences(dir / cfg.data_file), cc, opt.seed);
+    const auto r = models::run_chapter(datasets::read_sequences(dir / cfg.data_file), cc, opt.seed);
     print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
     out.update({{"best_epoch", cfg.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}});
   } else {

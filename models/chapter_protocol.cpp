@@ -1,6 +1,7 @@
 #include "models/chapter_protocol.hpp"
 
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -16,7 +17,7 @@ namespace recgrad::models {
 namespace {
 
 // One BCE step on a batch of (seq, pos) rows with one uniform negative per position.
-double train_step(SASRec& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
+double train_step(SequenceModel& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
                   datasets::NegativeSampler& sampler) {
   std::vector<std::vector<std::int64_t>> seq, pos, neg;
   std::vector<float> mask;
@@ -40,12 +41,30 @@ double train_step(SASRec& model, nn::Adam& adam, const std::vector<datasets::Row
 
 }  // namespace
 
-ChapterResult run_chapter_sasrec(const datasets::UserSequences& raw, const ChapterConfig& cfg_in, std::uint64_t seed) {
+HSTUConfig chapter_hstu() {
+  HSTUConfig c;
+  c.d = c.d_qk = c.d_v = 50;
+  c.heads = 1;
+  c.blocks = 2;
+  c.max_len = 200;
+  c.dropout = 0.2;
+  c.input_dropout = 0.0;
+  c.ln_eps = 1e-3;
+  c.ln_affine = true;
+  c.norm_constant = 200;
+  c.item_init = "uniform";
+  c.scale_embedding = false;
+  c.final_ln = true;
+  return c;
+}
+
+ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfig& cfg_in, std::uint64_t seed) {
   const auto map = datasets::ItemIdMap::by_ascending_id(raw);
   const auto seqs = map.remap(raw);
   ChapterConfig cfg = cfg_in;
-  cfg.model.vocab = map.num_items() + 1;
-  const std::int64_t T = cfg.model.max_len;
+  cfg.model.vocab = cfg.hstu.vocab = map.num_items() + 1;
+  const bool hstu = cfg.model_name == "hstu";
+  const std::int64_t T = hstu ? cfg.hstu.max_len : cfg.model.max_len;
 
   // Users in ascending id order; the first floor(0.8 U) train.
   std::vector<std::size_t> users(seqs.users.size());
@@ -66,7 +85,10 @@ ChapterResult run_chapter_sasrec(const datasets::UserSequences& raw, const Chapt
   }
 
   Generator gen(seed);
-  SASRec model(cfg.model, gen);
+  std::unique_ptr<SequenceModel> model_ptr;
+  if (hstu) model_ptr = std::make_unique<HSTU>(cfg.hstu, gen);
+  else model_ptr = std::make_unique<SASRec>(cfg.model, gen);
+  SequenceModel& model = *model_ptr;
   nn::Adam adam(model.parameters(), {.lr = cfg.lr, .beta1 = 0.9, .beta2 = 0.999, .eps = cfg.adam_eps});
   datasets::NegativeSampler sampler(map.num_items(), seed * 0x9E3779B97F4A7C15ull + 1);
   ChapterResult result;

@@ -12,12 +12,15 @@
 #include <string>
 
 #include "datasets/movielens.hpp"
+#include "models/hstu.hpp"
 #include "models/sasrec.hpp"
 
 namespace recgrad::models {
 
 struct ChapterConfig {
+  std::string model_name = "sasrec";  // sasrec | hstu
   SASRecConfig model;
+  HSTUConfig hstu;
   std::int64_t batch_size = 128;
   double train_fraction = 0.8;  // Keras validation_split = 0.2: the last 20 % of users never train
   int epochs = 1;
@@ -30,7 +33,12 @@ struct ChapterResult {
   int steps = 0;
 };
 
-// Trains one seed on the (raw-id) sequences and evaluates it.
-ChapterResult run_chapter_sasrec(const datasets::UserSequences& raw, const ChapterConfig& cfg, std::uint64_t seed);
+// Trains one seed of the chosen model on the (raw-id) sequences and evaluates it.
+ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfig& cfg, std::uint64_t seed);
+
+// The chapter's HSTU as the chapter describes it (PROTOCOLS.md §1.5, without fun-rec's code defects):
+// d 50, 1 head, 2 layers, dropout 0.2, no √d scale and no input dropout, a final LayerNorm, Keras'
+// LayerNorm eps 1e-3 with γ and β, attention divided by the window length 200, items U(±0.05).
+HSTUConfig chapter_hstu();
 
 }  // namespace recgrad::models

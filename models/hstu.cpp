@@ -45,7 +45,10 @@ Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor&
 }
 
 HSTU::HSTU(const HSTUConfig& c, Generator& gen)
-    : config(c), item_emb(c.vocab, c.d, gen, /*padding_idx=*/0), input_drop(c.input_dropout, gen) {
+    : config(c),
+      item_emb(c.vocab, c.d, gen, /*padding_idx=*/0),
+      input_drop(c.input_dropout, gen),
+      final_ln(c.d, c.ln_eps, c.ln_affine) {
   if (c.d_qk < 1 || c.d_v < 1 || c.heads < 1) throw std::invalid_argument("HSTU: heads, d_qk and d_v must be positive");
   if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
   else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);
@@ -59,6 +62,7 @@ HSTU::HSTU(const HSTUConfig& c, Generator& gen)
     register_module("blocks." + std::to_string(b), *blocks.back());
   }
   register_module("input_drop", input_drop);
+  if (c.final_ln) register_module("final_ln", final_ln);
 }
 
 Tensor HSTU::forward(const Tensor& seq) const {
@@ -73,10 +77,11 @@ Tensor HSTU::forward(const Tensor& seq) const {
   const Tensor valid = Tensor::from_vector(valid_v, {B, T}), n = Tensor::from_vector(n_v, {B});
   const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
   // x = Dropout(√d M[s] + P) ⊙ keep
-  const Tensor items = item_emb.forward(seq) * std::sqrt(static_cast<double>(config.d));
+  const Tensor items = config.scale_embedding ? item_emb.forward(seq) * std::sqrt(static_cast<double>(config.d))
+                                             : item_emb.forward(seq);
   Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len)) * keep;
   for (const auto& blk : blocks) x = blk->forward(x, blk->rab.positions(T).to(P.dtype()), valid, n);
-  return x;  // F: (B, T, d)
+  return config.final_ln ? final_ln.forward(x) : x;  // F: (B, T, d)
 }
 
 }  // namespace recgrad::models

@@ -36,6 +36,8 @@ struct HSTUConfig {
   std::string norm = "constant";     // constant: divide by norm_constant | length: by each sequence's length
   double norm_constant = 211;        // the paper's code: 200 + 11 (its padded array width)
   std::string item_init = "truncated_normal";
+  bool scale_embedding = true;  // x = √d M[s] + P (the paper's code); false: M[s] + P (the chapter)
+  bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
 };
 
 struct HSTUBlock : nn::Module {
@@ -62,6 +64,7 @@ class HSTU : public SequenceModel {
   Tensor P;  // (max_len, d)
   std::vector<std::unique_ptr<HSTUBlock>> blocks;
   nn::Dropout input_drop;
+  nn::LayerNorm final_ln;
 };
 
 }  // namespace recgrad::models

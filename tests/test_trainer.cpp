@@ -17,7 +17,7 @@ TEST(Config, EveryPresetParses) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "sasrec") << name;
   }
-  for (const char* name : {"hstu_paper.toml", "hstu_large_paper.toml"}) {
+  for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "hstu") << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
