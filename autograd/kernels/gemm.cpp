@@ -40,7 +40,7 @@ struct Blocking {
 };
 
 // Up to this many column panels per thread, A is read in place rather than packed.
-constexpr Index kPackAPanels = 4;
+constexpr Index kPackAPanels = 8;
 
 // Packs A[ic:ic+mc, pc:pc+kc] into MR-row micro-panels, column-major inside each panel.
 template <class T>
@@ -74,9 +74,10 @@ void pack_B_panel(Index kc, Index cols, const T* B, Index rsb, Index csb, T* buf
 // C[0:mr, 0:nr] (+)= A (MR × kc) · Bp (kc × NR). A's element (r, p) is at A[r * ra + p * ca]: a packed
 // micro-panel (ra = 1, ca = MR) or, when N is too narrow for packing to pay off, A itself. With
 // `accumulate` false the tile is stored, not added (the first K-slice: no zero-fill pass over C).
-template <class T>
-void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, Index ldc, Index mr, Index nr,
-                  bool accumulate) {
+// Wide = false computes only the first vector of columns: the ragged last panel when nr ≤ W.
+template <class T, bool Wide>
+void micro_kernel_impl(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, Index ldc, Index mr, Index nr,
+                       bool accumulate) {
   using V = xsimd::batch<T>;
   constexpr Index W = Blocking<T>::W, MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   V c00(T(0)), c01(T(0)), c10(T(0)), c11(T(0)), c20(T(0)), c21(T(0));
@@ -90,13 +91,23 @@ void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, I
   const T* a5 = A + (mr > 5 ? 5 * ra : 0);
   for (Index p = 0; p < kc; ++p) {
     const Index o = p * ca;
-    const V b0 = V::load_aligned(Bp), b1 = V::load_aligned(Bp + W);
-    V a(a0[o]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
-    a = V(a1[o]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
-    a = V(a2[o]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
-    a = V(a3[o]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
-    a = V(a4[o]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
-    a = V(a5[o]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
+    const V b0 = V::load_aligned(Bp);
+    if constexpr (Wide) {
+      const V b1 = V::load_aligned(Bp + W);
+      V a(a0[o]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
+      a = V(a1[o]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
+      a = V(a2[o]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
+      a = V(a3[o]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
+      a = V(a4[o]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
+      a = V(a5[o]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
+    } else {
+      c00 = xsimd::fma(V(a0[o]), b0, c00);
+      c10 = xsimd::fma(V(a1[o]), b0, c10);
+      c20 = xsimd::fma(V(a2[o]), b0, c20);
+      c30 = xsimd::fma(V(a3[o]), b0, c30);
+      c40 = xsimd::fma(V(a4[o]), b0, c40);
+      c50 = xsimd::fma(V(a5[o]), b0, c50);
+    }
     Bp += NR;
   }
   const V acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -123,6 +134,13 @@ void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, I
     else
       for (Index c = 0; c < nr; ++c) cr[c] = tile[c];
   }
+}
+
+template <class T>
+void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, Index ldc, Index mr, Index nr,
+                  bool accumulate) {
+  if (nr <= Blocking<T>::W) micro_kernel_impl<T, false>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
+  else micro_kernel_impl<T, true>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
 }
 
 // Per-thread packing buffer that grows once and is then reused (no allocation per call).
