@@ -82,10 +82,17 @@ LeaveOneOut leave_one_out(const UserSequences& s) {
   return out;
 }
 
-Row next_item_row(const std::vector<std::int64_t>& L, std::int64_t T) {
+std::vector<std::int64_t> right_pad(const std::vector<std::int64_t>& items, std::int64_t T) {
+  const std::size_t n = std::min(items.size(), static_cast<std::size_t>(T));
+  std::vector<std::int64_t> out(items.end() - static_cast<std::ptrdiff_t>(n), items.end());
+  out.resize(static_cast<std::size_t>(T), 0);
+  return out;
+}
+
+Row next_item_row(const std::vector<std::int64_t>& L, std::int64_t T, bool pad_right) {
   if (L.size() < 2) return {std::vector<std::int64_t>(T, 0), std::vector<std::int64_t>(T, 0)};
-  return {left_pad(std::vector<std::int64_t>(L.begin(), L.end() - 1), T),
-          left_pad(std::vector<std::int64_t>(L.begin() + 1, L.end()), T)};
+  auto pad = pad_right ? right_pad : left_pad;
+  return {pad(std::vector<std::int64_t>(L.begin(), L.end() - 1), T), pad(std::vector<std::int64_t>(L.begin() + 1, L.end()), T)};
 }
 
 std::int64_t NegativeSampler::sample() {

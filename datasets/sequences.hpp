@@ -28,6 +28,8 @@ class ItemIdMap {
 
 // The last `T` items of `items`, left-padded with 0 to length T.   [.., a, b] -> [0, .., 0, a, b]
 std::vector<std::int64_t> left_pad(const std::vector<std::int64_t>& items, std::int64_t T);
+// The last T items followed by zeros (the HSTU paper's code pads on the right).
+std::vector<std::int64_t> right_pad(const std::vector<std::int64_t>& items, std::int64_t T);
 
 // Leave-one-out: train on full[:-2] (every position predicts the next item), validate on full[-2]
 // with history full[:-2], test on full[-1] with history full[:-1]. Users with < 3 items only train.
@@ -38,12 +40,12 @@ struct LeaveOneOut {
 };
 LeaveOneOut leave_one_out(const UserSequences& s);
 
-// One (seq, pos) training row: pos[t] is the item that follows seq[t]; both left-padded to T.
+// One (seq, pos) training row: pos[t] is the item that follows seq[t]; both padded to T (left by default).
 struct Row {
   std::vector<std::int64_t> seq, pos;
 };
 // Training rows of a list L: seq = L[:-1], pos = L[1:], last T of each.
-Row next_item_row(const std::vector<std::int64_t>& L, std::int64_t T);
+Row next_item_row(const std::vector<std::int64_t>& L, std::int64_t T, bool pad_right = false);
 
 // Uniform negatives in [1, n], seeded; `exclude` (optional) is re-drawn against.
 class NegativeSampler {

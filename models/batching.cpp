@@ -11,7 +11,8 @@ Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
   return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
 }
 
-Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows) {
+Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows,
+                             const std::vector<std::int64_t>& index) {
   NoGradGuard no_grad;
   model.eval();
   std::vector<Tensor> parts;
@@ -20,7 +21,14 @@ Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector
     const std::vector<std::vector<std::int64_t>> rows(padded_rows.begin() + s,
                                                       padded_rows.begin() + std::min(padded_rows.size(), s + B));
     const Tensor F = model.forward(stack_rows(rows));  // (b, T, d)
-    parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
+    if (index.empty()) {
+      parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
+      continue;
+    }
+    const std::int64_t b = F.size(0), T = F.size(1);
+    std::vector<std::int64_t> flat(static_cast<std::size_t>(b));
+    for (std::int64_t i = 0; i < b; ++i) flat[i] = i * T + index[s + i];
+    parts.push_back(index_select(reshape(F, {b * T, F.size(2)}), 0, Tensor::from_vector(flat, {b})));
   }
   model.train();
   return concat(parts, 0);

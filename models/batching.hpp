@@ -10,8 +10,10 @@ namespace recgrad::models {
 // rows: B rows of T ids -> (B, T) int64
 Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows);
 
-// F at the last position of each left-padded row, in inference mode, batched: (U, d).
-Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows);
+// F at the last position of each left-padded row (or at index[u] of row u when given: right padding), in
+// inference mode, batched: (U, d).
+Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows,
+                             const std::vector<std::int64_t>& index = {});
 
 // Checks the loss is finite (else throws before touching the parameters), then zero_grad, backward,
 // step. Returns the loss value.

@@ -18,6 +18,7 @@ struct TrainConfig {
   std::string data_format = "sequences";          // sequences (user item item ...) | pairs (user item)
   std::string id_space = "ascending";             // ascending: 1..n by raw id | raw: raw ids, vocab max + 1
   std::string candidates_file;                    // e.g. ml-1m/movies.dat: its ids are the candidates (raw ids)
+  std::string padding = "left";                   // left | right (the HSTU paper's code): where rows are padded
   // ---- model ----
   SASRecConfig sasrec;
   HSTUConfig hstu;

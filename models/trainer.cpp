@@ -144,10 +144,14 @@ double train_step(const TrainConfig& cfg, SequenceModel& model, nn::Adam& adam, 
 // ---- evaluation -------------------------------------------------------------------------------------
 
 // F at the last position of each left-padded history, inference mode: (U, d).
-Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std::int64_t T) {
+Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std::int64_t T, bool pad_right) {
   std::vector<Ids> rows;
-  for (const auto& h : histories) rows.push_back(datasets::left_pad(h, T));
-  return last_position_vectors(model, rows);
+  Ids last;  // right padding: the slot of the most recent item
+  for (const auto& h : histories) {
+    rows.push_back(pad_right ? datasets::right_pad(h, T) : datasets::left_pad(h, T));
+    last.push_back(std::min<std::int64_t>(static_cast<std::int64_t>(h.size()), T) - 1);
+  }
+  return last_position_vectors(model, rows, pad_right ? last : Ids{});
 }
 
 std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
@@ -169,7 +173,7 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& mo
     hist.resize(targets.size());
     rated.resize(targets.size());
   }
-  const Tensor users = user_vectors(model, hist, cfg.max_len());
+  const Tensor users = user_vectors(model, hist, cfg.max_len(), cfg.padding == "right");
   if (cfg.ranking == "sampled-100") return sampled_ranking(users, model.item_table(), targets, rated, cfg.ks, 100, seed);
   RankingOptions opt;
   opt.ks = cfg.ks;
@@ -210,7 +214,7 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   std::vector<std::unordered_set<std::int64_t>> items_of;
   for (std::size_t u = 0; u < data.split.train.size(); ++u) {
     if (data.split.train[u].size() < 2) continue;
-    rows.push_back(datasets::next_item_row(data.split.train[u], c.max_len()));
+    rows.push_back(datasets::next_item_row(data.split.train[u], c.max_len(), c.padding == "right"));
     items_of.emplace_back(data.full[u].begin(), data.full[u].end());
   }
   TrainResult result;

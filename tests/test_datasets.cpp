@@ -80,6 +80,14 @@ TEST(Datasets, ItemIdsByAscendingRawIdWithZeroPadding) {
   EXPECT_THROW(map.to_dense(4), std::out_of_range);
 }
 
+TEST(Datasets, RightPaddingAsTheHSTUCode) {
+  EXPECT_EQ(right_pad({1, 2, 3}, 5), (std::vector<std::int64_t>{1, 2, 3, 0, 0}));
+  EXPECT_EQ(right_pad({1, 2, 3, 4, 5, 6}, 4), (std::vector<std::int64_t>{3, 4, 5, 6}));
+  const Row r = next_item_row({7, 8, 9}, 4, /*pad_right=*/true);
+  EXPECT_EQ(r.seq, (std::vector<std::int64_t>{7, 8, 0, 0}));
+  EXPECT_EQ(r.pos, (std::vector<std::int64_t>{8, 9, 0, 0}));
+}
+
 TEST(Datasets, LeftPaddingAndNextItemRows) {
   EXPECT_EQ(left_pad({1, 2, 3}, 5), (std::vector<std::int64_t>{0, 0, 1, 2, 3}));
   EXPECT_EQ(left_pad({1, 2, 3, 4, 5, 6}, 4), (std::vector<std::int64_t>{3, 4, 5, 6}));

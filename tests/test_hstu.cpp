@@ -2,6 +2,10 @@
 // buckets of PROTOCOLS.md §2.3, and training on a tiny data set through the same trainer as SASRec.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
 #include "models/hstu.hpp"
 #include "nn/relative_bias.hpp"
 #include "tests/gradcheck.hpp"
@@ -39,6 +43,56 @@ TEST(GradCheck, HSTUForward) {
                               {.eps = 1e-6, .atol = 1e-5, .rtol = 1e-4}));
 }
 
+// One HSTU layer against the paper's equations written out with scalars: d = 2, one head, d_qk = 1,
+// d_v = 2, T = 2, fixed weights, no dropout, LayerNorms without affine.
+TEST(HSTU, LayerMatchesAHandComputedCase) {
+  HSTUConfig c;
+  c.max_len = 2;
+  c.d = 2;
+  c.heads = 1;
+  c.d_qk = 1;
+  c.d_v = 2;
+  c.dropout = 0.0;
+  c.ln_eps = 1e-6;
+  Generator gen(0);
+  HSTUBlock blk(c, gen);
+  blk.to_(DType::f64).eval();
+  // f1: 2 -> (u 2, v 2, q 1, k 1); f2: 2 -> 2 with bias; w_pos for offsets -1, 0, +1
+  const std::vector<double> W1{0.5, -0.2, 0.1, 0.3, -0.4, 0.2, 0.7, 0.1, 0.3, -0.6, -0.2, 0.9};
+  const std::vector<double> W2{0.4, -0.3, 0.2, 0.8}, b2{0.05, -0.1}, wpos{0.1, -0.2, 0.3};
+  blk.f1.weight.copy_(Tensor::from_vector(W1, {6, 2}));
+  blk.f2.weight.copy_(Tensor::from_vector(W2, {2, 2}));
+  blk.f2.bias.copy_(Tensor::from_vector(b2, {2}));
+  blk.rab.w_pos.copy_(Tensor::from_vector(wpos, {3, 1}));
+  const std::vector<double> x{1.0, -0.5, 0.25, 2.0};  // (1, 2, 2)
+  const Tensor y = blk.forward(Tensor::from_vector(x, {1, 2, 2}), blk.rab.positions(2).to(DType::f64),
+                               Tensor::ones({1, 2}, DType::f64), Tensor::from_vector(std::vector<double>{3.0}, {1}));
+  // By hand.
+  auto silu = [](double z) { return z / (1 + std::exp(-z)); };
+  auto ln2 = [](double a, double b) {  // LayerNorm over two values, no affine
+    const double m = (a + b) / 2, var = ((a - m) * (a - m) + (b - m) * (b - m)) / 2;
+    return std::make_pair((a - m) / std::sqrt(var + 1e-6), (b - m) / std::sqrt(var + 1e-6));
+  };
+  double u[2][2], v[2][2], q[2], k[2];
+  for (int t = 0; t < 2; ++t) {
+    const auto [n0, n1] = ln2(x[t * 2], x[t * 2 + 1]);
+    double h[6];
+    for (int o = 0; o < 6; ++o) h[o] = silu(W1[o * 2] * n0 + W1[o * 2 + 1] * n1);  // U, V, Q, K = Split(φ1(f1(LN(x))))
+    u[t][0] = h[0], u[t][1] = h[1], v[t][0] = h[2], v[t][1] = h[3], q[t] = h[4], k[t] = h[5];
+  }
+  for (int i = 0; i < 2; ++i) {
+    double av[2] = {0, 0};
+    for (int j = 0; j <= i; ++j) {  // A = φ2(Q Kᵀ + rab) / N, causal
+      const double a = silu(q[i] * k[j] + wpos[1 + j - i]) / 3.0;
+      av[0] += a * v[j][0], av[1] += a * v[j][1];
+    }
+    const auto [m0, m1] = ln2(av[0], av[1]);
+    const double g0 = m0 * u[i][0], g1 = m1 * u[i][1];  // Norm(A V) ⊙ U
+    for (int o = 0; o < 2; ++o)                          // Y = X + f2(...)
+      EXPECT_NEAR(y.at({0, i, o}), x[i * 2 + o] + W2[o * 2] * g0 + W2[o * 2 + 1] * g1 + b2[o], 1e-9) << i << "," << o;
+  }
+}
+
 TEST(HSTU, OutputsAtPositionTIgnoreLaterItems) {
   Generator gen(2);
   HSTU model(tiny(), gen);
@@ -70,6 +124,40 @@ TEST(HSTU, LengthNormaliserDividesByEachSequencesLength) {
   EXPECT_NEAR(A.at({0, 0, 5, 4}) * 3.0, A7.at({0, 0, 5, 4}) * 7.0, 1e-6) << "3 real items vs the constant 7";
   EXPECT_EQ(A.at({0, 0, 5, 1}), 0.0) << "padded key";
   EXPECT_EQ(A.at({0, 0, 3, 4}), 0.0) << "future key";
+}
+
+// The chapter's intensity argument, computed: user A watched ten sci-fi films and one comedy, user B one
+// of each. Keys and values are one-hot per genre, the query (at the comedy, the last position) prefers
+// sci-fi. Softmax normalises the count away: both users get about the same sci-fi signal. SiLU
+// aggregation sums it: A's signal is ~10x B's. The figures are printed and quoted in docs/REPRODUCTION.md.
+TEST(HSTU, SiluAggregationKeepsIntensitySoftmaxDoesNot) {
+  const std::int64_t T = 11;
+  auto build = [&](int scifi) {  // (1, 1, T, 2) Q, K, V and key_valid (1, T): padding, sci-fi x n, comedy
+    std::vector<double> q(T * 2, 0.0), k(T * 2, 0.0), v(T * 2, 0.0), valid(T, 0.0);
+    for (std::int64_t t = T - 1 - scifi; t < T; ++t) {
+      const bool comedy = t == T - 1;
+      valid[t] = 1;
+      k[t * 2 + (comedy ? 1 : 0)] = 2.0;
+      v[t * 2 + (comedy ? 1 : 0)] = 1.0;
+      q[t * 2] = 2.0;  // every query prefers sci-fi: q·k = 4 for sci-fi, 0 for comedy
+    }
+    auto t4 = [&](const std::vector<double>& x) { return Tensor::from_vector(x, {1, 1, T, 2}); };
+    return std::make_tuple(t4(q), t4(k), t4(v), Tensor::from_vector(valid, {1, T}));
+  };
+  auto scifi_signal = [&](bool softmax, int scifi) {
+    const auto [Q, K, V, valid] = build(scifi);
+    Generator gen(0);
+    const Tensor out = softmax ? causal_attention(Q, K, V, valid, 0.0, false, gen)
+                               : hstu_attention(Q, K, V, Tensor::zeros({1, 1, T, T}, DType::f64), valid,
+                                                Tensor::from_vector(std::vector<double>{double(T)}, {1}));
+    return out.at({0, 0, T - 1, 0});  // the sci-fi component at the last position
+  };
+  const double soft_a = scifi_signal(true, 10), soft_b = scifi_signal(true, 1);
+  const double silu_a = scifi_signal(false, 10), silu_b = scifi_signal(false, 1);
+  std::printf("sci-fi signal at the last position: softmax A %.4f B %.4f (A/B %.2f); SiLU A %.4f B %.4f (A/B %.2f)\n",
+              soft_a, soft_b, soft_a / soft_b, silu_a, silu_b, silu_a / silu_b);
+  EXPECT_NEAR(soft_a / soft_b, 1.0, 0.1) << "softmax: about the same signal for both users";
+  EXPECT_GT(silu_a / silu_b, 8.0) << "SiLU: ten sci-fi films give a much larger signal than one";
 }
 
 TEST(RelativeBias, TimeBucketsMatchThePapersCode) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "models/batching.hpp"
 #include "models/evaluate.hpp"
 #include "models/sasrec.hpp"
 #include "nn/losses.hpp"
@@ -66,6 +67,21 @@ TEST(SASRec, OutputsAtPositionTIgnoreLaterItems) {
   const Tensor Fa = model.forward(a), Fb = model.forward(b);
   for (std::int64_t t = 1; t < 4; ++t)
     for (std::int64_t k = 0; k < 8; ++k) EXPECT_NEAR(Fa.at({0, t, k}), Fb.at({0, t, k}), 1e-5) << "t " << t;
+}
+
+// Right padding: the user vector is read at the slot of the last item, and equals the left-padded
+// model's output when the row is full (no padding at all).
+TEST(SASRec, UserVectorsAtTheLastItemWithRightPadding) {
+  Generator gen(5);
+  SASRec model(tiny(), gen);
+  const std::vector<std::vector<std::int64_t>> rows{{1, 2, 3, 0, 0, 0}, {4, 5, 6, 7, 8, 9}};
+  const Tensor u = last_position_vectors(model, rows, {2, 5});
+  model.eval();
+  const Tensor F = model.forward(stack_rows(rows));
+  for (std::int64_t k = 0; k < 8; ++k) {
+    EXPECT_FLOAT_EQ(u.at({0, k}), F.at({0, 2, k}));
+    EXPECT_FLOAT_EQ(u.at({1, k}), F.at({1, 5, k}));
+  }
 }
 
 TEST(SASRec, OverfitsATinySequenceSet) {
