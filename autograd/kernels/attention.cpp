@@ -9,21 +9,12 @@
 
 #include "autograd/generator.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/scratch.hpp"
 
 namespace recgrad::kernels {
 namespace {
 
-constexpr long kBlock = 48;  // rows (and columns) per causal block; a multiple of the micro-kernel's 6
 
-template <class T>
-using Buffer = std::vector<T, xsimd::aligned_allocator<T, 64>>;
-
-// Grows a per-thread scratch buffer once and reuses it.
-template <class T>
-T* scratch(Buffer<T>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
 
 // Row i of the weights: P[0..n) = softmax of s[j]·scale over the visible keys j < n (valid[j] != 0 or no
 // mask), 0 elsewhere up to `width`. Returns false when no key is visible (the row is then all zeros).
@@ -98,8 +89,8 @@ void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_v
       T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dh));
       pack_B_full(dh, Tn, k, 1, dh, Kt);  // Kᵀ: (dh, T)
       pack_B_full(Tn, dh, v, dh, 1, Vp);  // V: (T, dh)
-      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
-        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
+        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
         // S[i0:i1, 0:i1] = Q[i0:i1] Kᵀ[:, 0:i1]  (columns past i1 are masked for every row of the block)
         gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, p + i0 * Tn, Tn);
         for (long i = i0; i < i1; ++i) {
@@ -140,8 +131,8 @@ void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, 
       pack_B_full(Tn, dh, go, dh, 1, dOp);  // dO: (T, dh)
       pack_B_full(Tn, dh, k, dh, 1, Kp);    // K: (T, dh)
       pack_B_full(Tn, dh, q, dh, 1, Qp);    // Q: (T, dh)
-      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
-        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
+        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
         // dPd[i0:i1, 0:i1] = dO[i0:i1] Vᵀ
         gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dS + i0 * Tn, Tn);
         for (long i = i0; i < i1; ++i) {
@@ -165,8 +156,8 @@ void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, 
         // dQ[i0:i1] = dS[i0:i1, 0:i1] K[0:i1]
         gemm_prepacked(rows, dh, i1, dS + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);
       }
-      for (long j0 = 0; j0 < Tn; j0 += kBlock) {
-        const long cols = std::min(Tn, j0 + kBlock) - j0;
+      for (long j0 = 0; j0 < Tn; j0 += kCausalBlock) {
+        const long cols = std::min(Tn, j0 + kCausalBlock) - j0;
         // dK[j0:j1] = dS[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = Pd[j0:T, j0:j1]ᵀ dO[j0:T]  (rows i < j0 are zero)
         gemm_prepacked(cols, dh, Tn - j0, dS + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
         gemm_prepacked(cols, dh, Tn - j0, pd + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + off + j0 * dh, dh);

@@ -3,6 +3,7 @@
 // MR × NR register tile of C is accumulated with FMAs from one A column and one B row per step.
 // Panels are zero-padded, so ragged edges run the same micro-kernel and only the store is partial.
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/scratch.hpp"
 
 #include <omp.h>
 
@@ -143,13 +144,6 @@ void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, I
   else micro_kernel_impl<T, true>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
 }
 
-// Per-thread packing buffer that grows once and is then reused (no allocation per call).
-template <class T>
-T* scratch(std::vector<T, xsimd::aligned_allocator<T, 64>>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
 template <class T>
 void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
                Index ldc) {
@@ -160,7 +154,7 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
     for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     return;
   }
-  static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> b_buf;
+  static thread_local Buffer<T> b_buf;
   T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
   const double flops = 2.0 * M * N * K;
   const int nt = (omp_in_parallel() || flops < 2e6) ? 1 : omp_get_max_threads();
@@ -175,7 +169,7 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
         for (Index jp = 0; jp < npanels; ++jp)
           pack_B_panel(kc, std::min(NR, nc - jp * NR), B + pc * rsb + (jc + jp * NR) * csb, rsb, csb,
                        Bp + jp * NR * kc);
-        static thread_local std::vector<T, xsimd::aligned_allocator<T, 64>> a_buf;
+        static thread_local Buffer<T> a_buf;
         T* Ap = scratch(a_buf, static_cast<std::size_t>(MC * KC));
         // Row blocks are shared out among threads; when they do not divide evenly, column panels too.
         const Index mblocks = (M + MC - 1) / MC;

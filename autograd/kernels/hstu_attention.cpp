@@ -7,20 +7,12 @@
 #include <xsimd/xsimd.hpp>
 
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/scratch.hpp"
 
 namespace recgrad::kernels {
 namespace {
 
-constexpr long kBlock = 48;  // rows (and columns) per causal block; a multiple of the micro-kernel's 6
 
-template <class T>
-using Buffer = std::vector<T, xsimd::aligned_allocator<T, 64>>;
-
-template <class T>
-T* scratch(Buffer<T>& v, std::size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
 
 // Row i: z[j] += rab[j]; a[j] = SiLU(z[j]) · inv_n for visible j < n, 0 for the rest up to width.
 template <class T>
@@ -86,8 +78,8 @@ void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bo
       T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dv));
       pack_B_full(dh, Tn, k, 1, dh, Kt);
       pack_B_full(Tn, dv, v, dv, 1, Vp);
-      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
-        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
+        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
         gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, z + i0 * Tn, Tn);  // Q Kᵀ
         for (long i = i0; i < i1; ++i) silu_row(z + i * Tn, a + i * Tn, r + i * Tn, i + 1, Tn, valid, inv_n[b]);
         gemm_prepacked(rows, dv, i1, a + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dv, dv);  // A V
@@ -118,14 +110,14 @@ void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, co
       pack_B_full(Tn, dv, go, dv, 1, dOp);
       pack_B_full(Tn, dh, k, dh, 1, Kp);
       pack_B_full(Tn, dh, q, dh, 1, Qp);
-      for (long i0 = 0; i0 < Tn; i0 += kBlock) {
-        const long i1 = std::min(Tn, i0 + kBlock), rows = i1 - i0;
+      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
+        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
         gemm_prepacked(rows, i1, dv, go + i0 * dv, dv, 1, Vt, dv, 0, dz + i0 * Tn, Tn);  // dA = dO Vᵀ
         for (long i = i0; i < i1; ++i) silu_grad_row(dz + i * Tn, z + i * Tn, i + 1, Tn, valid, inv_n[b]);
         gemm_prepacked(rows, dh, i1, dz + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
       }
-      for (long j0 = 0; j0 < Tn; j0 += kBlock) {
-        const long cols = std::min(Tn, j0 + kBlock) - j0;
+      for (long j0 = 0; j0 < Tn; j0 += kCausalBlock) {
+        const long cols = std::min(Tn, j0 + kCausalBlock) - j0;
         // dK[j0:j1] = dZ[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = A[j0:T, j0:j1]ᵀ dO[j0:T]
         gemm_prepacked(cols, dh, Tn - j0, dz + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
         gemm_prepacked(cols, dv, Tn - j0, a + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + voff + j0 * dv, dv);
