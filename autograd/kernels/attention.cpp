@@ -14,8 +14,6 @@
 namespace recgrad::kernels {
 namespace {
 
-
-
 // Row i of the weights: P[0..n) = softmax of s[j]·scale over the visible keys j < n (valid[j] != 0 or no
 // mask), 0 elsewhere up to `width`. Returns false when no key is visible (the row is then all zeros).
 template <class T>

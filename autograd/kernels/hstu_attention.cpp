@@ -12,8 +12,6 @@
 namespace recgrad::kernels {
 namespace {
 
-
-
 // Row i: z[j] += rab[j]; a[j] = SiLU(z[j]) · inv_n for visible j < n, 0 for the rest up to width.
 template <class T>
 void silu_row(T* z, T* a, const T* rab, long n, long width, const T* valid, T inv_n) {
