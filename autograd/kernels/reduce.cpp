@@ -33,11 +33,10 @@ void reduce_middle(Reduce op, const T* x, T* out, long outer, long n, long inner
   constexpr long W = static_cast<long>(V::size);
   const T init = op == Reduce::sum ? T(0) : -std::numeric_limits<T>::infinity();
   auto combine = [op](auto a, auto b) { return op == Reduce::sum ? a + b : xsimd::max(a, b); };
-#pragma omp parallel for schedule(static) if (outer * n * inner >= kParallelGrain && outer > 1)
-  for (long o = 0; o < outer; ++o) {
-    const T* xo = x + o * n * inner;
-    T* oo = out + o * inner;
-    if (inner == 1) {  // reduce a contiguous row
+  if (inner == 1) {  // reduce contiguous rows, in parallel over them
+#pragma omp parallel for schedule(static) if (outer * n >= kParallelGrain && outer > 1)
+    for (long o = 0; o < outer; ++o) {
+      const T* xo = x + o * n;
       V acc(init);
       long i = 0;
       for (; i + W <= n; i += W) acc = combine(acc, V::load_unaligned(xo + i));
@@ -46,18 +45,29 @@ void reduce_middle(Reduce op, const T* x, T* out, long outer, long n, long inner
       T r = init;
       for (long k = 0; k < W; ++k) r = op == Reduce::sum ? r + lanes[k] : std::max(r, lanes[k]);
       for (; i < n; ++i) r = op == Reduce::sum ? r + xo[i] : std::max(r, xo[i]);
-      oo[0] = r;
-      continue;
+      out[o] = r;
     }
-    std::fill(oo, oo + inner, init);  // accumulate rows of `inner` elements
-    for (long k = 0; k < n; ++k) {
-      const T* row = xo + k * inner;
-      long i = 0;
-      for (; i + W <= inner; i += W)
-        combine(V::load_unaligned(oo + i), V::load_unaligned(row + i)).store_unaligned(oo + i);
-      for (; i < inner; ++i) oo[i] = op == Reduce::sum ? oo[i] + row[i] : std::max(oo[i], row[i]);
-    }
+    return;
   }
+  // Accumulate rows of `inner` elements, in parallel over (outer, column block): a column sum over one
+  // long axis (a bias gradient, HSTU's bias gradient summed over the batch) then uses every thread, and
+  // each output element is still summed in row order whatever the thread count.
+  constexpr long kCols = 16 * W;
+  const long blocks = (inner + kCols - 1) / kCols;
+#pragma omp parallel for collapse(2) schedule(static) if (outer * n * inner >= kParallelGrain)
+  for (long o = 0; o < outer; ++o)
+    for (long b = 0; b < blocks; ++b) {
+      const long c0 = b * kCols, c1 = std::min(inner, c0 + kCols);
+      T* oo = out + o * inner;
+      std::fill(oo + c0, oo + c1, init);
+      for (long k = 0; k < n; ++k) {
+        const T* row = x + (o * n + k) * inner;
+        long i = c0;
+        for (; i + W <= c1; i += W)
+          combine(V::load_unaligned(oo + i), V::load_unaligned(row + i)).store_unaligned(oo + i);
+        for (; i < c1; ++i) oo[i] = op == Reduce::sum ? oo[i] + row[i] : std::max(oo[i], row[i]);
+      }
+    }
 }
 
 // True when `axes` is one consecutive run; gives the (outer, n, inner) split of the shape.
