@@ -172,6 +172,12 @@ TEST(FastKernels, EmbeddingDot) {
                          {rand_f32({9, D}, g), rand_f32({11, D}, g)}, 1e-5,
                          "K " + std::to_string(K) + " D " + std::to_string(D));
     }
+  // Large enough for the parallel path (per-thread item tables summed at the end).
+  std::vector<std::int64_t> v;
+  for (int i = 0; i < 300 * 40; ++i) v.push_back((i * 13) % 97);
+  const Tensor ids = Tensor::from_vector(v, {300, 40});
+  expect_paths_agree([&](const In& x) { return embedding_dot(x[0], x[1], ids); },
+                     {rand_f32({300, 50}, g), rand_f32({97, 50}, g)}, 1e-5, "parallel N 300 K 40 D 50");
 }
 
 TEST(FastKernels, SoftmaxAndLogSoftmax) {

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -124,17 +125,27 @@ void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64
   const bool par = N * K * D >= kParallelGrain;
 #pragma omp parallel for schedule(static) if (par)
   for (long n = 0; n < N; ++n) grad_h_row_fast(g + n * K, W, ids + n * K, gh + n * D, K, D);
-  // gW: each thread owns a range of item rows and walks all (n, j) in order, so every row adds its
-  // contributions in the same order whatever the thread count.
-#pragma omp parallel if (par)
-  {
-    const long nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const std::int64_t v0 = V * t / nt, v1 = V * (t + 1) / nt;
+  // gW: each thread adds the rows n of its static share into a private table, then the tables are summed
+  // in thread order. One thread adds straight into gW. Same seed and thread count, same sums.
+  const int nt = par ? omp_get_max_threads() : 1;
+  if (nt == 1) {
     for (long n = 0; n < N; ++n)
-      for (long j = 0; j < K; ++j) {
-        const std::int64_t id = ids[n * K + j];
-        if (id >= v0 && id < v1) axpy_fast(g[n * K + j], h + n * D, gW + id * D, D);
-      }
+      for (long j = 0; j < K; ++j) axpy_fast(g[n * K + j], h + n * D, gW + ids[n * K + j] * D, D);
+    return;
+  }
+  static thread_local std::vector<T> priv_buf;
+  std::vector<T>& priv = priv_buf;
+  priv.assign(static_cast<std::size_t>(nt) * V * D, T(0));
+#pragma omp parallel num_threads(nt)
+  {
+    const long t = omp_get_thread_num(), n0 = N * t / nt, n1 = N * (t + 1) / nt;
+    T* mine = priv.data() + t * V * D;
+    for (long n = n0; n < n1; ++n)
+      for (long j = 0; j < K; ++j) axpy_fast(g[n * K + j], h + n * D, mine + ids[n * K + j] * D, D);
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (long e = 0; e < V * D; ++e)
+      for (long u = 0; u < nt; ++u) gW[e] += priv[u * V * D + e];
   }
 }
 

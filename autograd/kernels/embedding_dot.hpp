@@ -10,7 +10,7 @@ template <class T>
 void embedding_dot_forward(const T* h, const T* W, const std::int64_t* ids, T* y, long N, long K, long D);
 
 // g: (N, K) -> gh: (N, D) overwritten with Σ_j g W[ids], and gW: (V, D) accumulated with
-// gW[ids[n, j]] += g[n, j] h[n] (zeroed by the caller; repeated ids add in (n, j) order on any thread count).
+// gW[ids[n, j]] += g[n, j] h[n] (zeroed by the caller; a fixed summation order for a given thread count).
 template <class T>
 void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64_t* ids, T* gh, T* gW, long N, long K,
                             long D, long V);
