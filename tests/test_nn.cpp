@@ -90,6 +90,26 @@ TEST(GradCheck, SampledSoftmaxLoss) {
   }
 }
 
+// The trainer's head (rows of F, the item table, per-position negative ids) against sampled_softmax on
+// the same vectors gathered by hand, and its Jacobian with respect to F and the table.
+TEST(NN, SampledSoftmaxHeadMatchesTheGatheredLoss) {
+  Generator gen(6);
+  const Tensor rows = Tensor::from_vector(std::vector<std::int64_t>{1, 2, 5}, {3});  // of B·T = 2·3 positions
+  const Tensor pos = Tensor::from_vector(std::vector<std::int64_t>{3, 1, 4}, {3});
+  const Tensor neg = Tensor::from_vector(std::vector<std::int64_t>{2, 3, 0, 4, 1, 1}, {3, 2});  // one hit: row 0
+  const Tensor F = test::input({2, 3, 4}, gen), M = test::input({5, 4}, gen);
+  for (bool l2 : {false, true}) {
+    const SampledSoftmaxOptions opt{l2 ? 0.05 : 1.0, l2};
+    const Tensor head = sampled_softmax_head(F, M, rows, pos, neg, opt);
+    const Tensor h = index_select(reshape(F, {6, 4}), 0, rows);
+    const Tensor gathered = sampled_softmax(h, embedding(M, pos), embedding(M, neg), pos, neg, Tensor::ones({3}, DType::f64), opt);
+    EXPECT_NEAR(head.item(), gathered.item(), 1e-10) << "l2 " << l2;
+    EXPECT_TRUE(test::gradcheck([&](const In& v) { return sampled_softmax_head(v[0], v[1], rows, pos, neg, opt); },
+                                {F, M}))
+        << "l2 " << l2;
+  }
+}
+
 TEST(NN, SampledSoftmaxMasksAccidentalHits) {
   // h = e⁺ = e⁻: with the hit masked, the positive wins the softmax outright (loss ~ 0).
   Tensor h = Tensor::ones({1, 2}, DType::f64);

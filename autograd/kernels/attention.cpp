@@ -15,9 +15,9 @@ namespace recgrad::kernels {
 namespace {
 
 // Row i of the weights: P[0..n) = softmax of s[j]·scale over the visible keys j < n (valid[j] != 0 or no
-// mask), 0 elsewhere up to `width`. Returns false when no key is visible (the row is then all zeros).
+// mask), 0 elsewhere up to `width`. A row that sees no key is all zeros.
 template <class T>
-bool softmax_row(T* row, long n, long width, const T* valid, T scale) {
+void softmax_row(T* row, long n, long width, const T* valid, T scale) {
   using V = xsimd::batch<T>;
   constexpr long W = static_cast<long>(V::size);
   const T ninf = -std::numeric_limits<T>::infinity();
@@ -39,7 +39,7 @@ bool softmax_row(T* row, long n, long width, const T* valid, T scale) {
   }
   if (m == ninf) {
     std::fill(row, row + width, T(0));
-    return false;
+    return;
   }
   const V vm(m);
   V vsum(T(0));
@@ -54,7 +54,6 @@ bool softmax_row(T* row, long n, long width, const T* valid, T scale) {
   for (j = 0; j + W <= n; j += W) (V::load_unaligned(row + j) * inv).store_unaligned(row + j);
   for (; j < n; ++j) row[j] *= T(1) / sum;
   std::fill(row + n, row + width, T(0));
-  return true;
 }
 
 // pd[j] = p[j] / (1 - rate) when u(bits(base + j)) >= rate, else 0 (the dropout op's rule, inlined so
