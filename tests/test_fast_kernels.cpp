@@ -119,16 +119,55 @@ TEST(FastKernels, BinaryOps) {
   }
 }
 
+// key_valid (4, T) for the attention tests: left padding (sequence 0), right padding (1), scattered
+// holes (2) and nothing real at all (3), so the kernels' live windows start, end and vanish everywhere.
+Tensor padding_patterns(std::int64_t B, std::int64_t T) {
+  std::vector<float> valid(B * T, 1.0f);
+  for (std::int64_t t = 0; t < T / 3; ++t) valid[t] = 0;
+  for (std::int64_t t = T - T / 3; t < T; ++t) valid[T + t] = 0;
+  for (std::int64_t t = 0; t < T; t += 4) valid[2 * T + t] = 0;
+  for (std::int64_t t = 0; t < T; ++t) valid[3 * T + t] = 0;
+  return Tensor::from_vector(valid, {B, T});
+}
+
+// Both attention ops on both paths: a padding position's output is 0, and what the padding positions
+// hold (their Q, K, V) never reaches a real position's output.
+TEST(FastKernels, AttentionIgnoresPaddingPositions) {
+  const std::int64_t B = 4, H = 2, T = 53, dh = 4;
+  const Tensor kv = padding_patterns(B, T);
+  const auto valid = kv.to_vector<double>();
+  const Tensor n = Tensor::from_vector(std::vector<float>{9, 9, 9, 9}, {B});
+  for (auto path : {kernels::Path::fast, kernels::Path::reference})
+    for (bool softmax : {true, false}) {
+      kernels::PathGuard guard(path);
+      Generator g(21);
+      const Tensor Q = rand_f32({B, H, T, dh}, g), K = rand_f32({B, H, T, dh}, g), V = rand_f32({B, H, T, dh}, g);
+      const Tensor rab = rand_f32({1, 1, T, T}, g);
+      const Tensor row_mask = reshape(kv, {B, 1, T, 1});  // 1 at real positions
+      auto run = [&](const Tensor& noise) {  // the padding positions get `noise` added to Q, K and V
+        const Tensor pad = (1.0 - row_mask) * noise;
+        Generator drop(1);
+        return softmax ? causal_attention(Q + pad, K + pad, V + pad, kv, 0.0, false, drop)
+                       : hstu_attention(Q + pad, K + pad, V + pad, rab, kv, n);
+      };
+      const auto a = run(rand_f32({B, H, T, dh}, g)).to_vector<double>();
+      const auto b = run(rand_f32({B, H, T, dh}, g) * 100.0).to_vector<double>();
+      const std::string what = std::string(softmax ? "softmax" : "hstu") + (path == kernels::Path::fast ? " fast" : " reference");
+      for (std::int64_t i = 0; i < B * H * T * dh; ++i) {
+        const bool real = valid[(i / (H * T * dh)) * T + (i / dh) % T] != 0;
+        if (!real) ASSERT_EQ(a[i], 0.0) << what << " element " << i;
+        ASSERT_EQ(a[i], b[i]) << what << " element " << i;
+      }
+    }
+}
+
 // The fused causal attention against its composition (matmul, mask, softmax, dropout, matmul), with
 // padding keys (including rows that see no key at all), two heads, dropout on, and T around the block size.
 TEST(FastKernels, CausalAttention) {
   Generator g(10);
   for (std::int64_t T : {1, 7, 48, 50, 97}) {
-    const std::int64_t B = 3, H = 2, dh = 5;
-    std::vector<float> valid(B * T, 1.0f);
-    for (std::int64_t t = 0; t < T / 3; ++t) valid[t] = 0;          // left padding in sequence 0
-    for (std::int64_t t = 0; t < T; t += 4) valid[2 * T + t] = 0;   // scattered padding in sequence 2
-    const Tensor kv = Tensor::from_vector(valid, {B, T});
+    const std::int64_t B = 4, H = 2, dh = 5;
+    const Tensor kv = padding_patterns(B, T);
     for (double p : {0.0, 0.3}) {
       auto f = [&](const In& x) {
         Generator drop(5);
@@ -145,12 +184,9 @@ TEST(FastKernels, CausalAttention) {
 TEST(FastKernels, HstuAttention) {
   Generator g(11);
   for (std::int64_t T : {1, 7, 48, 50, 97}) {
-    const std::int64_t B = 3, H = 2, dh = 5;
-    std::vector<float> valid(B * T, 1.0f);
-    for (std::int64_t t = 0; t < T / 3; ++t) valid[t] = 0;
-    for (std::int64_t t = 0; t < T; t += 4) valid[2 * T + t] = 0;
-    const Tensor kv = Tensor::from_vector(valid, {B, T});
-    const Tensor n = Tensor::from_vector(std::vector<float>{211, 17, 3}, {B});
+    const std::int64_t B = 4, H = 2, dh = 5;
+    const Tensor kv = padding_patterns(B, T);
+    const Tensor n = Tensor::from_vector(std::vector<float>{211, 17, 3, 5}, {B});
     for (std::int64_t rb : {B, std::int64_t{1}}) {
       auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], kv, n); };
       expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh + 2}, g),

@@ -158,10 +158,10 @@ TEST(GradCheck, embedding) {
   EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0}));
 }
 // The fused attention kernel in float64 (the fast path) and its composition (the reference path), with
-// a padded key, a query that sees no key, dropout, and non-contiguous Q.
+// a padded key, a query that sees no key, right padding, dropout, and non-contiguous Q.
 TEST(GradCheck, causal_attention) {
   Generator gen(15);
-  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 1, 1}, {2, 5});
+  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 0, 0}, {2, 5});
   for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
     kernels::PathGuard guard(path);
     auto f = [&](const In& x) {
@@ -175,10 +175,10 @@ TEST(GradCheck, causal_attention) {
 }
 
 // HSTU's pointwise attention on both paths in float64: Q, K, V and the relative bias (per sequence and
-// shared), with a padded key and a non-contiguous K.
+// shared), with a padded key, right padding and a non-contiguous K.
 TEST(GradCheck, hstu_attention) {
   Generator gen(16);
-  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 1, 1}, {2, 5});
+  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 0, 0}, {2, 5});
   const Tensor n = Tensor::from_vector(std::vector<double>{7, 5}, {2});
   for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
     kernels::PathGuard guard(path);

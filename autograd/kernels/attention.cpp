@@ -79,26 +79,41 @@ void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_v
     static thread_local Buffer<T> kbuf, vbuf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const T *q = Q + bh * Tn * dh, *k = K + bh * Tn * dh, *v = V + bh * Tn * dh;
       const T* valid = key_valid ? key_valid + (bh / d.H) * Tn : nullptr;
+      const auto [lo, hi] = live_window(valid, Tn);
+      const long n = hi - lo;  // the work is the (n × n) causal block of the live window
+      const T *q = Q + (bh * Tn + lo) * dh, *k = K + (bh * Tn + lo) * dh, *v = V + (bh * Tn + lo) * dh;
+      const T* vw = valid ? valid + lo : nullptr;
       T *p = P + bh * Tn * Tn, *pd = Pd + bh * Tn * Tn, *o = O + bh * Tn * dh;
-      T* Kt = scratch(kbuf, packed_B_size<T>(dh, Tn));
-      T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dh));
-      pack_B_full(dh, Tn, k, 1, dh, Kt);  // Kᵀ: (dh, T)
-      pack_B_full(Tn, dh, v, dh, 1, Vp);  // V: (T, dh)
-      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
-        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
-        // S[i0:i1, 0:i1] = Q[i0:i1] Kᵀ[:, 0:i1]  (columns past i1 are masked for every row of the block)
-        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, p + i0 * Tn, Tn);
+      for (T* m : {p, pd}) {  // rows outside the window are padding: 0
+        zero_rows(m, 0, lo, Tn);
+        zero_rows(m, hi, Tn, Tn);
+      }
+      zero_rows(o, 0, lo, dh);
+      zero_rows(o, hi, Tn, dh);
+      if (n == 0) continue;
+      T* Kt = scratch(kbuf, packed_B_size<T>(dh, n));
+      T* Vp = scratch(vbuf, packed_B_size<T>(n, dh));
+      pack_B_full(dh, n, k, 1, dh, Kt);  // Kᵀ: (dh, n)
+      pack_B_full(n, dh, v, dh, 1, Vp);  // V: (n, dh)
+      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
+        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
+        // S[i0:i1, 0:i1] = Q[i0:i1] Kᵀ[:, 0:i1]  (window coordinates; columns past i1 are masked for the block)
+        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, p + (lo + i0) * Tn + lo, Tn);
         for (long i = i0; i < i1; ++i) {
-          softmax_row(p + i * Tn, i + 1, Tn, valid, scale);
+          T *row = p + (lo + i) * Tn, *drow = pd + (lo + i) * Tn;
+          std::fill(row, row + lo, T(0));
+          if (vw && vw[i] == T(0)) std::fill(row + lo, row + Tn, T(0));  // a padding query
+          else softmax_row(row + lo, i + 1, Tn - lo, vw, scale);
           if (drop.p > 0) {
-            dropout_row(p + i * Tn, pd + i * Tn, i + 1, drop.p, drop.key, drop.base + static_cast<std::uint64_t>((bh * Tn + i) * Tn));
-            std::fill(pd + i * Tn + i + 1, pd + (i + 1) * Tn, T(0));
+            std::fill(drow, drow + lo, T(0));
+            dropout_row(row + lo, drow + lo, i + 1, drop.p, drop.key,
+                        drop.base + static_cast<std::uint64_t>((bh * Tn + lo + i) * Tn + lo));
+            std::fill(drow + lo + i + 1, drow + Tn, T(0));
           }
         }
         // O[i0:i1] = Pd[i0:i1, 0:i1] V[0:i1]
-        gemm_prepacked(rows, dh, i1, pd + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dh, dh);
+        gemm_prepacked(rows, dh, i1, pd + (lo + i0) * Tn + lo, Tn, 1, Vp, n, 0, o + (lo + i0) * dh, dh);
       }
     }
   }
@@ -106,7 +121,7 @@ void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_v
 
 template <class T>
 void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd,
-                               AttentionDims d, T scale, double p_drop, T* dQ, T* dK, T* dV) {
+                               const T* key_valid, AttentionDims d, T scale, double p_drop, T* dQ, T* dK, T* dV) {
   using Vec = xsimd::batch<T>;
   constexpr long W = static_cast<long>(Vec::size);
   const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
@@ -116,48 +131,54 @@ void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, 
     static thread_local Buffer<T> vt_buf, do_buf, k_buf, q_buf, ds_buf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const long off = bh * Tn * dh;
+      const auto [lo, hi] = live_window(key_valid ? key_valid + (bh / d.H) * Tn : nullptr, Tn);
+      const long n = hi - lo, off = (bh * Tn + lo) * dh;  // window coordinates, as in the forward
+      for (T* g : {dQ, dK, dV}) {
+        zero_rows(g + bh * Tn * dh, 0, lo, dh);
+        zero_rows(g + bh * Tn * dh, hi, Tn, dh);
+      }
+      if (n == 0) continue;
       const T *q = Q + off, *k = K + off, *v = V + off, *go = dO + off;
-      const T *p = P + bh * Tn * Tn, *pd = Pd + bh * Tn * Tn;
-      T* Vt = scratch(vt_buf, packed_B_size<T>(dh, Tn));
-      T* dOp = scratch(do_buf, packed_B_size<T>(Tn, dh));
-      T* Kp = scratch(k_buf, packed_B_size<T>(Tn, dh));
-      T* Qp = scratch(q_buf, packed_B_size<T>(Tn, dh));
-      T* dS = scratch(ds_buf, static_cast<std::size_t>(Tn * Tn));
-      pack_B_full(dh, Tn, v, 1, dh, Vt);    // Vᵀ: (dh, T)
-      pack_B_full(Tn, dh, go, dh, 1, dOp);  // dO: (T, dh)
-      pack_B_full(Tn, dh, k, dh, 1, Kp);    // K: (T, dh)
-      pack_B_full(Tn, dh, q, dh, 1, Qp);    // Q: (T, dh)
-      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
-        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
+      const T *p = P + bh * Tn * Tn + lo * Tn + lo, *pd = Pd + bh * Tn * Tn + lo * Tn + lo;  // row stride Tn
+      T* Vt = scratch(vt_buf, packed_B_size<T>(dh, n));
+      T* dOp = scratch(do_buf, packed_B_size<T>(n, dh));
+      T* Kp = scratch(k_buf, packed_B_size<T>(n, dh));
+      T* Qp = scratch(q_buf, packed_B_size<T>(n, dh));
+      T* dS = scratch(ds_buf, static_cast<std::size_t>(n * n));  // row stride n
+      pack_B_full(dh, n, v, 1, dh, Vt);    // Vᵀ: (dh, n)
+      pack_B_full(n, dh, go, dh, 1, dOp);  // dO: (n, dh)
+      pack_B_full(n, dh, k, dh, 1, Kp);    // K: (n, dh)
+      pack_B_full(n, dh, q, dh, 1, Qp);    // Q: (n, dh)
+      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
+        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
         // dPd[i0:i1, 0:i1] = dO[i0:i1] Vᵀ
-        gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dS + i0 * Tn, Tn);
+        gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dS + i0 * n, n);
         for (long i = i0; i < i1; ++i) {
           // dP = dPd ⊙ dropout mask;  dS = P ⊙ (dP − Σ_j dP P) · scale   (j ≤ i; zero up to i1)
-          T* ds = dS + i * Tn;
+          T* ds = dS + i * n;
           const T *pr = p + i * Tn, *pdr = pd + i * Tn;
-          const long n = i + 1;
+          const long m = i + 1;
           if (p_drop > 0)
-            for (long j = 0; j < n; ++j) ds[j] = pdr[j] != T(0) ? ds[j] * keep_scale : T(0);
+            for (long j = 0; j < m; ++j) ds[j] = pdr[j] != T(0) ? ds[j] * keep_scale : T(0);
           Vec acc(T(0));
           long j = 0;
-          for (; j + W <= n; j += W) acc = xsimd::fma(Vec::load_unaligned(ds + j), Vec::load_unaligned(pr + j), acc);
+          for (; j + W <= m; j += W) acc = xsimd::fma(Vec::load_unaligned(ds + j), Vec::load_unaligned(pr + j), acc);
           T dot = xsimd::hadd(acc);
-          for (; j < n; ++j) dot += ds[j] * pr[j];
+          for (; j < m; ++j) dot += ds[j] * pr[j];
           const Vec vdot(dot), vscale(scale);
-          for (j = 0; j + W <= n; j += W)
+          for (j = 0; j + W <= m; j += W)
             (Vec::load_unaligned(pr + j) * (Vec::load_unaligned(ds + j) - vdot) * vscale).store_unaligned(ds + j);
-          for (; j < n; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
-          std::fill(ds + n, ds + i1, T(0));
+          for (; j < m; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
+          std::fill(ds + m, ds + i1, T(0));
         }
         // dQ[i0:i1] = dS[i0:i1, 0:i1] K[0:i1]
-        gemm_prepacked(rows, dh, i1, dS + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);
+        gemm_prepacked(rows, dh, i1, dS + i0 * n, n, 1, Kp, n, 0, dQ + off + i0 * dh, dh);
       }
-      for (long j0 = 0; j0 < Tn; j0 += kCausalBlock) {
-        const long cols = std::min(Tn, j0 + kCausalBlock) - j0;
-        // dK[j0:j1] = dS[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = Pd[j0:T, j0:j1]ᵀ dO[j0:T]  (rows i < j0 are zero)
-        gemm_prepacked(cols, dh, Tn - j0, dS + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
-        gemm_prepacked(cols, dh, Tn - j0, pd + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + off + j0 * dh, dh);
+      for (long j0 = 0; j0 < n; j0 += kCausalBlock) {
+        const long cols = std::min(n, j0 + kCausalBlock) - j0;
+        // dK[j0:j1] = dS[j0:n, j0:j1]ᵀ Q[j0:n];  dV[j0:j1] = Pd[j0:n, j0:j1]ᵀ dO[j0:n]  (rows i < j0 are zero)
+        gemm_prepacked(cols, dh, n - j0, dS + j0 * n + j0, 1, n, Qp, n, j0, dK + off + j0 * dh, dh);
+        gemm_prepacked(cols, dh, n - j0, pd + j0 * Tn + j0, 1, Tn, dOp, n, j0, dV + off + j0 * dh, dh);
       }
     }
   }
@@ -168,9 +189,9 @@ template void causal_attention_forward<float>(const float*, const float*, const 
 template void causal_attention_forward<double>(const double*, const double*, const double*, const double*,
                                                AttentionDims, double, AttentionDropout, double*, double*, double*);
 template void causal_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
-                                               const float*, AttentionDims, float, double, float*, float*, float*);
+                                               const float*, const float*, AttentionDims, float, double, float*, float*, float*);
 template void causal_attention_backward<double>(const double*, const double*, const double*, const double*,
-                                                const double*, const double*, AttentionDims, double, double, double*,
+                                                const double*, const double*, const double*, AttentionDims, double, double, double*,
                                                 double*, double*);
 
 }  // namespace recgrad::kernels

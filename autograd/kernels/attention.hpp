@@ -3,8 +3,8 @@
 // weights are computed in row blocks that stop at the diagonal (the causal half is never multiplied),
 // and Kᵀ, V, Q, dO are packed once per sequence for the block GEMMs.
 //
-//   S = Q Kᵀ · scale, masked where j > i or key j is padding;  P = softmax_j(S)  (a row with no visible
-//   key gets P = 0);  Pd = dropout(P) with element (bh, i, j) drawn from gen.bits(base + (bh·T + i)·T + j);
+//   S = Q Kᵀ · scale, masked where j > i or key j is padding;  P = softmax_j(S)  (a padding query's row,
+//   and a row with no visible key, gets P = 0);  Pd = dropout(P) with element (bh, i, j) drawn from gen.bits(base + (bh·T + i)·T + j);
 //   O = Pd V
 #pragma once
 #include <cstdint>
@@ -29,9 +29,9 @@ template <class T>
 void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_valid, AttentionDims d, T scale,
                               AttentionDropout drop, T* P, T* Pd, T* O);
 
-// dO (BH, T, dh) -> dQ, dK, dV (BH, T, dh), from the saved P and Pd.
+// dO (BH, T, dh) -> dQ, dK, dV (BH, T, dh), from the saved P and Pd; key_valid as in the forward.
 template <class T>
 void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd,
-                               AttentionDims d, T scale, double p, T* dQ, T* dK, T* dV);
+                               const T* key_valid, AttentionDims d, T scale, double p, T* dQ, T* dK, T* dV);
 
 }  // namespace recgrad::kernels

@@ -68,19 +68,39 @@ void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bo
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
       const long b = bh / d.H;
-      const T *q = Q + bh * Tn * dh, *k = K + bh * Tn * dh, *v = V + bh * Tn * dv;
       const T* valid = key_valid ? key_valid + b * Tn : nullptr;
-      const T* r = rab + (rab_batched ? b * Tn * Tn : 0);
+      const auto [lo, hi] = live_window(valid, Tn);  // only the window's (n × n) causal block is computed
+      const long n = hi - lo;
+      const T *q = Q + (bh * Tn + lo) * dh, *k = K + (bh * Tn + lo) * dh, *v = V + (bh * Tn + lo) * dv;
+      const T* vw = valid ? valid + lo : nullptr;
+      const T* r = rab + (rab_batched ? b * Tn * Tn : 0) + lo * Tn + lo;
       T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn, *o = O + bh * Tn * dv;
-      T* Kt = scratch(kbuf, packed_B_size<T>(dh, Tn));
-      T* Vp = scratch(vbuf, packed_B_size<T>(Tn, dv));
-      pack_B_full(dh, Tn, k, 1, dh, Kt);
-      pack_B_full(Tn, dv, v, dv, 1, Vp);
-      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
-        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
-        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, z + i0 * Tn, Tn);  // Q Kᵀ
-        for (long i = i0; i < i1; ++i) silu_row(z + i * Tn, a + i * Tn, r + i * Tn, i + 1, Tn, valid, inv_n[b]);
-        gemm_prepacked(rows, dv, i1, a + i0 * Tn, Tn, 1, Vp, Tn, 0, o + i0 * dv, dv);  // A V
+      for (T* m : {z, a}) {  // rows outside the window are padding: 0
+        zero_rows(m, 0, lo, Tn);
+        zero_rows(m, hi, Tn, Tn);
+      }
+      zero_rows(o, 0, lo, dv);
+      zero_rows(o, hi, Tn, dv);
+      if (n == 0) continue;
+      T* Kt = scratch(kbuf, packed_B_size<T>(dh, n));
+      T* Vp = scratch(vbuf, packed_B_size<T>(n, dv));
+      pack_B_full(dh, n, k, 1, dh, Kt);
+      pack_B_full(n, dv, v, dv, 1, Vp);
+      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
+        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
+        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, z + (lo + i0) * Tn + lo, Tn);  // Q Kᵀ
+        for (long i = i0; i < i1; ++i) {
+          T *zr = z + (lo + i) * Tn, *ar = a + (lo + i) * Tn;
+          std::fill(zr, zr + lo, T(0));
+          std::fill(ar, ar + lo, T(0));
+          if (vw && vw[i] == T(0)) {  // a padding query
+            std::fill(zr + lo, zr + Tn, T(0));
+            std::fill(ar + lo, ar + Tn, T(0));
+          } else {
+            silu_row(zr + lo, ar + lo, r + i * Tn, i + 1, Tn - lo, vw, inv_n[b]);
+          }
+        }
+        gemm_prepacked(rows, dv, i1, a + (lo + i0) * Tn + lo, Tn, 1, Vp, n, 0, o + (lo + i0) * dv, dv);  // A V
       }
     }
   }
@@ -95,30 +115,48 @@ void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, co
     static thread_local Buffer<T> vt_buf, do_buf, k_buf, q_buf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const long b = bh / d.H, off = bh * Tn * dh, voff = bh * Tn * dv;
-      const T *q = Q + off, *k = K + off, *v = V + voff, *go = dO + voff;
-      const T *z = Z + bh * Tn * Tn, *a = A + bh * Tn * Tn;
+      const long b = bh / d.H;
       const T* valid = key_valid ? key_valid + b * Tn : nullptr;
+      const auto [lo, hi] = live_window(valid, Tn);  // window coordinates, as in the forward
+      const long n = hi - lo, off = (bh * Tn + lo) * dh, voff = (bh * Tn + lo) * dv;
       T* dz = dZ + bh * Tn * Tn;
-      T* Vt = scratch(vt_buf, packed_B_size<T>(dv, Tn));
-      T* dOp = scratch(do_buf, packed_B_size<T>(Tn, dv));
-      T* Kp = scratch(k_buf, packed_B_size<T>(Tn, dh));
-      T* Qp = scratch(q_buf, packed_B_size<T>(Tn, dh));
-      pack_B_full(dv, Tn, v, 1, dv, Vt);
-      pack_B_full(Tn, dv, go, dv, 1, dOp);
-      pack_B_full(Tn, dh, k, dh, 1, Kp);
-      pack_B_full(Tn, dh, q, dh, 1, Qp);
-      for (long i0 = 0; i0 < Tn; i0 += kCausalBlock) {
-        const long i1 = std::min(Tn, i0 + kCausalBlock), rows = i1 - i0;
-        gemm_prepacked(rows, i1, dv, go + i0 * dv, dv, 1, Vt, dv, 0, dz + i0 * Tn, Tn);  // dA = dO Vᵀ
-        for (long i = i0; i < i1; ++i) silu_grad_row(dz + i * Tn, z + i * Tn, i + 1, Tn, valid, inv_n[b]);
-        gemm_prepacked(rows, dh, i1, dz + i0 * Tn, Tn, 1, Kp, Tn, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
+      zero_rows(dz, 0, lo, Tn);
+      zero_rows(dz, hi, Tn, Tn);
+      for (T* g : {dQ, dK}) {
+        zero_rows(g + bh * Tn * dh, 0, lo, dh);
+        zero_rows(g + bh * Tn * dh, hi, Tn, dh);
       }
-      for (long j0 = 0; j0 < Tn; j0 += kCausalBlock) {
-        const long cols = std::min(Tn, j0 + kCausalBlock) - j0;
-        // dK[j0:j1] = dZ[j0:T, j0:j1]ᵀ Q[j0:T];  dV[j0:j1] = A[j0:T, j0:j1]ᵀ dO[j0:T]
-        gemm_prepacked(cols, dh, Tn - j0, dz + j0 * Tn + j0, 1, Tn, Qp, Tn, j0, dK + off + j0 * dh, dh);
-        gemm_prepacked(cols, dv, Tn - j0, a + j0 * Tn + j0, 1, Tn, dOp, Tn, j0, dV + voff + j0 * dv, dv);
+      zero_rows(dV + bh * Tn * dv, 0, lo, dv);
+      zero_rows(dV + bh * Tn * dv, hi, Tn, dv);
+      if (n == 0) continue;
+      const T *q = Q + off, *k = K + off, *v = V + voff, *go = dO + voff;
+      const T *z = Z + bh * Tn * Tn + lo * Tn + lo, *a = A + bh * Tn * Tn + lo * Tn + lo;  // row stride Tn
+      const T* vw = valid ? valid + lo : nullptr;
+      T* dzw = dz + lo * Tn + lo;
+      T* Vt = scratch(vt_buf, packed_B_size<T>(dv, n));
+      T* dOp = scratch(do_buf, packed_B_size<T>(n, dv));
+      T* Kp = scratch(k_buf, packed_B_size<T>(n, dh));
+      T* Qp = scratch(q_buf, packed_B_size<T>(n, dh));
+      pack_B_full(dv, n, v, 1, dv, Vt);
+      pack_B_full(n, dv, go, dv, 1, dOp);
+      pack_B_full(n, dh, k, dh, 1, Kp);
+      pack_B_full(n, dh, q, dh, 1, Qp);
+      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
+        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
+        gemm_prepacked(rows, i1, dv, go + i0 * dv, dv, 1, Vt, dv, 0, dzw + i0 * Tn, Tn);  // dA = dO Vᵀ
+        for (long i = i0; i < i1; ++i) {
+          T* row = dz + (lo + i) * Tn;
+          std::fill(row, row + lo, T(0));
+          if (vw && vw[i] == T(0)) std::fill(row + lo, row + Tn, T(0));  // a padding query
+          else silu_grad_row(row + lo, z + i * Tn, i + 1, Tn - lo, vw, inv_n[b]);
+        }
+        gemm_prepacked(rows, dh, i1, dzw + i0 * Tn, Tn, 1, Kp, n, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
+      }
+      for (long j0 = 0; j0 < n; j0 += kCausalBlock) {
+        const long cols = std::min(n, j0 + kCausalBlock) - j0;
+        // dK[j0:j1] = dZ[j0:n, j0:j1]ᵀ Q[j0:n];  dV[j0:j1] = A[j0:n, j0:j1]ᵀ dO[j0:n]
+        gemm_prepacked(cols, dh, n - j0, dzw + j0 * Tn + j0, 1, Tn, Qp, n, j0, dK + off + j0 * dh, dh);
+        gemm_prepacked(cols, dv, n - j0, a + j0 * Tn + j0, 1, Tn, dOp, n, j0, dV + voff + j0 * dv, dv);
       }
     }
   }

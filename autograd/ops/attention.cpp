@@ -23,7 +23,7 @@ void check_attention_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, c
 }
 
 // The composition: S = Q Kᵀ · scale + mask (−∞ where j > i or key j is padding), P = softmax(S) with
-// rows that see no key set to 0, A = dropout(P) V.
+// the rows of padding queries (and rows that see no key) set to 0, A = dropout(P) V.
 Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
                           bool training, Generator& gen, Tensor* weights) {
   const std::int64_t B = Q.size(0), T = Q.size(2);
@@ -32,7 +32,7 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t i = 0; i < T; ++i)
       for (std::int64_t j = 0; j <= i; ++j)
-        if (valid[b * T + j] != 0) visible[(b * T + i) * T + j] = 1, alive[b * T + i] = 1;
+        if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1, alive[b * T + i] = 1;
   const Tensor vis = Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
   const Tensor S = matmul(Q, transpose(K, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(Q.size(3))));
   const Tensor P = softmax(S + (vis - 1.0) * 1e30, -1) * reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()),
@@ -43,7 +43,8 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
 
 }  // namespace
 
-// Q, K, V: (B, H, T, dh), key_valid: (B, T) 1 for real items or undefined -> (B, H, T, dh).
+// Q, K, V: (B, H, T, dh), key_valid: (B, T) 1 for real items or undefined -> (B, H, T, dh); a padding
+// position's output is 0 (its query sees nothing), so only the live window of each sequence costs work.
 //   A = Dropout(softmax(Q Kᵀ / √dh + causal and key mask)) V
 // ∂L/∂V = Pdᵀ G,  ∂L/∂Pd = G Vᵀ,  ∂L/∂S = P ⊙ (∂L/∂P − Σ_j ∂L/∂P ⊙ P),  ∂L/∂Q = ∂L/∂S K / √dh,  ∂L/∂K = ∂L/∂Sᵀ Q / √dh
 Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
@@ -68,14 +69,14 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
                                          dims, F(scale), drop, P.data<F>(), Pd.data<F>(), O.data<F>());
   });
   if (weights) *weights = P;
-  return record("causal_attention", O, {q, k, v}, [q, k, v, P, Pd, dims, scale, rate](const Tensor& g) {
+  return record("causal_attention", O, {q, k, v}, [q, k, v, valid, P, Pd, dims, scale, rate](const Tensor& g) {
     const Tensor gc = g.contiguous();
     Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(q.shape(), q.dtype()),
            dV = Tensor::empty(q.shape(), q.dtype());
     dispatch_float(q.dtype(), "causal_attention backward", [&](auto tag) {
       using F = decltype(tag);
       kernels::causal_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), P.data<F>(),
-                                            Pd.data<F>(), dims, F(scale), rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
+                                            Pd.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims, F(scale), rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
     });
     return Grads{dQ, dK, dV};
   });

@@ -27,7 +27,7 @@ void check_hstu_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const 
     if (t->dtype() != Q.dtype()) throw std::invalid_argument("hstu_attention: dtypes differ: " + Q.str() + ", " + t->str());
 }
 
-// The composition: A = SiLU(Q Kᵀ + rab) ⊙ visible / n, O = A V.
+// The composition: A = SiLU(Q Kᵀ + rab) ⊙ visible / n, O = A V (visible: j ≤ i, key j and query i real).
 Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
                      const Tensor& n, Tensor* weights) {
   const std::int64_t B = Q.size(0), T = Q.size(2);
@@ -37,7 +37,7 @@ Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Te
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t i = 0; i < T; ++i)
       for (std::int64_t j = 0; j <= i; ++j)
-        if (valid[b * T + j] != 0) visible[(b * T + i) * T + j] = 1.0 / nv[b];
+        if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1.0 / nv[b];
   const Tensor A = silu(matmul(Q, transpose(K, -1, -2)) + rab) * Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
   if (weights) *weights = A.detach();
   return matmul(A, V);
@@ -46,7 +46,7 @@ Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Te
 }  // namespace
 
 // Q, K: (B, H, T, d_qk), V: (B, H, T, d_v), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T, d_v)
-//   Z = Q Kᵀ + rab,  A = SiLU(Z) / n on j ≤ i and real keys (0 elsewhere),  O = A V
+//   Z = Q Kᵀ + rab,  A = SiLU(Z) / n on j ≤ i with key j and query i real (0 elsewhere),  O = A V
 // ∂L/∂V = Aᵀ G,  ∂L/∂Z = (G Vᵀ) ⊙ SiLU'(Z) / n (masked),  ∂L/∂Q = ∂L/∂Z K,  ∂L/∂K = ∂L/∂Zᵀ Q,
 // ∂L/∂rab = ∂L/∂Z summed over heads (and over the batch when rab is shared)
 Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
