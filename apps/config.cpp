@@ -75,11 +75,12 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   auto& m = c.sasrec;
   auto& h = c.hstu;
   const std::map<std::string, std::map<std::string, Setter>> keys{
-      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec", "hstu"})}}},
+      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "paper-hstu-u2999", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec", "hstu"})}}},
       {"data",
        {{"file", text(c.data_file)}, {"format", text(c.data_format, {"sequences", "pairs"})},
         {"id_space", text(c.id_space, {"ascending", "raw"})}, {"candidates", text(c.candidates_file)},
-        {"padding", text(c.padding, {"left", "right"})}}},
+        {"padding", text(c.padding, {"left", "right"})}, {"ratings", text(c.ratings_file)},
+        {"user_attributes", text(c.user_attributes_file)}, {"positive_min_rating", number(c.positive_min_rating, 0, 5)}}},
       {"sasrec",
        {{"d", number(m.d, 1, 4096)}, {"heads", number(m.heads, 1, 64)}, {"blocks", number(m.blocks, 1, 64)},
         {"max_len", number(m.max_len, 1, 4096)}, {"dropout", number(m.dropout, 0, 0.99)},
@@ -96,7 +97,8 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
         {"ln_eps", number(h.ln_eps, 1e-12, 1)}, {"ln_affine", boolean(h.ln_affine)},
         {"norm", text(h.norm, {"constant", "length"})}, {"norm_constant", number(h.norm_constant, 1, 1e9)},
         {"item_init", text(h.item_init, {"uniform", "truncated_normal"})},
-        {"scale_embedding", boolean(h.scale_embedding)}, {"final_ln", boolean(h.final_ln)}}},
+        {"scale_embedding", boolean(h.scale_embedding)}, {"final_ln", boolean(h.final_ln)},
+        {"time_bias", boolean(h.time_bias)}, {"actions", number(h.actions, 0, 1000)}}},
       {"train",
        {{"loss", text(c.loss, {"bce", "sampled_softmax"})}, {"negatives", number(c.negatives, 1, 100000)},
         {"temperature", number(c.temperature, 1e-6, 1e6)}, {"l2_normalize", boolean(c.l2_normalize)},

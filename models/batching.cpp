@@ -34,6 +34,38 @@ Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector
   return concat(parts, 0);
 }
 
+SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows) {
+  std::vector<std::vector<std::int64_t>> kt, qt, act;
+  for (const auto* r : rows) {
+    kt.push_back(r->key_time);
+    qt.push_back(r->query_time);
+    act.push_back(r->action);
+  }
+  return {stack_rows(kt), stack_rows(qt), stack_rows(act)};
+}
+
+Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows) {
+  NoGradGuard no_grad;
+  model.eval();
+  std::vector<Tensor> parts;
+  const std::size_t B = 256;
+  for (std::size_t s = 0; s < rows.size(); s += B) {
+    std::vector<const datasets::StreamRow*> batch;
+    std::vector<std::vector<std::int64_t>> seq;
+    for (std::size_t i = s; i < std::min(rows.size(), s + B); ++i) {
+      batch.push_back(&rows[i]);
+      seq.push_back(rows[i].seq);
+    }
+    const Tensor F = model.forward(stack_rows(seq), stack_side(batch));  // (b, T, d)
+    const std::int64_t b = F.size(0), T = F.size(1);
+    std::vector<std::int64_t> flat(static_cast<std::size_t>(b));
+    for (std::int64_t i = 0; i < b; ++i) flat[i] = i * T + batch[i]->last;
+    parts.push_back(index_select(reshape(F, {b * T, F.size(2)}), 0, Tensor::from_vector(flat, {b})));
+  }
+  model.train();
+  return concat(parts, 0);
+}
+
 double optimizer_step(const Tensor& loss, nn::Optimizer& opt) {
   const double value = loss.item();
   if (!std::isfinite(value))

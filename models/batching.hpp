@@ -2,6 +2,7 @@
 #pragma once
 #include <vector>
 
+#include "datasets/event_stream.hpp"
 #include "models/sequence_model.hpp"
 #include "nn/optim.hpp"
 
@@ -14,6 +15,12 @@ Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows);
 // inference mode, batched: (U, d).
 Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows,
                              const std::vector<std::int64_t>& index = {});
+
+// The side inputs (key and query times, actions) of B stream rows: each (B, T) int64.
+SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows);
+
+// F at each stream row's last real slot, in inference mode, batched: (U, d).
+Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows);
 
 // Checks the loss is finite (else throws before touching the parameters), then zero_grad, backward,
 // step. Returns the loss value.

@@ -63,9 +63,17 @@ HSTU::HSTU(const HSTUConfig& c, Generator& gen)
   }
   register_module("input_drop", input_drop);
   if (c.final_ln) register_module("final_ln", final_ln);
+  if (c.actions > 0) {  // created last, so configs without actions draw the same initial parameters
+    action_emb = std::make_unique<nn::Embedding>(c.actions, c.d, gen, /*padding_idx=*/0);
+    nn::init::truncated_normal_(action_emb->weight, 0.0, 0.02, gen);
+    slice(action_emb->weight, 0, 0, 1).fill_(0.0);
+    register_module("action_emb", *action_emb);
+  }
 }
 
-Tensor HSTU::forward(const Tensor& seq) const {
+Tensor HSTU::forward(const Tensor& seq) const { return forward(seq, SideInputs{}); }
+
+Tensor HSTU::forward(const Tensor& seq, const SideInputs& side) const {
   const std::int64_t B = seq.size(0), T = seq.size(1);
   std::vector<float> valid_v, n_v(static_cast<std::size_t>(B), 0.0f);
   const auto ids = seq.to_vector<std::int64_t>();
@@ -76,11 +84,26 @@ Tensor HSTU::forward(const Tensor& seq) const {
   for (auto& n : n_v) n = config.norm == "length" ? std::max(n, 1.0f) : static_cast<float>(config.norm_constant);
   const Tensor valid = Tensor::from_vector(valid_v, {B, T}), n = Tensor::from_vector(n_v, {B});
   const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
-  // x = Dropout(√d M[s] + P) ⊙ keep
-  const Tensor items = config.scale_embedding ? item_emb.forward(seq) * std::sqrt(static_cast<double>(config.d))
-                                             : item_emb.forward(seq);
-  Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len)) * keep;
-  for (const auto& blk : blocks) x = blk->forward(x, blk->rab.positions(T).to(P.dtype()), valid, n);
+  // x = Dropout(√d (M[s] + E_a[a]) + P) ⊙ keep
+  Tensor tokens = item_emb.forward(seq);
+  if (config.actions > 0) {
+    if (!side.actions.defined()) throw std::invalid_argument("HSTU: config.actions > 0 but no actions were given");
+    tokens = tokens + action_emb->forward(side.actions);
+  }
+  if (config.scale_embedding) tokens = tokens * std::sqrt(static_cast<double>(config.d));
+  Tensor x = input_drop.forward(tokens + slice(P, 0, config.max_len - T, config.max_len)) * keep;
+  // rab^{p,t}: the time buckets are computed once and shared by the layers
+  Tensor buckets;
+  if (config.time_bias) {
+    if (!side.key_time.defined() || !side.query_time.defined())
+      throw std::invalid_argument("HSTU: time_bias needs key and query times (the data has no timestamps?)");
+    buckets = nn::time_buckets(side.query_time, side.key_time);  // (B, T, T)
+  }
+  for (const auto& blk : blocks) {
+    Tensor rab = blk->rab.positions(T).to(P.dtype());
+    if (buckets.defined()) rab = rab + blk->rab.times(buckets).to(P.dtype());  // (B, 1, T, T)
+    x = blk->forward(x, rab, valid, n);
+  }
   return config.final_ln ? final_ln.forward(x) : x;  // F: (B, T, d)
 }
 

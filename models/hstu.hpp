@@ -1,9 +1,10 @@
 // recgrad/models/hstu.hpp — HSTU (Zhai et al., ICML'24, "Actions Speak Louder than Words") as the chapter
 // describes it and as the paper's code computes it (PROTOCOLS.md §2.3):
 //
-//   x = Dropout(√d M[s] + P) ⊙ keep                                  (padded slots × 0)
+//   x = Dropout(√d (M[s] + E_a[a]) + P) ⊙ keep                       (padded slots × 0; E_a: action embedding)
 //   per layer:  U, V, Q, K = Split(φ1(f1(LN(x))))                    pointwise projection, φ1 = SiLU
 //               A(X)V(X) = φ2(Q Kᵀ + rab^{p,t}) V / N                pointwise aggregation, φ2 = SiLU, causal
+//               (rab^t only with time_bias and timestamps given as side inputs)
 //               x = x + f2(Dropout(LN(A V) ⊙ U))                      pointwise transformation
 //   F = x;  r_{t,i} = F_t · M_iᵀ (on L2-normalised vectors in the paper protocol)
 //
@@ -38,6 +39,8 @@ struct HSTUConfig {
   std::string item_init = "truncated_normal";
   bool scale_embedding = true;  // x = √d M[s] + P (the paper's code); false: M[s] + P (the chapter)
   bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
+  bool time_bias = false;       // add rab^t (needs key and query times in the side inputs)
+  std::int64_t actions = 0;     // rows of the action embedding E_a (0: no action input; ratings: 6)
 };
 
 struct HSTUBlock : nn::Module {
@@ -57,10 +60,12 @@ class HSTU : public SequenceModel {
  public:
   HSTU(const HSTUConfig& c, Generator& gen);
   Tensor forward(const Tensor& seq) const override;  // seq: (B, T) -> F: (B, T, d)
+  Tensor forward(const Tensor& seq, const SideInputs& side) const override;  // seq, side: (B, T) -> F: (B, T, d)
   const Tensor& item_table() const override { return item_emb.weight; }
 
   HSTUConfig config;
   nn::Embedding item_emb;
+  std::unique_ptr<nn::Embedding> action_emb;  // (actions, d), row 0 = no action; only when config.actions > 0
   Tensor P;  // (max_len, d)
   std::vector<std::unique_ptr<HSTUBlock>> blocks;
   nn::Dropout input_drop;

@@ -5,10 +5,23 @@
 
 namespace recgrad::models {
 
+// Per-token side inputs of an event stream (datasets/event_stream.hpp), each (B, T) int64 beside seq;
+// undefined when the data has none. A model uses what its config asks for and ignores the rest.
+struct SideInputs {
+  Tensor key_time;    // each token's timestamp (seconds)
+  Tensor query_time;  // the next token's timestamp (the time the prediction is asked for)
+  Tensor actions;     // each token's action (the rating), 0 for none
+};
+
 class SequenceModel : public nn::Module {
  public:
-  // seq: (B, T) int64 item ids, left-padded with 0 -> F: (B, T, d)
+  // seq: (B, T) int64 item ids, padded with 0 -> F: (B, T, d)
   virtual Tensor forward(const Tensor& seq) const = 0;
+  // The same with side inputs; models without any use forward(seq).
+  virtual Tensor forward(const Tensor& seq, const SideInputs& side) const {
+    (void)side;
+    return forward(seq);
+  }
   // The item table M: (vocab, d), shared by input and output.
   virtual const Tensor& item_table() const = 0;
 };

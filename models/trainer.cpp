@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/generator.hpp"
+#include "datasets/event_stream.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
 #include "models/evaluate.hpp"
@@ -34,12 +36,29 @@ struct Data {
   std::int64_t vocab = 0;       // rows of the item table (ids 1..vocab-1, 0 = padding)
   std::vector<char> candidate;  // vocab flags: may be ranked and sampled as a negative
   Ids candidate_ids;
+  std::vector<datasets::Stream> streams;  // per user, when the preset reads ratings (the event stream)
 };
+
+// With [data] ratings: keep the users that have ratings, attach times and ratings, and build each
+// user's token stream (attribute tokens first when [data] user_attributes is set, at ids vocab..vocab+29).
+void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, datasets::UserSequences& s,
+                   std::vector<std::vector<std::int64_t>>& times, std::vector<std::vector<int>>& stars) {
+  if (cfg.id_space != "raw") throw std::invalid_argument("[data] ratings needs id_space = \"raw\" (ratings use MovieIDs)");
+  const auto path = dir / cfg.ratings_file;
+  auto timed = datasets::attach_ratings(s, datasets::read_ratings(path), path.string());
+  if (timed.seqs.users.empty()) throw std::runtime_error(path.string() + ": no user of " + cfg.data_file + " has ratings here");
+  s = std::move(timed.seqs);
+  times = std::move(timed.times);
+  stars = std::move(timed.ratings);
+}
 
 Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   const auto path = dir / cfg.data_file;
   datasets::UserSequences s = cfg.data_format == "pairs" ? datasets::read_user_item_pairs(path)
                                                           : datasets::read_sequences(path);
+  std::vector<std::vector<std::int64_t>> times;
+  std::vector<std::vector<int>> stars;
+  if (!cfg.ratings_file.empty()) build_streams(cfg, dir, s, times, stars);
   Data d;
   if (cfg.id_space == "ascending") {
     const auto map = datasets::ItemIdMap::by_ascending_id(s);
@@ -63,6 +82,25 @@ Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
       for (auto i : v)
         if (!d.candidate[i]) throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " +
                                                       cfg.candidates_file);
+  }
+  if (!cfg.ratings_file.empty()) {
+    std::map<std::int64_t, datasets::User> users;
+    const datasets::AttributeTokens attr{d.vocab};
+    if (!cfg.user_attributes_file.empty()) {
+      for (const auto& u : datasets::read_users(dir / cfg.user_attributes_file)) users[u.id] = u;
+      d.vocab += datasets::AttributeTokens::kCount;  // attribute tokens are never candidates
+      d.candidate.resize(static_cast<std::size_t>(d.vocab), 0);
+    }
+    for (std::size_t u = 0; u < s.users.size(); ++u) {
+      Ids attributes;
+      if (!users.empty()) {
+        const auto it = users.find(s.users[u]);
+        if (it == users.end())
+          throw std::runtime_error((dir / cfg.user_attributes_file).string() + ": user " + std::to_string(s.users[u]) + " is missing");
+        for (auto t : attr.of(it->second)) attributes.push_back(t);
+      }
+      d.streams.push_back(datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.positive_min_rating));
+    }
   }
   d.candidate[0] = 0;
   for (std::int64_t i = 1; i < d.vocab; ++i)
@@ -96,7 +134,9 @@ struct IdSampler {
 // ---- one training step ------------------------------------------------------------------------------
 
 // rows: (seq, pos) of B users; user_items: their item sets (BCE negatives avoid them).
+// side: the rows' stream inputs (times, actions), empty when the preset has none.
 double train_step(const TrainConfig& cfg, SequenceModel& model, nn::Adam& adam, const std::vector<datasets::Row>& rows,
+                  const std::vector<const datasets::StreamRow*>& side,
                   const std::vector<const std::unordered_set<std::int64_t>*>& user_items, IdSampler& sampler) {
   std::vector<Ids> seq, pos;
   for (const auto& r : rows) {
@@ -104,7 +144,7 @@ double train_step(const TrainConfig& cfg, SequenceModel& model, nn::Adam& adam, 
     pos.push_back(r.pos);
   }
   const std::int64_t B = static_cast<std::int64_t>(rows.size()), T = cfg.max_len();
-  const Tensor F = model.forward(stack_rows(seq));  // (B, T, d)
+  const Tensor F = side.empty() ? model.forward(stack_rows(seq)) : model.forward(stack_rows(seq), stack_side(side));  // (B, T, d)
   const Tensor& M = model.item_table();
   Tensor loss;
   if (cfg.loss == "bce") {
@@ -154,8 +194,35 @@ Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std
   return last_position_vectors(model, rows, pad_right ? last : Ids{});
 }
 
+// The event stream: each user's stream up to and including the target (its time is the last query time).
+std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test) {
+  const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
+  std::vector<datasets::StreamRow> rows;
+  std::vector<Ids> window;
+  Ids targets;
+  for (std::size_t u = 0; u < targets_all.size(); ++u) {
+    if (targets_all[u] == 0) continue;
+    const auto& st = data.streams[u];
+    const std::size_t end = st.first_item + data.full[u].size() - (test ? 0 : 1);
+    if (st.tokens[end - 1] != targets_all[u]) throw std::logic_error("evaluate_streams: stream and split disagree");
+    rows.push_back(datasets::stream_row(st, end, cfg.max_len(), cfg.padding == "right"));
+    window.emplace_back();
+    for (auto t : rows.back().seq)
+      if (t != 0 && data.candidate[t]) window.back().push_back(t);  // the input window's items
+    targets.push_back(targets_all[u]);
+  }
+  const Tensor users = stream_vectors(model, rows);
+  RankingOptions opt;
+  opt.ks = cfg.ks;
+  opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
+  opt.exclude_history = cfg.exclude_history;
+  opt.candidates = &data.candidate;
+  return full_ranking(users, model.item_table(), targets, window, opt);
+}
+
 std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
                                        std::uint64_t seed) {
+  if (!data.streams.empty()) return evaluate_streams(cfg, model, data, test);
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
   std::vector<Ids> hist, window, rated;
@@ -211,10 +278,17 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   nn::Adam adam(model.parameters(), {.lr = c.lr, .beta1 = c.beta1, .beta2 = c.beta2, .eps = c.eps,
                                      .weight_decay = c.weight_decay, .decoupled = c.optimizer == "adamw"});
   std::vector<datasets::Row> rows;
+  std::vector<datasets::StreamRow> stream_rows;  // the event stream's rows (with side inputs), if any
   std::vector<std::unordered_set<std::int64_t>> items_of;
   for (std::size_t u = 0; u < data.split.train.size(); ++u) {
     if (data.split.train[u].size() < 2) continue;
-    rows.push_back(datasets::next_item_row(data.split.train[u], c.max_len(), c.padding == "right"));
+    if (!data.streams.empty()) {
+      stream_rows.push_back(datasets::stream_row(data.streams[u], data.streams[u].first_item + data.split.train[u].size(),
+                                                 c.max_len(), c.padding == "right"));
+      rows.push_back({stream_rows.back().seq, stream_rows.back().pos});
+    } else {
+      rows.push_back(datasets::next_item_row(data.split.train[u], c.max_len(), c.padding == "right"));
+    }
     items_of.emplace_back(data.full[u].begin(), data.full[u].end());
   }
   TrainResult result;
@@ -248,12 +322,14 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
     const std::size_t nsteps = (order.size() + c.batch_size - 1) / c.batch_size;
     for (std::size_t s = 0; s < order.size(); s += c.batch_size) {
       std::vector<datasets::Row> batch;
+      std::vector<const datasets::StreamRow*> side;
       std::vector<const std::unordered_set<std::int64_t>*> sets;
       for (std::size_t i = s; i < std::min(order.size(), s + c.batch_size); ++i) {
         batch.push_back(rows[order[i]]);
+        if (!stream_rows.empty()) side.push_back(&stream_rows[order[i]]);
         sets.push_back(&items_of[order[i]]);
       }
-      result.last_loss = train_step(c, model, adam, batch, sets, sampler);
+      result.last_loss = train_step(c, model, adam, batch, side, sets, sampler);
       loss_sum += result.last_loss;
       ++steps;
       if (tty) {

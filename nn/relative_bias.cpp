@@ -31,17 +31,34 @@ Tensor RelativeBias::positions(std::int64_t T) const {
   return reshape(embedding(w_pos, Tensor::from_vector(offset, {T, T})), {1, 1, T, T});
 }
 
+Tensor time_buckets(const Tensor& query_time, const Tensor& key_time) {
+  if (query_time.dim() != 2 || key_time.shape() != query_time.shape())
+    throw std::invalid_argument("time_buckets: expected query and key times of one shape (B, T), got " +
+                                shape_str(query_time.shape()) + " and " + shape_str(key_time.shape()));
+  const std::int64_t B = query_time.size(0), T = query_time.size(1);
+  const auto q = query_time.to_vector<std::int64_t>(), k = key_time.to_vector<std::int64_t>();
+  std::vector<std::int64_t> bucket(static_cast<std::size_t>(B * T * T), 0);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t i = 0; i < T; ++i)
+      for (std::int64_t j = 0; j <= i; ++j) bucket[(b * T + i) * T + j] = time_bucket(q[b * T + i] - k[b * T + j]);
+  return Tensor::from_vector(bucket, {B, T, T});
+}
+
+Tensor RelativeBias::times(const Tensor& buckets) const {
+  const std::int64_t B = buckets.size(0), T = buckets.size(1);
+  return reshape(embedding(w_time, buckets), {B, 1, T, T});
+}
+
 Tensor RelativeBias::positions_and_times(const Tensor& ts) const {
   const std::int64_t B = ts.size(0), T = ts.size(1);
   const auto t = ts.to_vector<std::int64_t>();
-  std::vector<std::int64_t> bucket(static_cast<std::size_t>(B * T * T));
+  std::vector<std::int64_t> next(t.size());  // query i: the next item's timestamp, the last slot its own
   for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t i = 0; i < T; ++i) {
-      const std::int64_t query_time = t[b * T + std::min(i + 1, T - 1)];  // the next item's timestamp
-      for (std::int64_t j = 0; j < T; ++j) bucket[(b * T + i) * T + j] = time_bucket(query_time - t[b * T + j]);
-    }
-  const Tensor time = reshape(embedding(w_time, Tensor::from_vector(bucket, {B, T, T})), {B, 1, T, T});
-  return positions(T) + time;
+    for (std::int64_t i = 0; i < T; ++i) next[b * T + i] = t[b * T + std::min(i + 1, T - 1)];
+  const Tensor buckets = time_buckets(Tensor::from_vector(next, {B, T}), ts);
+  // Above the diagonal the buckets are 0 (the causal mask hides them); the full matrix used every gap.
+  return positions(T) + times(buckets);
 }
 
 }  // namespace recgrad::nn

@@ -4,6 +4,7 @@
 #include "tests/expect_error.hpp"
 
 #include "datasets/data_dir.hpp"
+#include "datasets/event_stream.hpp"
 #include "datasets/line_reader.hpp"
 #include "datasets/movielens.hpp"
 #include "datasets/sequences.hpp"
@@ -107,6 +108,54 @@ TEST(Datasets, LeaveOneOutSplit) {
   EXPECT_EQ(split.test_history[0], (std::vector<std::int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(split.train[1], (std::vector<std::int64_t>{7, 8})) << "short users only train";
   EXPECT_EQ(split.test_target[1], 0);
+}
+
+TEST(EventStream, RatingsAreAttachedInSequenceOrder) {
+  UserSequences s;
+  s.users = {7, 8, 9};
+  s.items = {{30, 10, 20}, {5}, {1, 2}};
+  const std::vector<Rating> r{{7, 10, 4, 100}, {7, 20, 2, 100}, {7, 30, 5, 90}, {9, 1, 3, 5}, {9, 2, 1, 6}};
+  const auto t = attach_ratings(s, r, "ratings.dat");
+  EXPECT_EQ(t.seqs.users, (std::vector<std::int64_t>{7, 9}));  // user 8 has no ratings: dropped
+  EXPECT_EQ(t.times[0], (std::vector<std::int64_t>{90, 100, 100}));
+  EXPECT_EQ(t.ratings[0], (std::vector<int>{5, 4, 2}));
+  s.items[2] = {1, 3};
+  test::expect_error([&] { attach_ratings(s, r, "ratings.dat"); }, {"ratings.dat", "user 9, item 3 has no rating"});
+}
+
+TEST(EventStream, AttributeTokens) {
+  const AttributeTokens a{100};
+  EXPECT_EQ(a.of({1, 'F', 1, 0, ""}), (std::array<std::int64_t, 3>{100, 102, 109}));
+  EXPECT_EQ(a.of({2, 'M', 56, 20, ""}), (std::array<std::int64_t, 3>{101, 108, 129}));
+  EXPECT_THROW(a.of({3, 'M', 17, 2, ""}), std::invalid_argument);
+}
+
+// Attributes g, a, o then items 11..15 rated 5, 2, 4, 3, 5; positives are ratings >= 4.
+TEST(EventStream, RowsPredictThePositiveNextItem) {
+  const Stream s = make_stream({11, 12, 13, 14, 15}, {10, 20, 30, 40, 50}, {5, 2, 4, 3, 5}, {100, 102, 109}, 4);
+  EXPECT_EQ(s.first_item, 3u);
+  const StreamRow r = stream_row(s, s.tokens.size(), 10, /*pad_right=*/true);
+  EXPECT_EQ(r.seq, (std::vector<std::int64_t>{100, 102, 109, 11, 12, 13, 14, 0, 0, 0}));
+  EXPECT_EQ(r.pos, (std::vector<std::int64_t>{0, 0, 11, 0, 13, 0, 15, 0, 0, 0}));
+  EXPECT_EQ(r.key_time, (std::vector<std::int64_t>{10, 10, 10, 10, 20, 30, 40, 0, 0, 0}));
+  EXPECT_EQ(r.query_time, (std::vector<std::int64_t>{10, 10, 10, 20, 30, 40, 50, 0, 0, 0}));
+  EXPECT_EQ(r.action, (std::vector<std::int64_t>{0, 0, 0, 5, 2, 4, 3, 0, 0, 0}));
+  EXPECT_EQ(r.last, 6);
+  // T = 5: the attributes stay, the oldest events go; the last attribute now predicts item 13.
+  const StreamRow t = stream_row(s, s.tokens.size(), 5, /*pad_right=*/false);
+  EXPECT_EQ(t.seq, (std::vector<std::int64_t>{100, 102, 109, 13, 14}));
+  EXPECT_EQ(t.pos, (std::vector<std::int64_t>{0, 0, 13, 0, 15}));
+  EXPECT_EQ(t.query_time, (std::vector<std::int64_t>{10, 10, 30, 40, 50}));
+  // Evaluation on the 4th item: the stream up to it; its time is the last query time.
+  const StreamRow e = stream_row(s, 3 + 4, 10, true);
+  EXPECT_EQ(e.pos[e.last], 0) << "item 14 was rated 3: not a training target, but still the evaluation target";
+  EXPECT_EQ(e.query_time[e.last], 40);
+  // Without attributes and with every rating positive, a row is next_item_row's.
+  const Stream plain = make_stream({11, 12, 13}, {1, 2, 3}, {1, 1, 1}, {}, 0);
+  const StreamRow p = stream_row(plain, 3, 4, true);
+  const Row n = next_item_row({11, 12, 13}, 4, true);
+  EXPECT_EQ(p.seq, n.seq);
+  EXPECT_EQ(p.pos, n.pos);
 }
 
 TEST(Datasets, NegativeSamplerIsSeededUniformAndExcludes) {

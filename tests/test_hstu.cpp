@@ -43,6 +43,54 @@ TEST(GradCheck, HSTUForward) {
                               {.eps = 1e-6, .atol = 1e-5, .rtol = 1e-4}));
 }
 
+// The side inputs: the time bias (its w_time per layer) and the action embedding get exact gradients.
+TEST(GradCheck, HSTUForwardWithTimesAndActions) {
+  Generator gen(3);
+  HSTUConfig c = tiny();
+  c.max_len = 4;
+  c.d = 4;
+  c.d_qk = 2;
+  c.d_v = 2;
+  c.time_bias = true;
+  c.actions = 6;
+  HSTU model(c, gen);
+  model.to_(DType::f64).eval();
+  const Tensor seq = Tensor::from_vector(std::vector<std::int64_t>{3, 5, 2, 0, 1, 4, 4, 7}, {2, 4});
+  SideInputs side;
+  side.key_time = Tensor::from_vector(std::vector<std::int64_t>{0, 60, 4000, 0, 10, 10, 90000, 5000000}, {2, 4});
+  side.query_time = Tensor::from_vector(std::vector<std::int64_t>{60, 4000, 9000, 0, 10, 90000, 5000000, 5000100}, {2, 4});
+  side.actions = Tensor::from_vector(std::vector<std::int64_t>{5, 1, 4, 0, 3, 3, 2, 5}, {2, 4});
+  std::vector<Tensor> params{model.action_emb->weight};
+  for (const auto& b : model.blocks) params.push_back(b->rab.w_time);
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>&) { return model.forward(seq, side); }, params,
+                              {.eps = 1e-6, .atol = 1e-5, .rtol = 1e-4}));
+}
+
+TEST(HSTU, SideInputsReachTheOutputAndAreRequiredWhenConfigured) {
+  Generator gen(4);
+  HSTUConfig c = tiny();
+  c.time_bias = true;
+  c.actions = 6;
+  HSTU model(c, gen);
+  model.eval();
+  for (const auto& b : model.blocks) b->rab.w_time.copy_(Tensor::uniform(b->rab.w_time.shape(), -1, 1, gen));
+  const Tensor seq = Tensor::from_vector(std::vector<std::int64_t>{3, 5, 2, 6}, {1, 4});
+  auto times = [](std::int64_t gap) {
+    return Tensor::from_vector(std::vector<std::int64_t>{0, gap, 2 * gap, 3 * gap}, {1, 4});
+  };
+  SideInputs a{times(60), times(60), Tensor::from_vector(std::vector<std::int64_t>{5, 5, 5, 5}, {1, 4})};
+  SideInputs later = a, hated = a;
+  later.query_time = times(86400 * 30);  // the same history, asked a month apart
+  hated.actions = Tensor::from_vector(std::vector<std::int64_t>{1, 1, 1, 1}, {1, 4});
+  const auto base = model.forward(seq, a).to_vector<double>();
+  EXPECT_NE(model.forward(seq, later).to_vector<double>(), base) << "the query time moves the output";
+  EXPECT_NE(model.forward(seq, hated).to_vector<double>(), base) << "the ratings move the output";
+  EXPECT_THROW(model.forward(seq), std::invalid_argument) << "time_bias without timestamps";
+  c.time_bias = false;
+  HSTU no_time(c, gen);
+  EXPECT_THROW(no_time.forward(seq), std::invalid_argument) << "actions without actions";
+}
+
 // One HSTU layer against the paper's equations written out with scalars: d = 2, one head, d_qk = 1,
 // d_v = 2, T = 2, fixed weights, no dropout, LayerNorms without affine.
 TEST(HSTU, LayerMatchesAHandComputedCase) {
@@ -180,6 +228,15 @@ TEST(RelativeBias, PositionsUseTheSignedOffset) {
   EXPECT_NEAR(rt.at({0, 0, 0, 0}), rab.w_pos.at({3, 0}) + rab.w_time.at({13, 0}), 1e-7);
   // the last query uses its own timestamp: Δt to key 0 is 86460 s -> bucket 37
   EXPECT_NEAR(rt.at({0, 0, 2, 0}), rab.w_pos.at({1, 0}) + rab.w_time.at({37, 0}), 1e-7);
+}
+
+TEST(RelativeBias, TimeBucketsOnlyBelowTheDiagonal) {
+  const Tensor q = Tensor::from_vector(std::vector<std::int64_t>{60, 86400, 86400}, {1, 3});
+  const Tensor k = Tensor::from_vector(std::vector<std::int64_t>{0, 60, 0}, {1, 3});
+  const auto b = nn::time_buckets(q, k).to_vector<std::int64_t>();  // b[i, j] = bucket(q[i] - k[j]), j <= i
+  EXPECT_EQ(b, (std::vector<std::int64_t>{13, 0, 0,                                        //
+                                          37, nn::time_bucket(86400 - 60), 0,              //
+                                          37, nn::time_bucket(86400 - 60), 37}));
 }
 
 }  // namespace

@@ -13,11 +13,12 @@ namespace {
 const std::filesystem::path kRoot = std::filesystem::path(RECGRAD_FIXTURES).parent_path().parent_path();
 
 TEST(Config, EveryPresetParses) {
-  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml"}) {
+  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "ablation/u2999_sasrec.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "sasrec") << name;
   }
-  for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml"}) {
+  for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml", "hstu_events.toml",
+                           "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "hstu") << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
@@ -98,6 +99,43 @@ TEST(Trainer, HSTULearnsATinyCycle) {
   const auto r = models::train_sequential(c, opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   std::filesystem::remove_all(opt.data_dir);
+}
+
+// The event stream end to end: ratings (times and stars) and users.dat tokens for the tiny cycle; every
+// third interaction is rated 2 (not a target), and HSTU uses times, actions and attributes.
+TEST(Trainer, HSTUOnTheEventStreamLearnsATinyCycle) {
+  const auto dir = tiny_data();
+  std::ofstream ratings(dir / "ratings.dat"), users(dir / "users.dat");
+  for (int u = 1; u <= 40; ++u) {
+    for (int t = 0; t < 9 + u % 6; ++t)
+      ratings << u << "::" << (u + t) % 12 + 1 << "::" << (t % 3 == 2 ? 2 : 5) << "::" << 978300000 + 3600 * t << "\n";
+    users << u << "::" << (u % 2 ? "F" : "M") << "::25::" << u % 21 << "::00000\n";
+  }
+  ratings.close();
+  users.close();
+  models::TrainConfig c = tiny_config();
+  c.model = "hstu";
+  c.id_space = "raw";
+  c.ratings_file = "ratings.dat";
+  c.user_attributes_file = "users.dat";
+  c.positive_min_rating = 4;
+  c.hstu.d = 16;
+  c.hstu.d_qk = c.hstu.d_v = 8;
+  c.hstu.max_len = 10;
+  c.hstu.blocks = 1;
+  c.hstu.dropout = c.hstu.input_dropout = 0.1;
+  c.hstu.norm_constant = 10;
+  c.hstu.time_bias = true;
+  c.hstu.actions = 6;
+  c.epochs = 40;
+  models::TrainOptions opt;
+  opt.data_dir = dir;
+  opt.progress = false;
+  const auto r = models::train_sequential(c, opt);
+  EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy, whatever its rating";
+  c.user_attributes_file = "missing_users.dat";
+  EXPECT_THROW(models::train_sequential(c, opt), std::exception) << "a missing users file is an error";
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Trainer, ResumeGivesTheSameResultAsOneRun) {
