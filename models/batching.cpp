@@ -11,27 +11,65 @@ Tensor stack_rows(const std::vector<std::vector<std::int64_t>>& rows) {
   return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(rows[0].size())});
 }
 
-Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows,
-                             const std::vector<std::int64_t>& index) {
+namespace {
+
+// Inference in batches of rows of similar length: rows sorted by their real length, each batch cut to its
+// longest row (the padding columns past it change nothing: causal attention, padding outputs 0), so
+// evaluation costs what the real items cost. cut(rows of a batch, width) builds that batch's inputs and
+// returns the slot to read in each row. -> (U, d) in the original row order.
+template <class Forward>
+Tensor vectors_by_length(SequenceModel& model, const std::vector<std::int64_t>& length, Forward&& forward) {
   NoGradGuard no_grad;
   model.eval();
+  const std::size_t U = length.size(), B = 256;
+  std::vector<std::int64_t> order(U);
+  for (std::size_t i = 0; i < U; ++i) order[i] = static_cast<std::int64_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return length[a] < length[b]; });
   std::vector<Tensor> parts;
-  const std::size_t B = 256;
-  for (std::size_t s = 0; s < padded_rows.size(); s += B) {
-    const std::vector<std::vector<std::int64_t>> rows(padded_rows.begin() + s,
-                                                      padded_rows.begin() + std::min(padded_rows.size(), s + B));
-    const Tensor F = model.forward(stack_rows(rows));  // (b, T, d)
-    if (index.empty()) {
-      parts.push_back(squeeze(slice(F, 1, F.size(1) - 1, F.size(1)), 1).contiguous());
-      continue;
-    }
+  for (std::size_t s = 0; s < U; s += B) {
+    const std::vector<std::int64_t> batch(order.begin() + s, order.begin() + std::min(U, s + B));
+    const std::int64_t width = std::max<std::int64_t>(1, length[batch.back()]);
+    std::vector<std::int64_t> slot;
+    const Tensor F = forward(batch, width, slot);  // (b, width, d)
     const std::int64_t b = F.size(0), T = F.size(1);
     std::vector<std::int64_t> flat(static_cast<std::size_t>(b));
-    for (std::int64_t i = 0; i < b; ++i) flat[i] = i * T + index[s + i];
+    for (std::int64_t i = 0; i < b; ++i) flat[i] = i * T + slot[i];
     parts.push_back(index_select(reshape(F, {b * T, F.size(2)}), 0, Tensor::from_vector(flat, {b})));
   }
   model.train();
-  return concat(parts, 0);
+  std::vector<std::int64_t> inverse(U);  // sorted position of each original row
+  for (std::size_t i = 0; i < U; ++i) inverse[order[i]] = static_cast<std::int64_t>(i);
+  return index_select(concat(parts, 0), 0, Tensor::from_vector(inverse, {static_cast<std::int64_t>(U)}));
+}
+
+// Columns [0, width) of a right-padded row, or its last `width` columns when left-padded.
+std::vector<std::int64_t> cut(const std::vector<std::int64_t>& row, std::int64_t width, bool right) {
+  return right ? std::vector<std::int64_t>(row.begin(), row.begin() + width)
+               : std::vector<std::int64_t>(row.end() - width, row.end());
+}
+
+}  // namespace
+
+Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector<std::int64_t>>& padded_rows,
+                             const std::vector<std::int64_t>& index) {
+  const bool right = !index.empty();
+  std::vector<std::int64_t> length;
+  for (std::size_t u = 0; u < padded_rows.size(); ++u) {
+    const auto& r = padded_rows[u];
+    const auto T = static_cast<std::int64_t>(r.size());
+    std::int64_t first = 0;
+    while (first < T && r[first] == 0) ++first;
+    length.push_back(right ? index[u] + 1 : T - first);
+  }
+  return vectors_by_length(model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width,
+                                              std::vector<std::int64_t>& slot) {
+    std::vector<std::vector<std::int64_t>> rows;
+    for (auto u : batch) {
+      rows.push_back(cut(padded_rows[u], width, right));
+      slot.push_back(right ? index[u] : width - 1);
+    }
+    return model.forward(stack_rows(rows));
+  });
 }
 
 SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows) {
@@ -44,26 +82,22 @@ SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows) {
   return {stack_rows(kt), stack_rows(qt), stack_rows(act)};
 }
 
-Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows) {
-  NoGradGuard no_grad;
-  model.eval();
-  std::vector<Tensor> parts;
-  const std::size_t B = 256;
-  for (std::size_t s = 0; s < rows.size(); s += B) {
-    std::vector<const datasets::StreamRow*> batch;
-    std::vector<std::vector<std::int64_t>> seq;
-    for (std::size_t i = s; i < std::min(rows.size(), s + B); ++i) {
-      batch.push_back(&rows[i]);
-      seq.push_back(rows[i].seq);
+Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows, bool pad_right) {
+  std::vector<std::int64_t> length;
+  for (const auto& r : rows) length.push_back(pad_right ? r.last + 1 : static_cast<std::int64_t>(r.seq.size()));
+  return vectors_by_length(model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width,
+                                              std::vector<std::int64_t>& slot) {
+    std::vector<std::vector<std::int64_t>> seq, kt, qt, act;
+    for (auto u : batch) {
+      const auto& r = rows[u];
+      seq.push_back(cut(r.seq, width, pad_right));
+      kt.push_back(cut(r.key_time, width, pad_right));
+      qt.push_back(cut(r.query_time, width, pad_right));
+      act.push_back(cut(r.action, width, pad_right));
+      slot.push_back(pad_right ? r.last : width - 1);
     }
-    const Tensor F = model.forward(stack_rows(seq), stack_side(batch));  // (b, T, d)
-    const std::int64_t b = F.size(0), T = F.size(1);
-    std::vector<std::int64_t> flat(static_cast<std::size_t>(b));
-    for (std::int64_t i = 0; i < b; ++i) flat[i] = i * T + batch[i]->last;
-    parts.push_back(index_select(reshape(F, {b * T, F.size(2)}), 0, Tensor::from_vector(flat, {b})));
-  }
-  model.train();
-  return concat(parts, 0);
+    return model.forward(stack_rows(seq), SideInputs{stack_rows(kt), stack_rows(qt), stack_rows(act)});
+  });
 }
 
 double optimizer_step(const Tensor& loss, nn::Optimizer& opt) {

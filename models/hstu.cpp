@@ -91,7 +91,7 @@ Tensor HSTU::forward(const Tensor& seq, const SideInputs& side) const {
     tokens = tokens + action_emb->forward(side.actions);
   }
   if (config.scale_embedding) tokens = tokens * std::sqrt(static_cast<double>(config.d));
-  Tensor x = input_drop.forward(tokens + slice(P, 0, config.max_len - T, config.max_len)) * keep;
+  Tensor x = input_drop.forward(tokens + position_rows(P, T, config.positions_from_start)) * keep;
   // rab^{p,t}: the time buckets are computed once and shared by the layers
   Tensor buckets;
   if (config.time_bias) {

@@ -41,6 +41,8 @@ struct HSTUConfig {
   bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
   bool time_bias = false;       // add rab^t (needs key and query times in the side inputs)
   std::int64_t actions = 0;     // rows of the action embedding E_a (0: no action input; ratings: 6)
+  bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter
+                                      // than max_len); false: the last slot gets P[max_len − 1] (left padding)
 };
 
 struct HSTUBlock : nn::Module {

@@ -49,7 +49,7 @@ Tensor SASRec::forward(const Tensor& seq) const {
   // E = M[s] + P   (√d M[s] + P when scale_embedding)
   Tensor items = item_emb.forward(seq);
   if (config.scale_embedding) items = items * std::sqrt(static_cast<double>(config.d));
-  Tensor x = input_drop.forward(items + slice(P, 0, config.max_len - T, config.max_len));
+  Tensor x = input_drop.forward(items + position_rows(P, T, config.positions_from_start));
   if (config.zero_padding) x = x * keep;
   for (const auto& blk : blocks) {
     // A = Attention(LN(x), x);  x = LN(x + A) (or LN(LN(x) + A));  x = x + FFN(x)

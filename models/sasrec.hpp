@@ -35,6 +35,8 @@ struct SASRecConfig {
   bool ln_affine = true;                // LayerNorms with γ, β (generative-recommenders' SASRec has none)
   bool ffn_output_dropout = false;      // dropout after the FFN's second layer (kang205, generative-recommenders)
   bool final_ln = true;                 // LN on the last block's output (kang205: yes; generative-recommenders: no)
+  bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter
+                                      // than max_len); false: the last slot gets P[max_len − 1] (left padding)
 };
 
 struct SASRecBlock : nn::Module {

@@ -13,6 +13,13 @@ struct SideInputs {
   Tensor actions;     // each token's action (the rating), 0 for none
 };
 
+// The absolute position embeddings of a row of T slots: P[0, T) when positions count from the row's
+// start (right padding), else P[max_len − T, max_len) (left padding: the last slot is always the newest).
+// P: (max_len, d) -> (T, d)
+inline Tensor position_rows(const Tensor& P, std::int64_t T, bool from_start) {
+  return from_start ? slice(P, 0, 0, T) : slice(P, 0, P.size(0) - T, P.size(0));
+}
+
 class SequenceModel : public nn::Module {
  public:
   // seq: (B, T) int64 item ids, padded with 0 -> F: (B, T, d)

@@ -211,7 +211,7 @@ std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceM
       if (t != 0 && data.candidate[t]) window.back().push_back(t);  // the input window's items
     targets.push_back(targets_all[u]);
   }
-  const Tensor users = stream_vectors(model, rows);
+  const Tensor users = stream_vectors(model, rows, cfg.padding == "right");
   RankingOptions opt;
   opt.ks = cfg.ks;
   opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
@@ -270,6 +270,7 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   const Data data = load_data(cfg, opt.data_dir);
   TrainConfig c = cfg;
   c.sasrec.vocab = c.hstu.vocab = data.vocab;
+  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.padding == "right";
   Generator gen(opt.seed);  // parameters' init and the dropout masks
   std::unique_ptr<SequenceModel> model_ptr;
   if (c.model == "hstu") model_ptr = std::make_unique<HSTU>(c.hstu, gen);
@@ -344,9 +345,11 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
     std::string line = fmt::format("epoch {:3d}/{}  loss {:.4f}  {:.1f} s  {:.0f} rows/s  ETA {:.1f} min", epoch, c.epochs,
                                    loss_sum / steps, secs, rows.size() / secs, secs * (c.epochs - epoch) / 60.0);
     if (epoch % c.eval_every == 0 || epoch == c.epochs) {
+      const auto e0 = std::chrono::steady_clock::now();
       const auto valid = evaluate(c, model, data, false, opt.seed + 17);
       const double v = valid.at(c.select_metric);
-      line += fmt::format("  valid {} {:.4f}", c.select_metric, v);
+      line += fmt::format("  valid {} {:.4f} ({:.1f} s)", c.select_metric, v,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
       if (v > best) {
         best = v;
         result.best_epoch = epoch;

@@ -37,12 +37,13 @@ Tensor time_buckets(const Tensor& query_time, const Tensor& key_time) {
                                 shape_str(query_time.shape()) + " and " + shape_str(key_time.shape()));
   const std::int64_t B = query_time.size(0), T = query_time.size(1);
   const auto q = query_time.to_vector<std::int64_t>(), k = key_time.to_vector<std::int64_t>();
-  std::vector<std::int64_t> bucket(static_cast<std::size_t>(B * T * T), 0);
+  Tensor out = Tensor::zeros({B, T, T}, DType::i64);
+  std::int64_t* bucket = out.data<std::int64_t>();
 #pragma omp parallel for schedule(static)
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t i = 0; i < T; ++i)
       for (std::int64_t j = 0; j <= i; ++j) bucket[(b * T + i) * T + j] = time_bucket(q[b * T + i] - k[b * T + j]);
-  return Tensor::from_vector(bucket, {B, T, T});
+  return out;
 }
 
 Tensor RelativeBias::times(const Tensor& buckets) const {

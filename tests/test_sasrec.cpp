@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "models/batching.hpp"
+#include "datasets/sequences.hpp"
 #include "models/evaluate.hpp"
+#include "models/hstu.hpp"
 #include "models/sasrec.hpp"
 #include "nn/losses.hpp"
 #include "nn/optim.hpp"
@@ -73,7 +75,9 @@ TEST(SASRec, OutputsAtPositionTIgnoreLaterItems) {
 // model's output when the row is full (no padding at all).
 TEST(SASRec, UserVectorsAtTheLastItemWithRightPadding) {
   Generator gen(5);
-  SASRec model(tiny(), gen);
+  SASRecConfig c = tiny();
+  c.positions_from_start = true;
+  SASRec model(c, gen);
   const std::vector<std::vector<std::int64_t>> rows{{1, 2, 3, 0, 0, 0}, {4, 5, 6, 7, 8, 9}};
   const Tensor u = last_position_vectors(model, rows, {2, 5});
   model.eval();
@@ -82,6 +86,44 @@ TEST(SASRec, UserVectorsAtTheLastItemWithRightPadding) {
     EXPECT_FLOAT_EQ(u.at({0, k}), F.at({0, 2, k}));
     EXPECT_FLOAT_EQ(u.at({1, k}), F.at({1, 5, k}));
   }
+}
+
+// Evaluation batches rows by length and cuts each batch to its longest row; the user vectors must be
+// those of the full rows, in the original order, for both padding sides and both models (more than one
+// batch of 256, lengths 1..T in random order).
+TEST(SASRec, UserVectorsBatchedByLengthEqualTheFullRows) {
+  Generator gen(6);
+  for (bool right : {false, true})
+    for (bool hstu : {false, true}) {
+      SASRecConfig sc = tiny();
+      HSTUConfig hc;
+      hc.vocab = sc.vocab;
+      hc.max_len = sc.max_len;
+      hc.d = 8;
+      hc.d_qk = hc.d_v = 4;
+      hc.heads = 2;
+      sc.positions_from_start = hc.positions_from_start = right;
+      std::unique_ptr<SequenceModel> model;
+      if (hstu) model = std::make_unique<HSTU>(hc, gen);
+      else model = std::make_unique<SASRec>(sc, gen);
+      const std::int64_t T = sc.max_len;
+      std::vector<std::vector<std::int64_t>> rows;
+      std::vector<std::int64_t> last;
+      for (int u = 0; u < 300; ++u) {
+        const std::int64_t len = 1 + gen.next_int(T);
+        std::vector<std::int64_t> items;
+        for (std::int64_t t = 0; t < len; ++t) items.push_back(1 + gen.next_int(sc.vocab - 1));
+        rows.push_back(right ? datasets::right_pad(items, T) : datasets::left_pad(items, T));
+        last.push_back(right ? len - 1 : T - 1);
+      }
+      const Tensor u = last_position_vectors(*model, rows, right ? last : std::vector<std::int64_t>{});
+      model->eval();
+      const Tensor F = model->forward(stack_rows(rows));  // (300, T, d)
+      for (std::int64_t r = 0; r < 300; ++r)
+        for (std::int64_t k = 0; k < F.size(2); ++k)
+          ASSERT_NEAR(u.at({r, k}), F.at({r, last[r], k}), 1e-5) << (hstu ? "hstu" : "sasrec") << (right ? " right" : " left")
+                                                                 << " row " << r;
+    }
 }
 
 TEST(SASRec, OverfitsATinySequenceSet) {

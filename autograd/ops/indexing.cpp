@@ -34,6 +34,12 @@ static Tensor select_rows(const Tensor& x, int axis, const std::vector<std::int6
     using T = decltype(tag);
     const T* src = xc.data<T>();
     T* dst = out.data<T>();
+    if (inner == 1) {  // scalar rows (e.g. HSTU's time-bias table): a plain gather, no copy call per element
+#pragma omp parallel for schedule(static) if (outer * k >= kernels::kParallelGrain)
+      for (std::int64_t j = 0; j < k; ++j)
+        for (std::int64_t o = 0; o < outer; ++o) dst[o * k + j] = src[o * n + ids[j]];
+      return;
+    }
 #pragma omp parallel for schedule(static) if (outer * k * inner >= kernels::kParallelGrain)
     for (std::int64_t j = 0; j < k; ++j)
       for (std::int64_t o = 0; o < outer; ++o)
