@@ -1,6 +1,7 @@
 // Fast kernels (xsimd, OpenMP) against the reference kernels (xtensor, plain loops), float32, on awkward
 // sizes (1, 7, 50, 63, 65, 200, 3707) and non-contiguous inputs; forward values and gradients.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 
@@ -72,6 +73,14 @@ TEST(FastKernels, MatmulShapes) {
   expect_paths_agree(mm, {rand_noncontig({65, 63}, g), rand_f32({63, 50}, g)}, 1e-5, "A transposed");
   expect_paths_agree(mm, {rand_f32({3, 65, 50}, g), rand_f32({3, 50, 63}, g)}, 1e-5, "batched");
   expect_paths_agree(mm, {rand_f32({2, 1, 7, 50}, g), rand_f32({3, 50, 65}, g)}, 1e-5, "broadcast batch");
+  // A weight gradient Xᵀ G (small C, long K) takes the split-K path; on 2 and 3 threads.
+  const int threads = omp_get_max_threads();
+  for (int t : {2, 3}) {
+    omp_set_num_threads(t);
+    expect_paths_agree(mm, {rand_noncontig({50, 6001}, g), rand_f32({6001, 50}, g)}, 1e-4,
+                       "split K on " + std::to_string(t) + " threads");
+  }
+  omp_set_num_threads(threads);
 }
 
 TEST(FastKernels, UnaryOps) {
@@ -155,7 +164,9 @@ TEST(FastKernels, AttentionIgnoresPaddingPositions) {
       const std::string what = std::string(softmax ? "softmax" : "hstu") + (path == kernels::Path::fast ? " fast" : " reference");
       for (std::int64_t i = 0; i < B * H * T * dh; ++i) {
         const bool real = valid[(i / (H * T * dh)) * T + (i / dh) % T] != 0;
-        if (!real) ASSERT_EQ(a[i], 0.0) << what << " element " << i;
+        if (!real) {
+          ASSERT_EQ(a[i], 0.0) << what << " element " << i;
+        }
         ASSERT_EQ(a[i], b[i]) << what << " element " << i;
       }
     }

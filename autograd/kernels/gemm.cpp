@@ -146,6 +146,29 @@ void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, I
 
 template <class T>
 void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
+               Index ldc);
+
+// C = Σ_t A[:, K_t] B[K_t, :] over nt equal K ranges, one per thread, summed in thread order (the same
+// numbers for a given thread count). For a small C with a long K — the weight gradient of a Linear layer
+// over tens of thousands of rows — where sharing C's row blocks would leave one block for two threads.
+template <class T>
+void gemm_split_k(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
+                  Index ldc, int nt) {
+  std::vector<Buffer<T>> part(static_cast<std::size_t>(nt));
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    const Index k0 = K * t / nt, k1 = K * (t + 1) / nt;
+    T* Ct = t == 0 ? C : scratch(part[t], static_cast<std::size_t>(M * N));
+    gemm_fast(M, N, k1 - k0, A + k0 * csa, rsa, csa, B + k0 * rsb, rsb, csb, Ct, t == 0 ? ldc : N);  // serial here
+  }
+  for (int t = 1; t < nt; ++t)
+    for (Index i = 0; i < M; ++i)
+      for (Index j = 0; j < N; ++j) C[i * ldc + j] += part[t][i * N + j];
+}
+
+template <class T>
+void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
                Index ldc) {
   using Bk = Blocking<T>;
   constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
@@ -154,10 +177,14 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
     for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     return;
   }
-  static thread_local Buffer<T> b_buf;
-  T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
   const double flops = 2.0 * M * N * K;
   const int nt = (omp_in_parallel() || flops < 2e6) ? 1 : omp_get_max_threads();
+  if (nt > 1 && M <= MC && K >= 2 * KC * nt) {  // small C, long K (a weight gradient Xᵀ G): split K
+    gemm_split_k(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, nt);
+    return;
+  }
+  static thread_local Buffer<T> b_buf;
+  T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
   for (Index jc = 0; jc < N; jc += NC) {
     const Index nc = std::min(NC, N - jc);
     const Index npanels = (nc + NR - 1) / NR;
