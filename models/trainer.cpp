@@ -52,6 +52,29 @@ void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, dat
   stars = std::move(timed.ratings);
 }
 
+// The token stream of every user (datasets/event_stream.hpp): with [data] user_attributes, 30 attribute
+// tokens are appended to the vocabulary (never candidates) and each stream starts with its user's three.
+void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const datasets::UserSequences& s,
+                 const std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars, Data& d) {
+  std::map<std::int64_t, datasets::User> users;
+  const datasets::AttributeTokens attr{d.vocab};
+  if (!cfg.user_attributes_file.empty()) {
+    for (const auto& u : datasets::read_users(dir / cfg.user_attributes_file)) users[u.id] = u;
+    d.vocab += datasets::AttributeTokens::kCount;
+    d.candidate.resize(static_cast<std::size_t>(d.vocab), 0);
+  }
+  for (std::size_t u = 0; u < s.users.size(); ++u) {
+    Ids attributes;
+    if (!users.empty()) {
+      const auto it = users.find(s.users[u]);
+      if (it == users.end())
+        throw std::runtime_error((dir / cfg.user_attributes_file).string() + ": user " + std::to_string(s.users[u]) + " is missing");
+      for (auto t : attr.of(it->second)) attributes.push_back(t);
+    }
+    d.streams.push_back(datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.positive_min_rating));
+  }
+}
+
 Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   const auto path = dir / cfg.data_file;
   datasets::UserSequences s = cfg.data_format == "pairs" ? datasets::read_user_item_pairs(path)
@@ -83,25 +106,7 @@ Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
         if (!d.candidate[i]) throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " +
                                                       cfg.candidates_file);
   }
-  if (!cfg.ratings_file.empty()) {
-    std::map<std::int64_t, datasets::User> users;
-    const datasets::AttributeTokens attr{d.vocab};
-    if (!cfg.user_attributes_file.empty()) {
-      for (const auto& u : datasets::read_users(dir / cfg.user_attributes_file)) users[u.id] = u;
-      d.vocab += datasets::AttributeTokens::kCount;  // attribute tokens are never candidates
-      d.candidate.resize(static_cast<std::size_t>(d.vocab), 0);
-    }
-    for (std::size_t u = 0; u < s.users.size(); ++u) {
-      Ids attributes;
-      if (!users.empty()) {
-        const auto it = users.find(s.users[u]);
-        if (it == users.end())
-          throw std::runtime_error((dir / cfg.user_attributes_file).string() + ": user " + std::to_string(s.users[u]) + " is missing");
-        for (auto t : attr.of(it->second)) attributes.push_back(t);
-      }
-      d.streams.push_back(datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.positive_min_rating));
-    }
-  }
+  if (!cfg.ratings_file.empty()) add_streams(cfg, dir, s, times, stars, d);
   d.candidate[0] = 0;
   for (std::int64_t i = 1; i < d.vocab; ++i)
     if (d.candidate[i]) d.candidate_ids.push_back(i);
