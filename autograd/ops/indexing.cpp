@@ -13,20 +13,20 @@ static void check_index(const Tensor& index, const char* op) {
 }
 
 // Checks every id is in [0, n); names the op, the position and the bound.
-static void check_range(const std::vector<std::int64_t>& ids, std::int64_t n, const char* op) {
-  for (std::size_t i = 0; i < ids.size(); ++i)
+static void check_range(const std::int64_t* ids, std::int64_t k, std::int64_t n, const char* op) {
+  for (std::int64_t i = 0; i < k; ++i)
     if (ids[i] < 0 || ids[i] >= n)
       throw std::out_of_range(std::string(op) + ": index " + std::to_string(ids[i]) + " at position " +
                               std::to_string(i) + " is out of range [0, " + std::to_string(n) + ")");
 }
 
 // x viewed as (outer, n, inner) around `axis` -> out (outer, ids.size(), inner): out[o, j, :] = x[o, ids[j], :].
-static Tensor select_rows(const Tensor& x, int axis, const std::vector<std::int64_t>& ids) {
+static Tensor select_rows(const Tensor& x, int axis, const std::int64_t* ids, std::int64_t k) {
   const Tensor xc = x.contiguous();
   std::int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= x.shape()[d];
   for (int d = axis + 1; d < x.dim(); ++d) inner *= x.shape()[d];
-  const std::int64_t n = x.shape()[axis], k = static_cast<std::int64_t>(ids.size());
+  const std::int64_t n = x.shape()[axis];
   Shape shape = x.shape();
   shape[axis] = k;
   Tensor out = Tensor::empty(shape, x.dtype());
@@ -49,13 +49,13 @@ static Tensor select_rows(const Tensor& x, int axis, const std::vector<std::int6
 }
 
 // The adjoint of select_rows: gx[o, ids[j], :] += g[o, j, :]; ids equal to `skip` contribute nothing.
-static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, const std::vector<std::int64_t>& ids,
-                               std::int64_t skip) {
+static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, const std::int64_t* ids,
+                               std::int64_t k, std::int64_t skip) {
   const Tensor gc = g.contiguous();
   std::int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= x_shape[d];
   for (int d = axis + 1; d < static_cast<int>(x_shape.size()); ++d) inner *= x_shape[d];
-  const std::int64_t n = x_shape[axis], k = static_cast<std::int64_t>(ids.size());
+  const std::int64_t n = x_shape[axis];
   Tensor gx = Tensor::zeros(x_shape, g.dtype());
   dispatch_float(g.dtype(), "scatter_add", [&](auto tag) {
     using T = decltype(tag);
@@ -77,14 +77,17 @@ static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, 
 Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx) {
   check_index(ids, "embedding");
   if (weight.dim() != 2) throw std::invalid_argument("embedding: weight must be (V, D), got " + weight.str());
-  const auto flat = ids.to_vector<std::int64_t>();
-  check_range(flat, weight.size(0), "embedding");
+  // The ids are read in place and kept for the backward, not copied (index tensors can be large: HSTU's
+  // (B, T, T) time buckets); like every saved input, they must not be changed in place before backward.
+  const Tensor flat = ids.contiguous();
+  const std::int64_t k = flat.numel();
+  check_range(flat.data<std::int64_t>(), k, weight.size(0), "embedding");
   Shape shape = ids.shape();
   shape.push_back(weight.size(1));
-  Tensor y = make_view(select_rows(weight, 0, flat), shape, contiguous_strides(shape), 0);
-  return record("embedding", y, {weight}, [flat, ws = weight.shape(), padding_idx](const Tensor& g) {
-    const Shape rows{static_cast<std::int64_t>(flat.size()), ws[1]};
-    return Grads{scatter_add_rows(reshape(g, rows), ws, 0, flat, padding_idx)};
+  Tensor y = make_view(select_rows(weight, 0, flat.data<std::int64_t>(), k), shape, contiguous_strides(shape), 0);
+  return record("embedding", y, {weight}, [flat, k, ws = weight.shape(), padding_idx](const Tensor& g) {
+    const Shape rows{k, ws[1]};
+    return Grads{scatter_add_rows(reshape(g, rows), ws, 0, flat.data<std::int64_t>(), k, padding_idx)};
   });
 }
 
@@ -94,10 +97,10 @@ Tensor index_select(const Tensor& x, int axis, const Tensor& index) {
   if (index.dim() != 1) throw std::invalid_argument("index_select: index must be 1-d, got " + index.str());
   axis = normalize_axis(axis, x.dim(), "index_select");
   const auto ids = index.to_vector<std::int64_t>();
-  check_range(ids, x.shape()[axis], "index_select");
-  Tensor y = select_rows(x, axis, ids);
+  check_range(ids.data(), static_cast<std::int64_t>(ids.size()), x.shape()[axis], "index_select");
+  Tensor y = select_rows(x, axis, ids.data(), static_cast<std::int64_t>(ids.size()));
   return record("index_select", y, {x}, [ids, xs = x.shape(), axis](const Tensor& g) {
-    return Grads{scatter_add_rows(g, xs, axis, ids, -1)};
+    return Grads{scatter_add_rows(g, xs, axis, ids.data(), static_cast<std::int64_t>(ids.size()), -1)};
   });
 }
 
@@ -114,7 +117,7 @@ Tensor gather(const Tensor& x, int axis, const Tensor& index) {
       throw std::invalid_argument("gather: index " + shape_str(index.shape()) + " larger than x " +
                                   shape_str(x.shape()) + " at axis " + std::to_string(d));
   const auto ids = index.to_vector<std::int64_t>();
-  check_range(ids, x.shape()[axis], "gather");
+  check_range(ids.data(), static_cast<std::int64_t>(ids.size()), x.shape()[axis], "gather");
   const Tensor xc = x.contiguous();
   // Offset in xc of every gathered element: index's coordinates in xc's strides, axis replaced by the id.
   std::vector<std::int64_t> offsets(ids.size());
