@@ -1,6 +1,7 @@
 // recgrad — the command-line entry point.
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
 //   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F]
+//   build/recgrad evaluate --config configs/hstu_events.toml --checkpoint runs/hstu_events-seed1/best.safetensors
 //   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
 #include <exception>
 #include <iostream>
@@ -35,6 +36,15 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
 
+  recgrad::apps::EvaluateCmdOptions ev;
+  auto* eval_cmd = app.add_subcommand("evaluate", "evaluate a saved model (best.safetensors) under its preset's protocol");
+  eval_cmd->add_option("--config", ev.config, "the preset it was trained with")->required()->check(CLI::ExistingFile);
+  eval_cmd->add_option("--checkpoint", ev.checkpoint, "e.g. runs/sasrec_paper-seed42/best.safetensors")->required()->check(CLI::ExistingFile);
+  eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives");
+  eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("--metrics-out", ev.metrics_out, "write the metrics as JSON");
+
   recgrad::apps::ReproduceOptions rep;
   auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
@@ -52,6 +62,7 @@ int main(int argc, char** argv) {
     if (demo_cmd->parsed()) return recgrad::apps::run_demo(demo);
     if (rep_cmd->parsed()) return recgrad::apps::run_reproduce(rep);
     if (train_cmd->parsed()) return recgrad::apps::run_train(tr);
+    if (eval_cmd->parsed()) return recgrad::apps::run_evaluate(ev);
   } catch (const std::exception& e) {
     std::cerr << "recgrad: error: " << e.what() << "\n";
     return 2;

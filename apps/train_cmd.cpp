@@ -78,4 +78,34 @@ int run_train(const TrainCmdOptions& opt) {
   return 0;
 }
 
+int run_evaluate(const EvaluateCmdOptions& opt) {
+  const models::TrainConfig cfg = load_train_config(opt.config);
+  if (cfg.protocol == "chapter") throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
+  const int threads = set_num_threads(opt.threads);
+  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
+  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,
+             opt.checkpoint, threads);
+  models::TrainOptions to;
+  to.seed = opt.seed;
+  to.data_dir = dir;
+  const auto r = models::evaluate_checkpoint(cfg, to, opt.checkpoint);
+  const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + cfg.ranking;
+  print_table("validation (" + proto + ")", r.valid);
+  print_table("test (" + proto + ")", r.test);
+  nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
+                     {"valid", r.valid}, {"test", r.test}};
+  if (!r.test_rated_4_plus.empty()) {
+    print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " + proto + ")",
+                r.test_rated_4_plus);
+    out["test_rated_4_plus"] = r.test_rated_4_plus;
+    out["users_rated_4_plus"] = r.users_rated_4_plus;
+  }
+  if (!opt.metrics_out.empty()) {
+    std::ofstream f(opt.metrics_out);
+    if (!f) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
+    f << out.dump(2) << "\n";
+  }
+  return 0;
+}
+
 }  // namespace recgrad::apps

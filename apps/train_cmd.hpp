@@ -19,4 +19,14 @@ struct TrainCmdOptions {
 
 int run_train(const TrainCmdOptions& opt);
 
+// `recgrad evaluate --config FILE --checkpoint best.safetensors`: the preset's validation and test tables
+// for a saved model (and, for event-stream presets, the test on users whose test item they rated >= 4).
+struct EvaluateCmdOptions {
+  std::string config, checkpoint, data_dir, metrics_out;
+  std::uint64_t seed = 42;
+  int threads = 0;
+};
+
+int run_evaluate(const EvaluateCmdOptions& opt);
+
 }  // namespace recgrad::apps

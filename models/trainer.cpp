@@ -200,7 +200,9 @@ Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std
 }
 
 // The event stream: each user's stream up to and including the target (its time is the last query time).
-std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test) {
+// min_rating > 0 keeps only the users who rated their target at least that (counted in *users).
+std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
+                                               int min_rating = 0, std::int64_t* users_kept = nullptr) {
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   std::vector<datasets::StreamRow> rows;
   std::vector<Ids> window;
@@ -210,12 +212,14 @@ std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceM
     const auto& st = data.streams[u];
     const std::size_t end = st.first_item + data.full[u].size() - (test ? 0 : 1);
     if (st.tokens[end - 1] != targets_all[u]) throw std::logic_error("evaluate_streams: stream and split disagree");
+    if (st.actions[end - 1] < min_rating) continue;
     rows.push_back(datasets::stream_row(st, end, cfg.max_len(), cfg.padding == "right"));
     window.emplace_back();
     for (auto t : rows.back().seq)
       if (t != 0 && data.candidate[t]) window.back().push_back(t);  // the input window's items
     targets.push_back(targets_all[u]);
   }
+  if (users_kept) *users_kept = static_cast<std::int64_t>(rows.size());
   const Tensor users = stream_vectors(model, rows, cfg.padding == "right");
   RankingOptions opt;
   opt.ks = cfg.ks;
@@ -377,6 +381,23 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
                             {"train_seconds", fmt::format("{:.3f}", result.train_seconds)}, {"preset", c.preset}});
   }
   return result;
+}
+
+EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
+  const Data data = load_data(cfg, opt.data_dir);
+  TrainConfig c = cfg;
+  c.sasrec.vocab = c.hstu.vocab = data.vocab;
+  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.padding == "right";
+  Generator gen(opt.seed);
+  std::unique_ptr<SequenceModel> model;
+  if (c.model == "hstu") model = std::make_unique<HSTU>(c.hstu, gen);
+  else model = std::make_unique<SASRec>(c.sasrec, gen);
+  nn::load_into(checkpoint, model->named_parameters());  // names, shapes and sizes checked
+  EvalResult r;
+  r.valid = evaluate(c, *model, data, false, opt.seed + 17);
+  r.test = evaluate(c, *model, data, true, opt.seed + 29);
+  if (!data.streams.empty()) r.test_rated_4_plus = evaluate_streams(c, *model, data, true, 4, &r.users_rated_4_plus);
+  return r;
 }
 
 }  // namespace recgrad::models

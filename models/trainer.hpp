@@ -28,4 +28,15 @@ struct TrainOptions {
 
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt);
 
+struct EvalResult {
+  std::map<std::string, double> valid, test;
+  // Event-stream presets (they read ratings): test on the users whose test item they rated >= 4 only.
+  std::map<std::string, double> test_rated_4_plus;
+  std::int64_t users_rated_4_plus = 0;
+};
+
+// Evaluates a saved model (a best.safetensors of `train`) under the preset's protocol: the same data,
+// split and ranking as during training. opt.seed only matters for sampled-100 ranking.
+EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint);
+
 }  // namespace recgrad::models

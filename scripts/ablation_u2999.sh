@@ -20,9 +20,12 @@ done
 run() {  # run CONFIG:SEED on core $2
   local cfg=${1%%:*} seed=${1##*:} core=$2 name
   name=$(basename "$cfg" .toml)-seed$seed
-  [ -s "$OUT/$name.json" ] && return 0  # done before: keep it
+  [ -s "$OUT/$name.eval.json" ] && return 0  # done before: keep it
   taskset -c "$core" "$BIN" train --config "$cfg" --seed "$seed" --epochs "$EPOCHS" --threads 1 \
     --run-dir "$OUT/$name" --metrics-out "$OUT/$name.json" > "$OUT/$name.log" 2>&1 || { echo "FAILED $name (see $OUT/$name.log)"; return 0; }
+  # the saved best model again, with the test on users who rated their test item >= 4
+  "$BIN" evaluate --config "$cfg" --checkpoint "$OUT/$name/best.safetensors" --threads 1 \
+    --metrics-out "$OUT/$name.eval.json" > /dev/null 2>&1 || echo "FAILED evaluate $name"
   echo "done $name: $(tail -1 "$OUT/$name.log")"
 }
 worker() {  # core $1 runs jobs $1, $1 + 2, $1 + 4, ...
@@ -32,4 +35,4 @@ worker() {  # core $1 runs jobs $1, $1 + 2, $1 + 4, ...
 worker 0 &
 worker 1 &
 wait
-python3 tools/ablation_table.py "$OUT"/*.json
+python3 tools/ablation_table.py "$OUT"

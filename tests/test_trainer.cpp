@@ -131,8 +131,18 @@ TEST(Trainer, HSTUOnTheEventStreamLearnsATinyCycle) {
   models::TrainOptions opt;
   opt.data_dir = dir;
   opt.progress = false;
+  opt.run_dir = dir / "run";
   const auto r = models::train_sequential(c, opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy, whatever its rating";
+  // The saved best model evaluates to the same numbers; the rated >= 4 subset has the users whose last
+  // item (t = 8 + u % 6) is not a rating-2 one.
+  const auto e = models::evaluate_checkpoint(c, opt, opt.run_dir / "best.safetensors");
+  EXPECT_EQ(e.test, r.test);
+  EXPECT_EQ(e.valid, r.valid);
+  int rated_5 = 0;
+  for (int u = 1; u <= 40; ++u) rated_5 += (8 + u % 6) % 3 != 2;
+  EXPECT_EQ(e.users_rated_4_plus, rated_5);
+  EXPECT_FALSE(e.test_rated_4_plus.empty());
   c.user_attributes_file = "missing_users.dat";
   EXPECT_THROW(models::train_sequential(c, opt), std::exception) << "a missing users file is an error";
   std::filesystem::remove_all(dir);
