@@ -199,6 +199,16 @@ Tensor user_vectors(SequenceModel& model, const std::vector<Ids>& histories, std
   return last_position_vectors(model, rows, pad_right ? last : Ids{});
 }
 
+// The preset's full-ranking rules: ks, dot or cosine, the input window removed or not, the candidates.
+RankingOptions ranking_options(const TrainConfig& cfg, const Data& data) {
+  RankingOptions opt;
+  opt.ks = cfg.ks;
+  opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
+  opt.exclude_history = cfg.exclude_history;
+  opt.candidates = &data.candidate;
+  return opt;
+}
+
 // The event stream: each user's stream up to and including the target (its time is the last query time).
 // min_rating > 0 keeps only the users who rated their target at least that (counted in *users).
 std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
@@ -221,12 +231,7 @@ std::map<std::string, double> evaluate_streams(const TrainConfig& cfg, SequenceM
   }
   if (users_kept) *users_kept = static_cast<std::int64_t>(rows.size());
   const Tensor users = stream_vectors(model, rows, cfg.padding == "right");
-  RankingOptions opt;
-  opt.ks = cfg.ks;
-  opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
-  opt.exclude_history = cfg.exclude_history;
-  opt.candidates = &data.candidate;
-  return full_ranking(users, model.item_table(), targets, window, opt);
+  return full_ranking(users, model.item_table(), targets, window, ranking_options(cfg, data));
 }
 
 std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& model, const Data& data, bool test,
@@ -251,12 +256,7 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& mo
   }
   const Tensor users = user_vectors(model, hist, cfg.max_len(), cfg.padding == "right");
   if (cfg.ranking == "sampled-100") return sampled_ranking(users, model.item_table(), targets, rated, cfg.ks, 100, seed);
-  RankingOptions opt;
-  opt.ks = cfg.ks;
-  opt.scoring = cfg.scoring == "cosine" ? Scoring::cosine : Scoring::dot;
-  opt.exclude_history = cfg.exclude_history;
-  opt.candidates = &data.candidate;
-  return full_ranking(users, model.item_table(), targets, window, opt);
+  return full_ranking(users, model.item_table(), targets, window, ranking_options(cfg, data));
 }
 
 // ---- checkpoints ------------------------------------------------------------------------------------
