@@ -259,6 +259,22 @@ std::map<std::string, double> evaluate(const TrainConfig& cfg, SequenceModel& mo
   return full_ranking(users, model.item_table(), targets, window, ranking_options(cfg, data));
 }
 
+// ---- the model ----------------------------------------------------------------------------------------
+
+// The preset with what the data decides: the vocabulary, and positions counted from the row's start
+// under right padding.
+TrainConfig fitted_to(const TrainConfig& cfg, const Data& data) {
+  TrainConfig c = cfg;
+  c.sasrec.vocab = c.hstu.vocab = data.vocab;
+  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.padding == "right";
+  return c;
+}
+
+std::unique_ptr<SequenceModel> make_model(const TrainConfig& c, Generator& gen) {
+  if (c.model == "hstu") return std::make_unique<HSTU>(c.hstu, gen);
+  return std::make_unique<SASRec>(c.sasrec, gen);
+}
+
 // ---- checkpoints ------------------------------------------------------------------------------------
 
 nn::NamedTensors checkpoint_tensors(const SequenceModel& model, const nn::Adam& adam) {
@@ -277,13 +293,9 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   });
   if (!select_ok) throw std::invalid_argument("train: select_metric '" + cfg.select_metric + "' is not computed for the ks given");
   const Data data = load_data(cfg, opt.data_dir);
-  TrainConfig c = cfg;
-  c.sasrec.vocab = c.hstu.vocab = data.vocab;
-  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.padding == "right";
+  const TrainConfig c = fitted_to(cfg, data);
   Generator gen(opt.seed);  // parameters' init and the dropout masks
-  std::unique_ptr<SequenceModel> model_ptr;
-  if (c.model == "hstu") model_ptr = std::make_unique<HSTU>(c.hstu, gen);
-  else model_ptr = std::make_unique<SASRec>(c.sasrec, gen);
+  const std::unique_ptr<SequenceModel> model_ptr = make_model(c, gen);
   SequenceModel& model = *model_ptr;
   nn::Adam adam(model.parameters(), {.lr = c.lr, .beta1 = c.beta1, .beta2 = c.beta2, .eps = c.eps,
                                      .weight_decay = c.weight_decay, .decoupled = c.optimizer == "adamw"});
@@ -385,13 +397,9 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
 
 EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
   const Data data = load_data(cfg, opt.data_dir);
-  TrainConfig c = cfg;
-  c.sasrec.vocab = c.hstu.vocab = data.vocab;
-  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.padding == "right";
+  const TrainConfig c = fitted_to(cfg, data);
   Generator gen(opt.seed);
-  std::unique_ptr<SequenceModel> model;
-  if (c.model == "hstu") model = std::make_unique<HSTU>(c.hstu, gen);
-  else model = std::make_unique<SASRec>(c.sasrec, gen);
+  const std::unique_ptr<SequenceModel> model = make_model(c, gen);
   nn::load_into(checkpoint, model->named_parameters());  // names, shapes and sizes checked
   EvalResult r;
   r.valid = evaluate(c, *model, data, false, opt.seed + 17);
