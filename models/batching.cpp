@@ -87,16 +87,20 @@ Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRo
   for (const auto& r : rows) length.push_back(pad_right ? r.last + 1 : static_cast<std::int64_t>(r.seq.size()));
   return vectors_by_length(model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width,
                                               std::vector<std::int64_t>& slot) {
-    std::vector<std::vector<std::int64_t>> seq, kt, qt, act;
+    std::vector<datasets::StreamRow> cut_rows;
     for (auto u : batch) {
       const auto& r = rows[u];
-      seq.push_back(cut(r.seq, width, pad_right));
-      kt.push_back(cut(r.key_time, width, pad_right));
-      qt.push_back(cut(r.query_time, width, pad_right));
-      act.push_back(cut(r.action, width, pad_right));
+      cut_rows.push_back({cut(r.seq, width, pad_right), {}, cut(r.key_time, width, pad_right),
+                          cut(r.query_time, width, pad_right), cut(r.action, width, pad_right), r.last});
       slot.push_back(pad_right ? r.last : width - 1);
     }
-    return model.forward(stack_rows(seq), SideInputs{stack_rows(kt), stack_rows(qt), stack_rows(act)});
+    std::vector<std::vector<std::int64_t>> seq;
+    std::vector<const datasets::StreamRow*> side;
+    for (const auto& r : cut_rows) {
+      seq.push_back(r.seq);
+      side.push_back(&r);
+    }
+    return model.forward(stack_rows(seq), stack_side(side));
   });
 }
 
