@@ -37,6 +37,26 @@ SASRec::SASRec(const SASRecConfig& c, Generator& gen)
   }
   register_module("final_ln", final_ln);
   register_module("input_drop", input_drop);
+  if (c.init == "torch_reference") init_like_torch_reference(gen);
+}
+
+// generative-recommenders' SASRec: reset_state() draws every ≥2-D block weight Xavier-normal, where Q, K, V
+// are one fused (3d, d) in-projection (std √(2/(3d + d))); the out-projection and both 1×1 convolutions of
+// the FFN get std √(2/(d + d)); biases keep torch's defaults (attention 0, Conv1d U(±1/√fan_in)); the
+// position table keeps the preprocessor's truncated normal with std √(1/d).
+void SASRec::init_like_torch_reference(Generator& gen) {
+  const double d = static_cast<double>(config.d);
+  nn::init::truncated_normal_(P, 0.0, std::sqrt(1.0 / d), gen);
+  for (auto& blk : blocks) {
+    for (nn::Linear* W : {&blk->attn.W_Q, &blk->attn.W_K, &blk->attn.W_V})
+      nn::init::normal_(W->weight, 0.0, std::sqrt(2.0 / (4.0 * d)), gen);
+    nn::init::normal_(blk->attn.W_O.weight, 0.0, std::sqrt(2.0 / (2.0 * d)), gen);
+    for (nn::Linear* fc : {&blk->ffn.fc1, &blk->ffn.fc2}) {
+      const double fan_in = static_cast<double>(fc->weight.size(1));
+      nn::init::normal_(fc->weight, 0.0, std::sqrt(2.0 / (fan_in + static_cast<double>(fc->weight.size(0)))), gen);
+      nn::init::uniform_(fc->bias, -1.0 / std::sqrt(fan_in), 1.0 / std::sqrt(fan_in), gen);
+    }
+  }
 }
 
 Tensor SASRec::forward(const Tensor& seq) const {

@@ -35,6 +35,9 @@ struct SASRecConfig {
   bool ln_affine = true;                // LayerNorms with γ, β (generative-recommenders' SASRec has none)
   bool ffn_output_dropout = false;      // dropout after the FFN's second layer (kang205, generative-recommenders)
   bool final_ln = true;                 // LN on the last block's output (kang205: yes; generative-recommenders: no)
+  // "xavier_uniform": every Linear Xavier-uniform, biases 0, P Xavier-uniform | "torch_reference": as
+  // generative-recommenders' sasrec.py under PyTorch (reset_state + torch defaults), see init_like_torch_reference
+  std::string init = "xavier_uniform";
   bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter
                                       // than max_len); false: the last slot gets P[max_len − 1] (left padding)
 };
@@ -54,6 +57,8 @@ class SASRec : public SequenceModel {
   Tensor forward(const Tensor& seq) const override;
   // The item table M: (vocab, d), shared by input and output.
   const Tensor& item_table() const override { return item_emb.weight; }
+  // Re-draws P and the blocks' weights the way generative-recommenders' SASRec gets them (config.init).
+  void init_like_torch_reference(Generator& gen);
 
   SASRecConfig config;
   nn::Embedding item_emb;

@@ -26,6 +26,39 @@ SASRecConfig tiny() {
   return c;
 }
 
+// The spread of a tensor's entries: sqrt(mean(x²) − mean(x)²).
+double spread(const Tensor& w) {
+  double s = 0, s2 = 0;
+  const auto v = w.to_vector<float>();
+  for (float x : v) s += x, s2 += static_cast<double>(x) * x;
+  const double n = static_cast<double>(v.size());
+  return std::sqrt(s2 / n - (s / n) * (s / n));
+}
+
+TEST(SASRec, TorchReferenceInitDrawsTheReferenceScales) {
+  Generator gen(3);
+  SASRecConfig c = tiny();
+  c.d = 64;
+  c.heads = 1;
+  c.max_len = 200;
+  c.init = "torch_reference";
+  const SASRec model(c, gen);
+  // Q, K, V: one fused (3d, d) Xavier-normal draw, std √(2/(4d)) = 0.0884; W_O: √(2/(2d)) = 0.125.
+  EXPECT_NEAR(spread(model.blocks[0]->attn.W_Q.weight), std::sqrt(2.0 / (4 * 64)), 0.006);
+  EXPECT_NEAR(spread(model.blocks[0]->attn.W_O.weight), std::sqrt(2.0 / (2 * 64)), 0.008);
+  // Positions: truncated (±2σ) normal with σ = √(1/d): spread 0.88 σ.
+  EXPECT_NEAR(spread(model.P), 0.8796 * std::sqrt(1.0 / 64), 0.004);
+  // FFN biases: U(±1/√fan_in), spread (1/√64)/√3; attention biases stay 0.
+  const Tensor& b1 = model.blocks[0]->ffn.fc1.bias;
+  EXPECT_NEAR(spread(b1), 0.125 / std::sqrt(3.0), 0.02);
+  for (float x : b1.to_vector<float>()) EXPECT_LE(std::abs(x), 0.125f);
+  for (float x : model.blocks[0]->attn.W_Q.bias.to_vector<float>()) EXPECT_EQ(x, 0.0f);
+  // The default keeps Xavier-uniform: W_Q spread √(2/(2d)).
+  c.init = "xavier_uniform";
+  const SASRec plain(c, gen);
+  EXPECT_NEAR(spread(plain.blocks[0]->attn.W_Q.weight), std::sqrt(2.0 / (2 * 64)), 0.008);
+}
+
 TEST(GradCheck, SASRecForward) {
   Generator gen(1);
   SASRecConfig c = tiny();
