@@ -1,6 +1,6 @@
 // recgrad — the command-line entry point.
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
-//   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F]
+//   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F] [--detect-anomaly]
 //   build/recgrad evaluate --config configs/hstu_events.toml --checkpoint runs/hstu_events-seed1/best.safetensors
 //   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
 #include <exception>
@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
+  train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,
+                      "stop at the first op whose forward or backward makes a NaN or an Inf (slower)");
 
   recgrad::apps::EvaluateCmdOptions ev;
   auto* eval_cmd = app.add_subcommand("evaluate", "evaluate a saved model (best.safetensors) under its preset's protocol");

@@ -2,6 +2,12 @@
 // named above it; --metrics-out writes the same numbers as JSON.
 #include "apps/train_cmd.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -34,6 +40,34 @@ void print_table(const std::string& title, const std::map<std::string, double>& 
   fmt::print("{}\n{}\n", head, vals);
 }
 
+// Fails now, before any training, when `file` could not be written later: its folder must exist (or be
+// creatable) and take a new file.
+void check_writable(const std::filesystem::path& file, const char* what) {
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::filesystem::path probe = dir / (".recgrad-write-test-" + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(std::string(what) + " " + file.string() + ": cannot write in " + dir.string() + ": " +
+                             (ec ? ec.message() : std::strerror(errno)) + " (checked before training, so nothing is lost)");
+  ::close(fd);
+  std::filesystem::remove(probe, ec);
+}
+
+// Writes the JSON to `path` through a temporary file and a rename: a reader never sees half a file.
+void write_json_atomically(const std::string& path, const nlohmann::json& j) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << j.dump(2) << "\n";
+    f.flush();
+    if (!f) throw std::runtime_error(tmp + ": write failed: " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + std::strerror(errno));
+}
+
 }  // namespace
 
 int run_train(const TrainCmdOptions& opt) {
@@ -44,6 +78,7 @@ int run_train(const TrainCmdOptions& opt) {
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
   fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,
              (dir / cfg.data_file).string(), opt.seed, threads);
+  if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
   nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
   if (cfg.protocol == "chapter") {
     models::ChapterConfig cc;
@@ -64,17 +99,15 @@ int run_train(const TrainCmdOptions& opt) {
     to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
                                      : opt.run_dir;
     to.resume = opt.resume;
+    to.detect_anomaly = opt.detect_anomaly;
+    check_writable(to.run_dir / "last.safetensors", "--run-dir");
     const auto r = models::train_sequential(cfg, to);
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.best_epoch,
                r.train_seconds, (to.run_dir / "best.safetensors").string());
     print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + cfg.ranking + ")", r.test);
     out.update({{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}});
   }
-  if (!opt.metrics_out.empty()) {
-    std::ofstream f(opt.metrics_out);
-    if (!f) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
-    f << out.dump(2) << "\n";
-  }
+  if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
   return 0;
 }
 
@@ -88,6 +121,7 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
   models::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
+  if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
   const auto r = models::evaluate_checkpoint(cfg, to, opt.checkpoint);
   const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + cfg.ranking;
   print_table("validation (" + proto + ")", r.valid);
@@ -100,11 +134,7 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
     out["test_rated_4_plus"] = r.test_rated_4_plus;
     out["users_rated_4_plus"] = r.users_rated_4_plus;
   }
-  if (!opt.metrics_out.empty()) {
-    std::ofstream f(opt.metrics_out);
-    if (!f) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
-    f << out.dump(2) << "\n";
-  }
+  if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
   return 0;
 }
 

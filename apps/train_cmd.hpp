@@ -15,6 +15,7 @@ struct TrainCmdOptions {
   std::string metrics_out;
   std::string run_dir;  // default runs/<preset>-seed<seed>
   std::string resume;
+  bool detect_anomaly = false;
 };
 
 int run_train(const TrainCmdOptions& opt);

@@ -1,5 +1,6 @@
 // recgrad/autograd/autograd.hpp — everything a user of the engine needs, in one include.
 #pragma once
+#include "autograd/anomaly.hpp"
 #include "autograd/generator.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
@@ -22,6 +23,7 @@ void set_grad_enabled(bool on) { g_grad_enabled = on; }
 bool needs_grad(const Tensor& t) { return t.defined() && t.requires_grad() && is_grad_enabled(); }
 
 Tensor record(const char* op, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+  if (is_anomaly_enabled() && is_grad_enabled()) check_finite(op, "forward", "output", out, inputs);
   bool any = false;
   for (const auto& in : inputs) any = any || needs_grad(in);
   if (!any) return out;
@@ -89,6 +91,9 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
       throw std::logic_error("backward: the graph through '" + node.op +
                              "' was already freed by an earlier backward; pass retain_graph=true to the first call");
     std::vector<Tensor> in_grads = node.backward(g);
+    if (is_anomaly_enabled())
+      for (std::size_t i = 0; i < in_grads.size() && i < node.inputs.size(); ++i)
+        check_finite(node.op, "backward", "gradient for input " + std::to_string(i), in_grads[i], node.inputs);
     for (std::size_t i = 0; i < node.inputs.size(); ++i) {
       const Tensor& in = node.inputs[i];
       if (i >= in_grads.size() || !in_grads[i].defined() || !in.requires_grad()) continue;

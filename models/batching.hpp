@@ -24,8 +24,10 @@ SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows);
 // read at slot T − 1 and not cut (their attribute tokens are not counted in a length here).
 Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows, bool pad_right);
 
-// Checks the loss is finite (else throws before touching the parameters), then zero_grad, backward,
-// step. Returns the loss value.
-double optimizer_step(const Tensor& loss, nn::Optimizer& opt);
+// zero_grad, backward, step; returns the loss value. A NaN or Inf loss, or a NaN or Inf in any gradient,
+// throws before the step touches a parameter, naming the op that computed the loss or the parameter
+// (its name from `named`, the model's named_parameters()).
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
+                      const std::vector<std::pair<std::string, Tensor>>& named = {});
 
 }  // namespace recgrad::models

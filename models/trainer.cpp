@@ -7,12 +7,14 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <unordered_set>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/generator.hpp"
 #include "datasets/event_stream.hpp"
 #include "datasets/sequences.hpp"
@@ -183,7 +185,7 @@ double train_step(const TrainConfig& cfg, SequenceModel& model, nn::Adam& adam, 
     loss = nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}),
                                     neg_ids, {cfg.temperature, cfg.l2_normalize});
   }
-  return optimizer_step(loss, adam);
+  return optimizer_step(loss, adam, model.named_parameters());
 }
 
 // ---- evaluation -------------------------------------------------------------------------------------
@@ -287,6 +289,18 @@ std::string metrics_json(const std::map<std::string, double>& m) { return nlohma
 
 }  // namespace
 
+// Rethrows a failed training step's error with where it happened and what is safe on disk. An
+// AnomalyError stays one (tests and callers tell the anomaly path from others by type).
+[[noreturn]] static void throw_at_step(const std::exception& e, int epoch, int step, std::size_t nsteps,
+                                const std::filesystem::path& run_dir) {
+  std::string where = fmt::format("epoch {} step {}/{}: {}", epoch, step, nsteps, e.what());
+  const auto last = run_dir / "last.safetensors";
+  if (!run_dir.empty() && std::filesystem::exists(last))
+    where += fmt::format("\n  nothing was written this epoch; {} holds the last finished epoch (--resume it)", last.string());
+  if (dynamic_cast<const AnomalyError*>(&e)) throw AnomalyError(where);
+  throw std::runtime_error(where);
+}
+
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   const bool select_ok = std::any_of(cfg.ks.begin(), cfg.ks.end(), [&](int k) {
     return cfg.select_metric == "ndcg@" + std::to_string(k) || cfg.select_metric == "hit_rate@" + std::to_string(k);
@@ -318,19 +332,37 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   int start_epoch = 1;
   if (!opt.resume.empty()) {
     const auto loaded = nn::load_safetensors(opt.resume);
-    nn::load_into(opt.resume, checkpoint_tensors(model, adam));
     const auto& md = loaded.metadata;
-    start_epoch = std::stoi(md.at("epoch")) + 1;
-    adam.set_steps(std::stoll(md.at("adam_steps")));
-    gen.set_state(std::stoull(md.at("gen_seed")), std::stoull(md.at("gen_counter")));
-    result.best_epoch = std::stoi(md.at("best_epoch"));
-    best = std::stod(md.at("best_value"));
-    result.valid = nlohmann::json::parse(md.at("best_valid")).get<std::map<std::string, double>>();
-    result.test = nlohmann::json::parse(md.at("best_test")).get<std::map<std::string, double>>();
-    result.train_seconds = std::stod(md.at("train_seconds"));
+    // A value of the checkpoint's metadata, or a message saying this is not a last.safetensors of `train`.
+    const auto meta = [&](const char* key) -> const std::string& {
+      const auto it = md.find(key);
+      if (it == md.end())
+        throw std::runtime_error(opt.resume.string() + ": no '" + key + "' in its metadata: --resume takes the " +
+                                 "last.safetensors of a `recgrad train` run (best.safetensors holds weights only)");
+      return it->second;
+    };
+    meta("adam_steps");  // first, so that a weights-only best.safetensors gets this message, not a list of missing tensors
+    nn::load_into(opt.resume, checkpoint_tensors(model, adam));
+    try {
+      start_epoch = std::stoi(meta("epoch")) + 1;
+      adam.set_steps(std::stoll(meta("adam_steps")));
+      gen.set_state(std::stoull(meta("gen_seed")), std::stoull(meta("gen_counter")));
+      result.best_epoch = std::stoi(meta("best_epoch"));
+      best = std::stod(meta("best_value"));
+      result.valid = nlohmann::json::parse(meta("best_valid")).get<std::map<std::string, double>>();
+      result.test = nlohmann::json::parse(meta("best_test")).get<std::map<std::string, double>>();
+      result.train_seconds = std::stod(meta("train_seconds"));
+    } catch (const std::logic_error& e) {  // std::stoi's invalid_argument/out_of_range, json's errors
+      throw std::runtime_error(opt.resume.string() + ": corrupt training metadata (" + e.what() + ")");
+    }
+    if (meta("preset") != c.preset)
+      fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", opt.resume.string(),
+                 meta("preset"), c.preset);
     if (opt.progress) fmt::print("resumed from {} after epoch {}\n", opt.resume.string(), start_epoch - 1);
   }
   if (!opt.run_dir.empty()) std::filesystem::create_directories(opt.run_dir);
+  std::optional<DetectAnomalyGuard> anomaly;
+  if (opt.detect_anomaly) anomaly.emplace();
   const bool tty = opt.progress && ::isatty(STDOUT_FILENO);
   for (int epoch = start_epoch; epoch <= c.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -351,7 +383,11 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
         if (!stream_rows.empty()) side.push_back(&stream_rows[order[i]]);
         sets.push_back(&items_of[order[i]]);
       }
-      result.last_loss = train_step(c, model, adam, batch, side, sets, sampler);
+      try {
+        result.last_loss = train_step(c, model, adam, batch, side, sets, sampler);
+      } catch (const std::exception& e) {
+        throw_at_step(e, epoch, steps + 1, nsteps, opt.run_dir);
+      }
       loss_sum += result.last_loss;
       ++steps;
       if (tty) {

@@ -12,6 +12,7 @@ class Optimizer {
   virtual ~Optimizer() = default;
   virtual void step() = 0;
   void zero_grad();
+  const std::vector<Tensor>& params() const { return params_; }
 
  protected:
   std::vector<Tensor> params_;

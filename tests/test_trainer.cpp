@@ -6,9 +6,13 @@
 #include "apps/config.hpp"
 #include "models/trainer.hpp"
 #include "tests/expect_error.hpp"
+#include "tests/tiny_run.hpp"
 
 namespace recgrad {
 namespace {
+
+using test::tiny_config;
+using test::tiny_data;
 
 const std::filesystem::path kRoot = std::filesystem::path(RECGRAD_FIXTURES).parent_path().parent_path();
 
@@ -39,41 +43,6 @@ TEST(Config, ProblemsAreReportedTogether) {
 }
 
 // A tiny data set: 40 users walking the cycle 1..12 from different starts, 9 to 14 items each.
-std::filesystem::path tiny_data() {
-  const auto dir = std::filesystem::temp_directory_path() / ("recgrad_tiny_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream f(dir / "seq.txt");
-  for (int u = 1; u <= 40; ++u) {
-    f << u;
-    for (int t = 0; t < 9 + u % 6; ++t) f << " " << (u + t) % 12 + 1;
-    f << "\n";
-  }
-  return dir;
-}
-
-models::TrainConfig tiny_config() {
-  models::TrainConfig c;
-  c.protocol = "paper-hstu";
-  c.data_file = "seq.txt";
-  c.id_space = "ascending";
-  c.sasrec.d = 16;
-  c.sasrec.max_len = 8;
-  c.sasrec.blocks = 1;
-  c.sasrec.dropout = 0.1;
-  c.sasrec.zero_padding = true;
-  c.loss = "sampled_softmax";
-  c.negatives = 6;
-  c.l2_normalize = false;
-  c.temperature = 1.0;
-  c.lr = 0.01;
-  c.epochs = 30;
-  c.batch_size = 16;
-  c.eval_every = 10;
-  c.ks = {1, 5};
-  c.select_metric = "ndcg@5";
-  return c;
-}
-
 TEST(Trainer, LearnsATinyCycle) {
   models::TrainOptions opt;
   opt.data_dir = tiny_data();

@@ -1,0 +1,250 @@
+// Reliability: anomaly mode names the op, a diverging run stops before it poisons a checkpoint, a full
+// disk keeps the old checkpoint, a run killed with SIGKILL resumes to the metrics of an uninterrupted run,
+// and bad --resume / --run-dir arguments are explained before any training.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "autograd/autograd.hpp"
+#include "models/batching.hpp"
+#include "models/trainer.hpp"
+#include "nn/checkpoint.hpp"
+#include "nn/optim.hpp"
+#include "tests/expect_error.hpp"
+#include "tests/tiny_run.hpp"
+
+extern char** environ;
+
+namespace recgrad {
+namespace {
+
+using test::expect_error;
+
+Tensor leaf(std::vector<float> v) {
+  const auto n = static_cast<std::int64_t>(v.size());
+  Tensor t = Tensor::from_vector(v, {n});
+  t.requires_grad_();
+  return t;
+}
+
+// ---- anomaly mode ----------------------------------------------------------------------------------
+
+TEST(Anomaly, ForwardNaNNamesTheOpAndTheShapes) {
+  DetectAnomalyGuard on;
+  const Tensor x = leaf({1.0f, -1.0f, 2.0f});
+  expect_error([&] { (void)log(x); }, {"forward of 'log'", "output (3,)", "NaN at flat index 1", "inputs (3,)"});
+  EXPECT_THROW((void)log(x), AnomalyError);
+}
+
+TEST(Anomaly, BackwardInfNamesTheOp) {
+  DetectAnomalyGuard on;
+  const Tensor x = leaf({0.0f, 4.0f});
+  const Tensor y = sum(sqrt(x), {0});  // forward finite; d sqrt(x)/dx = 1/(2 sqrt(x)) is +Inf at 0
+  expect_error([&] { y.backward(); }, {"backward of 'sqrt'", "gradient for input 0 (2,)", "+Inf at flat index 0"});
+}
+
+TEST(Anomaly, OffByDefaultAndTheGuardRestoresIt) {
+  EXPECT_FALSE(is_anomaly_enabled());
+  {
+    DetectAnomalyGuard on;
+    EXPECT_TRUE(is_anomaly_enabled());
+  }
+  EXPECT_FALSE(is_anomaly_enabled());
+  const Tensor y = log(leaf({-1.0f}));  // without the mode a NaN passes, as in PyTorch
+  EXPECT_TRUE(std::isnan(y.item()));
+  EXPECT_EQ(first_non_finite(y), 0);
+}
+
+// ---- the optimizer step refuses non-finite losses and gradients -------------------------------------
+
+TEST(Reliability, NaNLossNamesItsOpAndLeavesTheParametersAlone) {
+  Tensor w = leaf({-1.0f, 2.0f});
+  nn::SGD sgd({w}, 0.1);
+  expect_error([&] { models::optimizer_step(sum(log(w), {0}), sgd, {{"w", w}}); },
+               {"training loss is NaN", "output of 'sum'", "stopped before the optimizer step", "--detect-anomaly"});
+  EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{-1.0f, 2.0f}));
+}
+
+TEST(Reliability, NonFiniteGradientNamesTheParameter) {
+  Tensor w = leaf({0.0f, 1.0f});
+  nn::SGD sgd({w}, 0.1);
+  expect_error([&] { models::optimizer_step(sum(sqrt(w), {0}), sgd, {{"blocks.0.w", w}}); },
+               {"gradient of blocks.0.w (2,)", "NaN or an Inf", "stopped before the optimizer step"});
+  EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{0.0f, 1.0f}));
+}
+
+// A run that trained one good epoch, then resumes with a learning rate that blows the weights up.
+struct DivergingRun {
+  models::TrainConfig c = test::tiny_config();
+  models::TrainOptions opt;
+  DivergingRun(const std::string& tag) {
+    opt.data_dir = test::tiny_data(tag);
+    opt.progress = false;
+    opt.run_dir = opt.data_dir / "run";
+    c.epochs = 1;
+    c.eval_every = 1;
+    c.batch_size = 8;  // 5 steps an epoch
+    models::train_sequential(c, opt);
+    c.epochs = 3;
+    c.lr = 1e30;
+    opt.resume = opt.run_dir / "last.safetensors";
+  }
+  ~DivergingRun() { std::filesystem::remove_all(opt.data_dir); }
+  // last.safetensors still holds epoch 1 and only finite numbers.
+  void expect_last_checkpoint_intact() const {
+    const auto ck = nn::load_safetensors(opt.run_dir / "last.safetensors");
+    EXPECT_EQ(ck.metadata.at("epoch"), "1");
+    for (const auto& [name, t] : ck.tensors) EXPECT_EQ(first_non_finite(t), -1) << name;
+  }
+};
+
+TEST(Reliability, DivergingRunStopsWithTheLastGoodCheckpointIntact) {
+  DivergingRun run("_nan");
+  expect_error([&] { models::train_sequential(run.c, run.opt); },
+               {"epoch 2 step", "stopped before the optimizer step", "last.safetensors holds the last finished epoch"});
+  run.expect_last_checkpoint_intact();
+}
+
+TEST(Reliability, DivergingRunUnderAnomalyModeNamesTheFirstOp) {
+  DivergingRun run("_anomaly");
+  run.opt.detect_anomaly = true;
+  try {
+    models::train_sequential(run.c, run.opt);
+    ADD_FAILURE() << "no exception";
+  } catch (const AnomalyError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("epoch 2 step"), std::string::npos) << m;
+    EXPECT_TRUE(m.find("forward of '") != std::string::npos || m.find("backward of '") != std::string::npos) << m;
+  }
+  EXPECT_FALSE(is_anomaly_enabled()) << "the trainer switches the mode back off";
+  run.expect_last_checkpoint_intact();
+}
+
+// ---- output safety -----------------------------------------------------------------------------------
+
+TEST(Reliability, FullDiskKeepsTheOldCheckpoint) {
+  const auto dir = test::tiny_data("_full");
+  const auto path = dir / "ck.safetensors";
+  nn::save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{1, 2, 3}, {3})}});
+  // The writer's temporary file is a link to /dev/full: every write fails with ENOSPC, as on a full disk.
+  std::filesystem::create_symlink("/dev/full", path.string() + ".tmp");
+  expect_error([&] { nn::save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{7, 8, 9}, {3})}}); },
+               {"ck.safetensors.tmp", "write failed", "No space left on device"});
+  EXPECT_EQ(nn::load_safetensors(path).tensors.at("w").to_vector<float>(), (std::vector<float>{1, 2, 3}));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path.string() + ".tmp")));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Reliability, WeightsOnlyCheckpointCannotBeResumed) {
+  auto c = test::tiny_config();
+  c.epochs = 1;
+  c.eval_every = 1;
+  models::TrainOptions opt;
+  opt.data_dir = test::tiny_data("_best");
+  opt.progress = false;
+  opt.run_dir = opt.data_dir / "run";
+  models::train_sequential(c, opt);
+  opt.resume = opt.run_dir / "best.safetensors";
+  expect_error([&] { models::train_sequential(c, opt); }, {"best.safetensors", "--resume takes the last.safetensors"});
+  std::filesystem::remove_all(opt.data_dir);
+}
+
+// ---- the CLI, killed and resumed ---------------------------------------------------------------------
+
+// Starts build/recgrad with `args`, stdout and stderr into `log`; returns its pid.
+pid_t spawn_cli(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::vector<std::string> all{RECGRAD_CLI};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error(std::string("cannot start ") + RECGRAD_CLI + ": " + std::strerror(rc));
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// The tiny preset as a TOML file (what a user would write).
+std::filesystem::path write_tiny_preset(const std::filesystem::path& dir, int epochs) {
+  std::ofstream f(dir / "tiny.toml");
+  f << "protocol = \"paper-hstu\"\nmodel = \"sasrec\"\n[data]\nfile = \"seq.txt\"\n"
+    << "[sasrec]\nd = 16\nmax_len = 8\nblocks = 1\ndropout = 0.1\nzero_padding = true\n"
+    << "[train]\nloss = \"sampled_softmax\"\nnegatives = 6\nl2_normalize = false\ntemperature = 1.0\nlr = 0.01\n"
+    << "epochs = " << epochs << "\nbatch_size = 8\neval_every = 3\n"
+    << "[eval]\nks = [1, 5]\nselect_metric = \"ndcg@5\"\n";
+  return dir / "tiny.toml";
+}
+
+TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
+  const auto dir = test::tiny_data("_kill", 400);
+  const auto preset = write_tiny_preset(dir, 12);
+  const auto common = [&](const std::string& run) {
+    return std::vector<std::string>{"train", "--config", preset.string(), "--data-dir", dir.string(), "--threads", "1",
+                                    "--seed", "5", "--run-dir", (dir / run).string(), "--metrics-out",
+                                    (dir / (run + ".json")).string()};
+  };
+  ASSERT_EQ(wait_exit(spawn_cli(common("whole"), dir / "whole.log")), 0) << read_file(dir / "whole.log");
+
+  // Kill the second run with SIGKILL as soon as its first epoch's checkpoint is in place: mid-epoch 2.
+  const pid_t pid = spawn_cli(common("killed"), dir / "killed.log");
+  const auto last = dir / "killed" / "last.safetensors";
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!std::filesystem::exists(last) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::kill(pid, SIGKILL);
+  ASSERT_EQ(wait_exit(pid), 128 + SIGKILL) << "the run ended before it could be killed: " << read_file(dir / "killed.log");
+  ASSERT_FALSE(std::filesystem::exists(dir / "killed.json")) << "a killed run wrote its metrics";
+
+  auto resume = common("killed");
+  resume.insert(resume.end(), {"--resume", last.string()});
+  ASSERT_EQ(wait_exit(spawn_cli(resume, dir / "resumed.log")), 0) << read_file(dir / "resumed.log");
+  EXPECT_NE(read_file(dir / "resumed.log").find("resumed from"), std::string::npos);
+  const auto whole = nlohmann::json::parse(read_file(dir / "whole.json"));
+  const auto resumed = nlohmann::json::parse(read_file(dir / "killed.json"));
+  for (const char* key : {"best_epoch", "valid", "test"}) EXPECT_EQ(resumed[key], whole[key]) << key;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Reliability, UnwritableRunDirIsReportedBeforeTraining) {
+  const auto dir = test::tiny_data("_unwritable");
+  const auto preset = write_tiny_preset(dir, 1);
+  // A run directory below a regular file can never be created (this holds for root too).
+  const auto bad = dir / "seq.txt" / "run";
+  const pid_t pid = spawn_cli({"train", "--config", preset.string(), "--data-dir", dir.string(), "--run-dir", bad.string()},
+                              dir / "log");
+  EXPECT_EQ(wait_exit(pid), 2);
+  const std::string log = read_file(dir / "log");
+  EXPECT_NE(log.find("--run-dir " + (bad / "last.safetensors").string() + ": cannot write in"), std::string::npos) << log;
+  EXPECT_EQ(log.find("epoch"), std::string::npos) << "it stopped before training: " << log;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace recgrad
