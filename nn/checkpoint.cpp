@@ -108,20 +108,29 @@ LoadedTensors load_safetensors(const std::filesystem::path& path) {
   } catch (const std::exception& e) {
     fail(std::string("corrupt header: ") + e.what());
   }
+  if (!header.is_object()) fail("corrupt header: expected a JSON object, got " + std::string(header.type_name()));
   const std::uint64_t data_size = file_size - 8 - hlen;
   LoadedTensors out;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      for (auto m = it->begin(); m != it->end(); ++m) out.metadata[m.key()] = m->get<std::string>();
-      continue;
-    }
     const std::string& name = it.key();
     try {
+      if (name == "__metadata__") {
+        for (auto m = it->begin(); m != it->end(); ++m) out.metadata[m.key()] = m->get<std::string>();
+        continue;
+      }
       const DType dt = from_st_dtype(it->at("dtype").get<std::string>(), path, name);
       const Shape shape = it->at("shape").get<Shape>();
       const auto offs = it->at("data_offsets").get<std::vector<std::uint64_t>>();
-      const std::uint64_t bytes = static_cast<std::uint64_t>(numel(shape)) * dtype_size(dt);
+      // numel, refusing negative sizes and products beyond the file before they can overflow
+      std::uint64_t n = 1;
+      for (const auto dim : shape) {
+        if (dim < 0) fail("tensor '" + name + "': negative size in shape " + shape_str(shape));
+        if (dim > 0 && n > data_size / static_cast<std::uint64_t>(dim))
+          fail("tensor '" + name + "': shape " + shape_str(shape) + " holds more data than the file");
+        n *= static_cast<std::uint64_t>(dim);
+      }
+      const std::uint64_t bytes = n * dtype_size(dt);
       if (offs.size() != 2 || offs[1] < offs[0] || offs[1] - offs[0] != bytes)
         fail("tensor '" + name + "': data_offsets do not match shape " + shape_str(shape));
       if (offs[1] > data_size)
@@ -134,7 +143,7 @@ LoadedTensors load_safetensors(const std::filesystem::path& path) {
       ranges.emplace_back(offs[0], offs[1]);
       out.tensors[name] = t;
     } catch (const nlohmann::json::exception& e) {
-      fail("corrupt entry for tensor '" + name + "': " + e.what());
+      fail("corrupt entry '" + name + "': " + e.what());
     }
   }
   std::sort(ranges.begin(), ranges.end());

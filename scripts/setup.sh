@@ -2,12 +2,14 @@
 # Installs recgrad's system packages (Debian, idempotent) and builds the Release configuration in build/.
 #   scripts/setup.sh                 # packages + build/
 #   BUILD_DIR=build-x CMAKE_ARGS="-DRECGRAD_PORTABLE=ON" scripts/setup.sh
+#   EXTRA_PACKAGES="clang-14 libclang-rt-14-dev" ...   # more packages (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake g++ make pkg-config
           libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev libopenblas-dev
-          libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev)
+          libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev
+          ${EXTRA_PACKAGES:-})
 
 missing=()
 for p in "${PACKAGES[@]}"; do
