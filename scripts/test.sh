@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: the Release build (build/), then the whole suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1).
+# AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1), then a
+# short fuzz of every parser (build-fuzz/, clang-14).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ BUILD_DIR=build-asan BUILD_TYPE=Debug \
   CMAKE_ARGS="-DRECGRAD_SANITIZE=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_BENCH=OFF" scripts/setup.sh
 (cd build-asan && RECGRAD_POISON=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$(nproc)")
+
+echo "== fuzz smoke (each parser 20 s under libFuzzer + ASan + UBSan; scripts/fuzz.sh --runs 1000000 is the long run) =="
+scripts/fuzz.sh 20
 
 echo "== demo smoke run =="
 build/recgrad demo | tail -2

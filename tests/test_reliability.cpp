@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/autograd.hpp"
+#include "datasets/movielens.hpp"
 #include "models/batching.hpp"
 #include "models/trainer.hpp"
 #include "nn/checkpoint.hpp"
@@ -158,6 +159,16 @@ TEST(Reliability, WeightsOnlyCheckpointCannotBeResumed) {
   opt.resume = opt.run_dir / "best.safetensors";
   expect_error([&] { models::train_sequential(c, opt); }, {"best.safetensors", "--resume takes the last.safetensors"});
   std::filesystem::remove_all(opt.data_dir);
+}
+
+TEST(Reliability, TruncatedGzipIsAReadErrorNotAShortFile) {
+  const auto dir = test::tiny_data("_gz");
+  const auto cut = dir / "ratings.dat.gz";
+  std::ifstream in(std::filesystem::path(RECGRAD_FIXTURES) / "ratings_small.dat.gz", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  expect_error([&] { datasets::read_ratings(cut); }, {cut.string(), "read error"});
+  std::filesystem::remove_all(dir);
 }
 
 // ---- the CLI, killed and resumed ---------------------------------------------------------------------
