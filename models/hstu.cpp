@@ -63,6 +63,11 @@ HSTU::HSTU(const HSTUConfig& c, Generator& gen)
   }
   register_module("input_drop", input_drop);
   if (c.final_ln) register_module("final_ln", final_ln);
+  if (c.init == "torch_reference")
+    for (auto& blk : blocks) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(blk->f2.weight.size(1)));
+      nn::init::uniform_(blk->f2.bias, -bound, bound, gen);
+    }
   if (c.actions > 0) {  // created last, so configs without actions draw the same initial parameters
     action_emb = std::make_unique<nn::Embedding>(c.actions, c.d, gen, /*padding_idx=*/0);
     nn::init::truncated_normal_(action_emb->weight, 0.0, 0.02, gen);

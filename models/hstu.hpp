@@ -39,6 +39,9 @@ struct HSTUConfig {
   std::string item_init = "truncated_normal";
   bool scale_embedding = true;  // x = √d M[s] + P (the paper's code); false: M[s] + P (the chapter)
   bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
+  // "zero_bias": f2's bias starts at 0 | "torch_reference": U(±1/√fan_in), torch's nn.Linear default, which
+  // generative-recommenders' HSTU keeps for its output projection _o (its reset skips the layers)
+  std::string init = "zero_bias";
   bool time_bias = false;       // add rab^t (needs key and query times in the side inputs)
   std::int64_t actions = 0;     // rows of the action embedding E_a (0: no action input; ratings: 6)
   bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter

@@ -93,6 +93,23 @@ TEST(HSTU, SideInputsReachTheOutputAndAreRequiredWhenConfigured) {
 
 // One HSTU layer against the paper's equations written out with scalars: d = 2, one head, d_qk = 1,
 // d_v = 2, T = 2, fixed weights, no dropout, LayerNorms without affine.
+TEST(HSTU, TorchReferenceInitDrawsTheOutputBias) {
+  HSTUConfig c = tiny();
+  Generator g1(4), g2(4);
+  const HSTU plain(c, g1);
+  c.init = "torch_reference";
+  const HSTU ref(c, g2);
+  // f2: (d, H·d_v) = (8, 8); its bias U(±1/√8) instead of zeros; every other parameter drawn the same.
+  for (float b : plain.blocks[1]->f2.bias.to_vector<float>()) EXPECT_EQ(b, 0.0f);
+  int nonzero = 0;
+  for (float b : ref.blocks[1]->f2.bias.to_vector<float>()) {
+    EXPECT_LE(std::abs(b), 1.0 / std::sqrt(8.0));
+    nonzero += b != 0.0f;
+  }
+  EXPECT_EQ(nonzero, 8);
+  EXPECT_EQ(ref.blocks[0]->f1.weight.to_vector<float>(), plain.blocks[0]->f1.weight.to_vector<float>());
+}
+
 TEST(HSTU, LayerMatchesAHandComputedCase) {
   HSTUConfig c;
   c.max_len = 2;
