@@ -1,6 +1,8 @@
 #include "apps/config.hpp"
 
+#include <cmath>
 #include <functional>
+#include <type_traits>
 #include <map>
 #include <stdexcept>
 
@@ -18,7 +20,9 @@ Setter number(T& dst, double lo, double hi) {
   return [&dst, lo, hi](const toml::node& n) -> std::string {
     std::optional<double> v = n.value<double>();
     if (!v) return "expected a number";
-    if (*v < lo || *v > hi) return "value " + std::to_string(*v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    // written so that nan fails too (every comparison with nan is false)
+    if (!(lo <= *v && *v <= hi)) return "value " + std::to_string(*v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (std::is_integral_v<T> && *v != std::floor(*v)) return "expected a whole number, got " + std::to_string(*v);
     dst = static_cast<T>(*v);
     return "";
   };
@@ -49,11 +53,13 @@ Setter text(std::string& dst, std::vector<std::string> allowed = {}) {
 Setter int_list(std::vector<int>& dst) {
   return [&dst](const toml::node& n) -> std::string {
     const auto* arr = n.as_array();
-    if (!arr || arr->empty()) return "expected a non-empty list of positive integers";
+    const std::string expected = "expected a non-empty list of integers in [1, 1000000]";
+    if (!arr || arr->empty()) return expected;
     std::vector<int> out;
     for (const auto& e : *arr) {
-      auto v = e.value<int64_t>();
-      if (!v || *v <= 0) return "expected a non-empty list of positive integers";
+      // is_integer first: toml++'s value<int64_t>() of a float like 5e50 converts out of range (UB)
+      const auto v = e.is_integer() ? e.value<int64_t>() : std::nullopt;
+      if (!v || *v <= 0 || *v > 1000000) return expected;
       out.push_back(static_cast<int>(*v));
     }
     dst = out;

@@ -355,9 +355,9 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
     } catch (const std::logic_error& e) {  // std::stoi's invalid_argument/out_of_range, json's errors
       throw std::runtime_error(opt.resume.string() + ": corrupt training metadata (" + e.what() + ")");
     }
-    if (meta("preset") != c.preset)
+    if (md.count("preset") && md.at("preset") != c.preset)
       fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", opt.resume.string(),
-                 meta("preset"), c.preset);
+                 md.at("preset"), c.preset);
     if (opt.progress) fmt::print("resumed from {} after epoch {}\n", opt.resume.string(), start_epoch - 1);
   }
   if (!opt.run_dir.empty()) std::filesystem::create_directories(opt.run_dir);

@@ -42,7 +42,18 @@ TEST(Config, ProblemsAreReportedTogether) {
   std::filesystem::remove(path);
 }
 
-// A tiny data set: 40 users walking the cycle 1..12 from different starts, 9 to 14 items each.
+// Found by the config fuzz target: a float in ks (5e50 made toml++ convert out of range), nan passing
+// the range check, and fractions silently cut to whole numbers.
+TEST(Config, NumbersMustBeFiniteWholeWhereCounted) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_numbers_config.toml";
+  std::ofstream(path) << "[train]\nepochs = nan\nbatch_size = 2.5\nlr = inf\n[eval]\nks = [10, 5e50]\n";
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"train.epochs: value nan outside", "train.batch_size: expected a whole number, got 2.5",
+                      "train.lr: value inf outside", "eval.ks: expected a non-empty list of integers in [1, 1000000]"});
+  std::filesystem::remove(path);
+}
+
+// The tiny data set of tests/tiny_run.hpp: 40 users walking the cycle 1..12 from different starts.
 TEST(Trainer, LearnsATinyCycle) {
   models::TrainOptions opt;
   opt.data_dir = tiny_data();
