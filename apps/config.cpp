@@ -67,6 +67,16 @@ Setter int_list(std::vector<int>& dst) {
   };
 }
 
+Setter width_list(std::vector<std::int64_t>& dst) {
+  return [&dst](const toml::node& n) -> std::string {
+    std::vector<int> v;
+    const std::string err = int_list(v)(n);
+    if (!err.empty()) return err;
+    dst.assign(v.begin(), v.end());
+    return "";
+  };
+}
+
 }  // namespace
 
 models::TrainConfig load_train_config(const std::filesystem::path& path) {
@@ -81,7 +91,8 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   auto& m = c.sasrec;
   auto& h = c.hstu;
   const std::map<std::string, std::map<std::string, Setter>> keys{
-      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "paper-hstu-u2999", "sasrec-sampled"})}, {"model", text(c.model, {"sasrec", "hstu"})}}},
+      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "paper-hstu-u2999", "sasrec-sampled", "tiger"})},
+           {"model", text(c.model, {"sasrec", "hstu", "tiger"})}}},
       {"data",
        {{"file", text(c.data_file)}, {"format", text(c.data_format, {"sequences", "pairs"})},
         {"id_space", text(c.id_space, {"ascending", "raw"})}, {"candidates", text(c.candidates_file)},
@@ -107,6 +118,25 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
         {"scale_embedding", boolean(h.scale_embedding)}, {"final_ln", boolean(h.final_ln)},
         {"time_bias", boolean(h.time_bias)}, {"actions", number(h.actions, 0, 1000)},
         {"init", text(h.init, {"zero_bias", "torch_reference"})}}},
+      {"content",
+       {{"source", text(c.content.source, {"beauty_attributes", "movielens_titles"})}, {"file", text(c.content.file)},
+        {"dim", number(c.content.dim, 1, 4096)}, {"epochs", number(c.content.epochs, 0, 10000)},
+        {"negatives", number(c.content.negatives, 1, 1000)}, {"min_count", number(c.content.min_count, 1, 1000000)},
+        {"lr", number(c.content.lr, 1e-9, 10)}, {"batch_size", number(c.content.batch_size, 1, 1 << 20)}}},
+      {"rqvae",
+       {{"hidden", width_list(c.rqvae.hidden)}, {"latent", number(c.rqvae.latent, 1, 4096)}, {"levels", number(c.rqvae.levels, 1, 16)},
+        {"codebook_size", number(c.rqvae.codebook_size, 1, 1 << 16)}, {"beta", number(c.rqvae.beta, 0, 100)},
+        {"epochs", number(c.rqvae.epochs, 0, 1000000)}, {"batch_size", number(c.rqvae.batch_size, 1, 1 << 20)},
+        {"lr", number(c.rqvae.lr, 1e-9, 10)}, {"kmeans_init", boolean(c.rqvae.kmeans_init)},
+        {"restart_dead_codes", boolean(c.rqvae.restart_dead_codes)}}},
+      {"tiger",
+       {{"d", number(c.tiger.d, 1, 4096)}, {"heads", number(c.tiger.heads, 1, 64)}, {"d_kv", number(c.tiger.d_kv, 1, 4096)},
+        {"d_ff", number(c.tiger.d_ff, 1, 65536)}, {"encoder_layers", number(c.tiger.encoder_layers, 1, 64)},
+        {"decoder_layers", number(c.tiger.decoder_layers, 1, 64)}, {"dropout", number(c.tiger.dropout, 0, 0.99)},
+        {"max_items", number(c.tiger.max_items, 1, 4096)}, {"user_buckets", number(c.tiger.user_buckets, 1, 1 << 24)},
+        {"beam", number(c.tiger.beam, 1, 10000)}, {"prefixes_per_user", number(c.tiger.prefixes_per_user, 0, 100000)},
+        {"lr_schedule", text(c.tiger.lr_schedule, {"constant", "cosine"})}, {"warmup_steps", number(c.tiger.warmup_steps, 0, 1e9)},
+        {"valid_users", number(c.tiger.valid_users, 0, 1e9)}, {"cold_item_share", number(c.tiger.cold_item_share, 0, 0.9)}}},
       {"train",
        {{"loss", text(c.loss, {"bce", "sampled_softmax"})}, {"negatives", number(c.negatives, 1, 100000)},
         {"temperature", number(c.temperature, 1e-6, 1e6)}, {"l2_normalize", boolean(c.l2_normalize)},
@@ -140,7 +170,7 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
     if (!node.is_table()) continue;
     const std::string section(k.str());
     if (!keys.count(section)) {
-      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, hstu, train, eval)";
+      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, hstu, content, rqvae, tiger, train, eval)";
       continue;
     }
     visit(section, *node.as_table());
@@ -148,6 +178,9 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   const bool select_ok = std::any_of(c.ks.begin(), c.ks.end(), [&](int k) {
     return c.select_metric == "ndcg@" + std::to_string(k) || c.select_metric == "hit_rate@" + std::to_string(k);
   });
+  if (c.model == "tiger")
+    for (int k : c.ks)
+      if (k > c.tiger.beam) errors += "\n  eval.ks: k = " + std::to_string(k) + " is larger than tiger.beam = " + std::to_string(c.tiger.beam) + " (Recall@k would be capped by the beam)";
   if (!select_ok) errors += "\n  eval.select_metric: '" + c.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
   return c;

@@ -2,6 +2,7 @@
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
 //   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F] [--detect-anomaly]
 //   build/recgrad evaluate --config configs/hstu_events.toml --checkpoint runs/hstu_events-seed1/best.safetensors
+//   build/recgrad semantic-ids --config configs/tiger_beauty.toml [--out F] [--neighbours ID,ID]
 //   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
 #include <exception>
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include "apps/demo.hpp"
 #include "apps/reproduce.hpp"
+#include "apps/semantic_ids_cmd.hpp"
 #include "apps/train_cmd.hpp"
 #include "autograd/threads.hpp"
 
@@ -59,12 +61,23 @@ int main(int argc, char** argv) {
                     "reproduce fun-rec's defect: the feed-forward block without its residual");
   rep_cmd->add_option("--metrics-out", rep.metrics_out, "write one JSON line of metrics per seed to this file");
 
+  recgrad::apps::SemanticIdsCmdOptions sem;
+  auto* sem_cmd = app.add_subcommand("semantic-ids", "build a TIGER preset's content vectors and RQ-VAE; write item -> semantic ID with the codebook figures");
+  sem_cmd->add_option("--config", sem.config, "a TIGER preset, e.g. configs/tiger_beauty.toml")->required()->check(CLI::ExistingFile);
+  sem_cmd->add_option("--seed", sem.seed, "random seed");
+  sem_cmd->add_option("--data-dir", sem.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  sem_cmd->add_option("--out", sem.out, "the table (default runs/<preset>-semantic_ids.tsv)");
+  sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");
+  sem_cmd->add_option("--neighbours", sem.neighbours, "raw item ids whose 5 nearest items by content vector are printed")->delimiter(',');
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (demo_cmd->parsed()) return recgrad::apps::run_demo(demo);
     if (rep_cmd->parsed()) return recgrad::apps::run_reproduce(rep);
     if (train_cmd->parsed()) return recgrad::apps::run_train(tr);
     if (eval_cmd->parsed()) return recgrad::apps::run_evaluate(ev);
+    if (sem_cmd->parsed()) return recgrad::apps::run_semantic_ids(sem);
   } catch (const std::exception& e) {
     std::cerr << "recgrad: error: " << e.what() << "\n";
     return 2;

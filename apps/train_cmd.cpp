@@ -18,6 +18,7 @@
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "models/chapter_protocol.hpp"
+#include "models/tiger_trainer.hpp"
 #include "models/trainer.hpp"
 
 namespace recgrad::apps {
@@ -27,7 +28,7 @@ namespace {
 // hit_rate@10 | hit_rate@5 | ndcg@10 | ndcg@5 first (the chapter's order), then the other ks.
 void print_table(const std::string& title, const std::map<std::string, double>& m) {
   std::vector<std::string> cols;
-  for (const char* c : {"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"})
+  for (const char* c : {"hit_rate@10", "hit_rate@5", "recall@5", "recall@10", "ndcg@10", "ndcg@5"})
     if (m.count(c)) cols.push_back(c);
   for (const auto& [k, v] : m)
     if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
@@ -92,6 +93,28 @@ int run_train(const TrainCmdOptions& opt) {
     const auto r = models::run_chapter(datasets::read_sequences(dir / cfg.data_file), cc, opt.seed);
     print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
     out.update({{"best_epoch", cfg.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}});
+  } else if (cfg.model == "tiger") {
+    models::TrainOptions to;
+    to.seed = opt.seed;
+    to.data_dir = dir;
+    to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
+                                     : opt.run_dir;
+    to.resume = opt.resume;
+    check_writable(to.run_dir / "last.safetensors", "--run-dir");
+    const auto r = models::train_tiger(cfg, to);
+    fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.train.best_epoch,
+               r.train.train_seconds, (to.run_dir / "best.safetensors").string());
+    const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
+    print_table("test at the best epoch (" + proto + ")", r.train.test);
+    out.update({{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
+                {"test", r.train.test}, {"invalid_ids", r.invalid_ids}, {"collision_size", r.collision_size},
+                {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}});
+    if (r.cold_items > 0) {
+      print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
+                              r.cold_items, proto), r.test_cold);
+      print_table("test, the other users (" + proto + ")", r.test_warm);
+      out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
+    }
   } else {
     models::TrainOptions to;
     to.seed = opt.seed;
@@ -114,6 +137,7 @@ int run_train(const TrainCmdOptions& opt) {
 int run_evaluate(const EvaluateCmdOptions& opt) {
   const models::TrainConfig cfg = load_train_config(opt.config);
   if (cfg.protocol == "chapter") throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
+  if (cfg.model == "tiger") throw std::invalid_argument(opt.config + ": `evaluate` does not take TIGER presets yet; `train` prints their test table");
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
   fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,

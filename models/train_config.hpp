@@ -4,15 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "models/content_vectors.hpp"
 #include "models/hstu.hpp"
+#include "models/rqvae.hpp"
 #include "models/sasrec.hpp"
+#include "models/tiger.hpp"
 
 namespace recgrad::models {
 
 struct TrainConfig {
   std::string preset;                 // file name of the preset
   std::string protocol = "chapter";   // chapter | paper-hstu | paper-hstu-u2999 | sasrec-sampled (PROTOCOLS.md)
-  std::string model = "sasrec";       // sasrec | hstu
+  std::string model = "sasrec";       // sasrec | hstu | tiger
   // ---- data ----
   std::string data_file = "ml-1m/ml-1m.seq.txt";  // relative to the data directory
   std::string data_format = "sequences";          // sequences (user item item ...) | pairs (user item)
@@ -28,6 +31,10 @@ struct TrainConfig {
   // ---- model ----
   SASRecConfig sasrec;
   HSTUConfig hstu;
+  // TIGER: item content, the RQ-VAE of the semantic IDs, the encoder-decoder ([content], [rqvae], [tiger])
+  ContentConfig content;
+  RQVAEConfig rqvae;
+  TigerConfig tiger;
   std::int64_t max_len() const { return model == "hstu" ? hstu.max_len : sasrec.max_len; }
   // ---- training ----
   std::string loss = "bce";           // bce (one negative per position) | sampled_softmax

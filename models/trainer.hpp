@@ -25,6 +25,7 @@ struct TrainOptions {
   std::filesystem::path resume;    // a last.safetensors to continue from (empty: start fresh)
   bool progress = true;            // a progress line per epoch (and a live bar on a terminal)
   bool detect_anomaly = false;     // stop at the first op whose forward or backward makes a NaN or an Inf
+  std::filesystem::path cache_dir = "runs/cache";  // TIGER: content vectors are cached here
 };
 
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt);

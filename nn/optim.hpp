@@ -43,6 +43,9 @@ class Adam : public Optimizer {
   // count: what a checkpoint needs to resume exactly.
   std::vector<std::pair<std::string, Tensor>> state() const;
   void set_steps(std::int64_t t) { t_ = t; }
+  // The learning rate, for schedules that change it between steps.
+  void set_lr(double lr) { opt_.lr = lr; }
+  double lr() const { return opt_.lr; }
 
  private:
   Options opt_;

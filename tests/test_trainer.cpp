@@ -27,6 +27,15 @@ TEST(Config, EveryPresetParses) {
     EXPECT_EQ(c.model, "hstu") << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
   }
+  for (const char* name : {"tiger_beauty.toml", "tiger_ml1m.toml"}) {
+    const auto c = apps::load_train_config(kRoot / "configs" / name);
+    EXPECT_EQ(c.model, "tiger") << name;
+    EXPECT_EQ(c.rqvae.levels, 3) << name;
+    EXPECT_EQ(c.rqvae.codebook_size, 256) << name;
+    EXPECT_EQ(c.rqvae.hidden, (std::vector<std::int64_t>{512, 256, 128})) << name;
+    EXPECT_EQ(c.tiger.encoder_layers + c.tiger.decoder_layers, 8) << name;
+    EXPECT_GE(c.tiger.beam, *std::max_element(c.ks.begin(), c.ks.end())) << name;
+  }
   const auto paper = apps::load_train_config(kRoot / "configs/sasrec_paper.toml");
   EXPECT_EQ(paper.protocol, "paper-hstu");
   EXPECT_EQ(paper.negatives, 128);
@@ -50,6 +59,15 @@ TEST(Config, NumbersMustBeFiniteWholeWhereCounted) {
   test::expect_error([&] { apps::load_train_config(path); },
                      {"train.epochs: value nan outside", "train.batch_size: expected a whole number, got 2.5",
                       "train.lr: value inf outside", "eval.ks: expected a non-empty list of integers in [1, 1000000]"});
+  std::filesystem::remove(path);
+}
+
+TEST(Config, TigerSectionsAreCheckedToo) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_bad_tiger.toml";
+  std::ofstream(path) << "model = \"tiger\"\n[rqvae]\nlevels = 0\ncodes = 256\nhidden = [512, -1]\n[tiger]\nbeam = 5\n[content]\nsource = \"bert\"\n[eval]\nks = [5, 10]\nselect_metric = \"ndcg@10\"\n";
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"rqvae.levels: value 0", "rqvae.codes: unknown key", "rqvae.hidden: expected a non-empty list",
+                      "content.source: 'bert' is not one of", "eval.ks: k = 10 is larger than tiger.beam = 5"});
   std::filesystem::remove(path);
 }
 

@@ -1,0 +1,19 @@
+// recgrad/apps/semantic_ids_cmd.hpp — `recgrad semantic-ids --config configs/tiger_beauty.toml`: the
+// content vectors and the RQ-VAE of a TIGER preset, written as an item → semantic ID table with the
+// codebook figures (codes used per level, entropy, unique share, collision token size).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace recgrad::apps {
+
+struct SemanticIdsCmdOptions {
+  std::string config, data_dir, out, metrics_out;
+  std::uint64_t seed = 42;
+  int threads = 0;
+  std::vector<std::int64_t> neighbours;  // raw item ids whose 5 nearest items (by content vector) are printed
+};
+int run_semantic_ids(const SemanticIdsCmdOptions& opt);
+
+}  // namespace recgrad::apps

@@ -1,0 +1,87 @@
+#include "models/tiger.hpp"
+
+#include "nn/init.hpp"
+
+namespace recgrad::models {
+
+TigerEncoderLayer::TigerEncoderLayer(const TigerConfig& c, Generator& gen)
+    : ln_attn(c.d), ln_ffn(c.d), attn(c.d, c.heads, c.d_kv, c.dropout, gen), ffn(c.d, c.d_ff, c.dropout, gen), drop(c.dropout, gen) {
+  register_module("ln_attn", ln_attn);
+  register_module("ln_ffn", ln_ffn);
+  register_module("attn", attn);
+  register_module("ffn", ffn);
+  register_module("drop", drop);
+}
+
+Tensor TigerEncoderLayer::forward(const Tensor& x, const Tensor& valid) const {
+  const Tensor h = ln_attn.forward(x);
+  const Tensor x1 = x + drop.forward(attn.forward(h, h, valid, /*causal=*/false));  // x + Drop(SelfAttn(LN(x)))
+  return x1 + drop.forward(ffn.forward(ln_ffn.forward(x1)));                        // x + Drop(FFN(LN(x)))
+}
+
+TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
+    : ln_self(c.d), ln_cross(c.d), ln_ffn(c.d), self_attn(c.d, c.heads, c.d_kv, c.dropout, gen),
+      cross_attn(c.d, c.heads, c.d_kv, c.dropout, gen), ffn(c.d, c.d_ff, c.dropout, gen), drop(c.dropout, gen) {
+  register_module("ln_self", ln_self);
+  register_module("ln_cross", ln_cross);
+  register_module("ln_ffn", ln_ffn);
+  register_module("self_attn", self_attn);
+  register_module("cross_attn", cross_attn);
+  register_module("ffn", ffn);
+  register_module("drop", drop);
+}
+
+Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid) const {
+  const Tensor h = ln_self.forward(y);
+  const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), /*causal=*/true));
+  const Tensor y2 = y1 + drop.forward(cross_attn.forward(ln_cross.forward(y1), memory, memory_valid, /*causal=*/false));
+  return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
+}
+
+Tiger::Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen)
+    : config(c), space(tokens), token_emb(tokens.vocab(), c.d, gen, TokenSpace::pad),
+      enc_pos(1 + c.max_items * tokens.positions(), c.d, gen), dec_pos(tokens.positions(), c.d, gen), enc_ln(c.d),
+      dec_ln(c.d), head(c.d, tokens.n_semantic(), gen) {
+  for (Tensor* t : {&token_emb.weight, &enc_pos.weight, &dec_pos.weight}) nn::init::truncated_normal_(*t, 0.0, 0.02, gen);
+  slice(token_emb.weight, 0, TokenSpace::pad, TokenSpace::pad + 1).fill_(0.0);
+  register_module("token_emb", token_emb);
+  register_module("enc_pos", enc_pos);
+  register_module("dec_pos", dec_pos);
+  for (int i = 0; i < c.encoder_layers; ++i) {
+    encoder.push_back(std::make_unique<TigerEncoderLayer>(c, gen));
+    register_module("encoder." + std::to_string(i), *encoder.back());
+  }
+  for (int i = 0; i < c.decoder_layers; ++i) {
+    decoder.push_back(std::make_unique<TigerDecoderLayer>(c, gen));
+    register_module("decoder." + std::to_string(i), *decoder.back());
+  }
+  register_module("enc_ln", enc_ln);
+  register_module("dec_ln", dec_ln);
+  register_module("head", head);
+}
+
+Tensor token_valid(const Tensor& tokens) {
+  std::vector<float> v;
+  for (std::int64_t t : tokens.to_vector<std::int64_t>()) v.push_back(t != TokenSpace::pad ? 1.0f : 0.0f);
+  return Tensor::from_vector(v, tokens.shape());
+}
+
+Tensor Tiger::encode(const Tensor& tokens) const {
+  const std::int64_t S = tokens.size(1);
+  if (S > enc_pos.weight.size(0))
+    throw std::invalid_argument("Tiger::encode: " + std::to_string(S) + " tokens, the model has positions for " +
+                                std::to_string(enc_pos.weight.size(0)));
+  const Tensor valid = token_valid(tokens);
+  Tensor x = token_emb.forward(tokens) + slice(enc_pos.weight, 0, 0, S);  // (B, S, d)
+  for (const auto& layer : encoder) x = layer->forward(x, valid);
+  return enc_ln.forward(x);
+}
+
+Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid) const {
+  const std::int64_t t = dec_tokens.size(1);
+  Tensor y = token_emb.forward(dec_tokens) + slice(dec_pos.weight, 0, 0, t);  // (B, t, d)
+  for (const auto& layer : decoder) y = layer->forward(y, memory, memory_valid);
+  return head.forward(dec_ln.forward(y));  // (B, t, n_semantic)
+}
+
+}  // namespace recgrad::models

@@ -1,0 +1,78 @@
+// recgrad/models/tiger.hpp — TIGER's sequence-to-sequence model (Rajput et al., NeurIPS'23, §3.2): a
+// T5-style encoder–decoder over semantic-ID tokens.
+//
+//   encoder input   [user token, ID tokens of item 1, …, ID tokens of item n]   (n ≤ max_items, oldest first)
+//   decoder input   [BOS, t_1, …, t_m]      target  [t_1, …, t_{m+1}]           (teacher forcing)
+//   encoder layer   x = x + Drop(SelfAttn(LN(x)));             x = x + Drop(FFN(LN(x)))
+//   decoder layer   y = y + Drop(CausalSelfAttn(LN(y)));       y = y + Drop(CrossAttn(LN(y), memory))
+//                   y = y + Drop(FFN(LN(y)))
+//   logits          W_out LN(y): scores of the semantic tokens (the output never names a user token)
+// Deviations from T5, kept for readability: LayerNorm instead of RMSNorm, learned absolute positions
+// instead of T5's bucketed relative bias, untied input and output tables.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "models/semantic_ids.hpp"
+#include "nn/multihead_attention.hpp"
+
+namespace recgrad::models {
+
+struct TigerConfig {
+  std::int64_t d = 128;          // d_model
+  std::int64_t heads = 6;
+  std::int64_t d_kv = 64;        // per head
+  std::int64_t d_ff = 1024;
+  int encoder_layers = 4;
+  int decoder_layers = 4;
+  double dropout = 0.1;
+  std::int64_t max_items = 20;   // history cap (cornac's max_len = 20)
+  std::int64_t user_buckets = 2000;
+  int beam = 20;                 // beam width at evaluation (must be ≥ every k reported)
+  int prefixes_per_user = 0;     // training targets drawn per user each epoch (0: every prefix)
+  std::string lr_schedule = "cosine";  // constant | cosine (after `warmup_steps` of linear warm-up)
+  std::int64_t warmup_steps = 500;
+  std::int64_t valid_users = 0;  // validate on this many users (0: all), drawn once with the seed
+  double cold_item_share = 0.0;  // hold this share of items out of training entirely (cold-start test)
+};
+
+struct TigerEncoderLayer : nn::Module {
+  TigerEncoderLayer(const TigerConfig& c, Generator& gen);
+  // x: (B, S, d), valid: (B, S) -> (B, S, d)
+  Tensor forward(const Tensor& x, const Tensor& valid) const;
+  nn::LayerNorm ln_attn, ln_ffn;
+  nn::MultiHeadAttention attn;
+  nn::FeedForward ffn;
+  nn::Dropout drop;
+};
+
+struct TigerDecoderLayer : nn::Module {
+  TigerDecoderLayer(const TigerConfig& c, Generator& gen);
+  // y: (B, t, d), memory: (B, S, d), memory_valid: (B, S) -> (B, t, d)
+  Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid) const;
+  nn::LayerNorm ln_self, ln_cross, ln_ffn;
+  nn::MultiHeadAttention self_attn, cross_attn;
+  nn::FeedForward ffn;
+  nn::Dropout drop;
+};
+
+class Tiger : public nn::Module {
+ public:
+  Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen);
+  // tokens: (B, S) int64, 0 = padding -> memory (B, S, d)
+  Tensor encode(const Tensor& tokens) const;
+  // dec_tokens: (B, t) starting with BOS; memory: (B, S, d); memory_valid: (B, S) -> logits (B, t, n_semantic)
+  Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid) const;
+  TigerConfig config;
+  TokenSpace space;
+  nn::Embedding token_emb, enc_pos, dec_pos;
+  std::vector<std::unique_ptr<TigerEncoderLayer>> encoder;
+  std::vector<std::unique_ptr<TigerDecoderLayer>> decoder;
+  nn::LayerNorm enc_ln, dec_ln;
+  nn::Linear head;
+};
+
+// 1 where a token is real, 0 at padding. tokens: (B, S) int64 -> (B, S) float32
+Tensor token_valid(const Tensor& tokens);
+
+}  // namespace recgrad::models
