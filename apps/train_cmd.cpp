@@ -137,7 +137,6 @@ int run_train(const TrainCmdOptions& opt) {
 int run_evaluate(const EvaluateCmdOptions& opt) {
   const models::TrainConfig cfg = load_train_config(opt.config);
   if (cfg.protocol == "chapter") throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
-  if (cfg.model == "tiger") throw std::invalid_argument(opt.config + ": `evaluate` does not take TIGER presets yet; `train` prints their test table");
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
   fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,
@@ -146,6 +145,21 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
   to.seed = opt.seed;
   to.data_dir = dir;
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
+  if (cfg.model == "tiger") {
+    const auto r = models::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint);
+    const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
+    print_table("test (" + proto + ")", r.train.test);
+    nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
+                       {"seed", opt.seed}, {"test", r.train.test}, {"invalid_ids", r.invalid_ids}};
+    if (r.cold_items > 0) {
+      print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
+                              r.cold_items, proto), r.test_cold);
+      print_table("test, the other users (" + proto + ")", r.test_warm);
+      out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
+    }
+    if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
+    return 0;
+  }
   const auto r = models::evaluate_checkpoint(cfg, to, opt.checkpoint);
   const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + cfg.ranking;
   print_table("validation (" + proto + ")", r.valid);

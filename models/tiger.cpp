@@ -31,10 +31,14 @@ TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
   register_module("drop", drop);
 }
 
-Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid) const {
+Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+  const std::int64_t rows = y.size(0), t = y.size(1), d = y.size(2);
   const Tensor h = ln_self.forward(y);
   const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), /*causal=*/true));
-  const Tensor y2 = y1 + drop.forward(cross_attn.forward(ln_cross.forward(y1), memory, memory_valid, /*causal=*/false));
+  // cross-attention: each query attends to its user's memory; a user's b beams are b·t queries of one row
+  const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams * t, d});
+  const Tensor c = reshape(cross_attn.forward(q, memory, memory_valid, /*causal=*/false), {rows, t, d});
+  const Tensor y2 = y1 + drop.forward(c);
   return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
 }
 
@@ -77,11 +81,14 @@ Tensor Tiger::encode(const Tensor& tokens) const {
   return enc_ln.forward(x);
 }
 
-Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid) const {
+Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
   const std::int64_t t = dec_tokens.size(1);
-  Tensor y = token_emb.forward(dec_tokens) + slice(dec_pos.weight, 0, 0, t);  // (B, t, d)
-  for (const auto& layer : decoder) y = layer->forward(y, memory, memory_valid);
-  return head.forward(dec_ln.forward(y));  // (B, t, n_semantic)
+  if (beams < 1 || dec_tokens.size(0) != memory.size(0) * beams)
+    throw std::invalid_argument("Tiger::decode: " + std::to_string(dec_tokens.size(0)) + " decoder rows for " +
+                                std::to_string(memory.size(0)) + " memory rows and " + std::to_string(beams) + " beams each");
+  Tensor y = token_emb.forward(dec_tokens) + slice(dec_pos.weight, 0, 0, t);  // (U·b, t, d)
+  for (const auto& layer : decoder) y = layer->forward(y, memory, memory_valid, beams);
+  return head.forward(dec_ln.forward(y));  // (U·b, t, n_semantic)
 }
 
 }  // namespace recgrad::models

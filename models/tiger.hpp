@@ -48,8 +48,9 @@ struct TigerEncoderLayer : nn::Module {
 
 struct TigerDecoderLayer : nn::Module {
   TigerDecoderLayer(const TigerConfig& c, Generator& gen);
-  // y: (B, t, d), memory: (B, S, d), memory_valid: (B, S) -> (B, t, d)
-  Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid) const;
+  // y: (U·b, t, d), memory: (U, S, d), memory_valid: (U, S) -> (U·b, t, d); rows u·b … u·b + b − 1 of y
+  // read memory row u (b = beams; 1 in training)
+  Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
   nn::LayerNorm ln_self, ln_cross, ln_ffn;
   nn::MultiHeadAttention self_attn, cross_attn;
   nn::FeedForward ffn;
@@ -61,8 +62,10 @@ class Tiger : public nn::Module {
   Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen);
   // tokens: (B, S) int64, 0 = padding -> memory (B, S, d)
   Tensor encode(const Tensor& tokens) const;
-  // dec_tokens: (B, t) starting with BOS; memory: (B, S, d); memory_valid: (B, S) -> logits (B, t, n_semantic)
-  Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid) const;
+  // dec_tokens: (U·b, t) starting with BOS; memory: (U, S, d); memory_valid: (U, S) -> logits (U·b, t, n_semantic).
+  // Rows u·b … u·b + b − 1 belong to user u: in beam search the b beams of a user share one memory, so
+  // the cross-attention's keys and values are computed once per user, not once per beam.
+  Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
   TigerConfig config;
   TokenSpace space;
   nn::Embedding token_emb, enc_pos, dec_pos;

@@ -260,16 +260,37 @@ void print_usage(const CodeUsage& u, const SemanticIdTable& t) {
 NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory, const Tensor& valid) {
   return [&model, memory, valid](const std::vector<std::int64_t>& rows, const std::vector<std::vector<std::int64_t>>& prefixes) {
     const TokenSpace& space = model.space;
-    const std::int64_t R = static_cast<std::int64_t>(rows.size()), t = static_cast<std::int64_t>(prefixes[0].size()) + 1;
-    std::vector<std::int64_t> dec;  // [BOS, tokens of the prefix] per row
-    for (const auto& pre : prefixes) {
-      dec.push_back(TokenSpace::bos);
-      for (std::size_t p = 0; p < pre.size(); ++p) dec.push_back(space.token(static_cast<int>(p), pre[p]));
+    const std::int64_t t = static_cast<std::int64_t>(prefixes[0].size()) + 1;
+    // group the rows by user (each user's beams share its memory row), padding every group to b rows
+    std::vector<std::int64_t> users;
+    std::vector<std::vector<std::size_t>> group;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (users.empty() || users.back() != rows[r]) {
+        users.push_back(rows[r]);
+        group.emplace_back();
+      }
+      group.back().push_back(r);
     }
-    const Tensor idx = Tensor::from_vector(rows, {R});
-    const Tensor logits = model.decode(Tensor::from_vector(dec, {R, t}), index_select(memory, 0, idx), index_select(valid, 0, idx));
-    // log softmax of the last position: (R, n_semantic)
-    return log_softmax(reshape(slice(logits, 1, t - 1, t), {R, space.n_semantic()}), -1).contiguous().to_vector<float>();
+    std::size_t b = 1;
+    for (const auto& g : group) b = std::max(b, g.size());
+    std::vector<std::int64_t> dec;  // [BOS, tokens of the prefix] per row, U·b rows
+    for (const auto& g : group)
+      for (std::size_t j = 0; j < b; ++j) {
+        const auto& pre = prefixes[g[std::min(j, g.size() - 1)]];  // padding rows repeat the last beam
+        dec.push_back(TokenSpace::bos);
+        for (std::size_t p = 0; p < pre.size(); ++p) dec.push_back(space.token(static_cast<int>(p), pre[p]));
+      }
+    const std::int64_t U = static_cast<std::int64_t>(users.size()), B = static_cast<std::int64_t>(b);
+    const Tensor idx = Tensor::from_vector(users, {U});
+    const Tensor logits = model.decode(Tensor::from_vector(dec, {U * B, t}), index_select(memory, 0, idx), index_select(valid, 0, idx), B);
+    // log softmax of the last position: (U·b, n_semantic), then the real rows in the caller's order
+    const std::vector<float> all = log_softmax(reshape(slice(logits, 1, t - 1, t), {U * B, space.n_semantic()}), -1).contiguous().to_vector<float>();
+    const std::size_t V = static_cast<std::size_t>(space.n_semantic());
+    std::vector<float> out(rows.size() * V);
+    for (std::size_t u = 0; u < group.size(); ++u)
+      for (std::size_t j = 0; j < group[u].size(); ++j)
+        std::copy_n(&all[(u * b + j) * V], V, &out[group[u][j] * V]);
+    return out;
   };
 }
 
@@ -396,17 +417,39 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   // test at the best epoch
   if (!opt.run_dir.empty() && std::filesystem::exists(opt.run_dir / "best.safetensors"))
     nn::load_into(opt.run_dir / "best.safetensors", model.named_parameters());
+  test_tiger(model, data, sid.table, trie, cfg, result, opt.progress);
+  result.invalid_ids += invalid;
+  return result;
+}
+
+void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie, const TrainConfig& cfg,
+                TigerResult& result, bool progress) {
   const auto t0 = std::chrono::steady_clock::now();
-  result.train.test = evaluate_users(model, data, sid.table, trie, cfg, users_with_target(data, true, -1), true, &invalid);
+  std::int64_t invalid = 0;
+  result.train.test = evaluate_users(model, data, ids, trie, cfg, users_with_target(data, true, -1), true, &invalid);
   if (result.cold_items > 0) {
     const auto cold = users_with_target(data, true, 1);
     result.cold_users = static_cast<std::int64_t>(cold.size());
-    result.test_cold = evaluate_users(model, data, sid.table, trie, cfg, cold, true, &invalid);
-    result.test_warm = evaluate_users(model, data, sid.table, trie, cfg, users_with_target(data, true, 0), true, &invalid);
+    result.test_cold = evaluate_users(model, data, ids, trie, cfg, cold, true, &invalid);
+    result.test_warm = evaluate_users(model, data, ids, trie, cfg, users_with_target(data, true, 0), true, &invalid);
   }
-  result.invalid_ids = invalid;
-  if (opt.progress)
+  result.invalid_ids += invalid;
+  if (progress)
     fmt::print("test: {:.1f} s, {} generated IDs that name no item\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), invalid);
+}
+
+TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
+  const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
+  const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
+  const IdTrie trie(sid.table);
+  Generator gen(opt.seed);
+  Tiger model(cfg.tiger, TokenSpace(sid.table, cfg.tiger.user_buckets), gen);
+  nn::load_into(checkpoint, model.named_parameters());  // names, shapes and sizes checked
+  TigerResult result;
+  result.usage = sid.usage;
+  result.collision_size = sid.table.collision_size;
+  for (std::size_t i = 1; i < data.cold.size(); ++i) result.cold_items += data.cold[i];
+  test_tiger(model, data, sid.table, trie, cfg, result, opt.progress);
   return result;
 }
 

@@ -53,4 +53,13 @@ struct TigerResult {
 };
 TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt);
 
+// Test Recall@k / NDCG@k of a model (all users; with cold items, also the cold and the warm users apart),
+// into result.train.test, test_cold, test_warm, invalid_ids.
+void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie, const TrainConfig& cfg,
+                TigerResult& result, bool progress);
+
+// The test of a saved TIGER (a best.safetensors of `train`): the same data, semantic IDs (the same seed
+// rebuilds them, from the cache when present) and protocol as its training run.
+TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint);
+
 }  // namespace recgrad::models
