@@ -105,9 +105,9 @@ int run_train(const TrainCmdOptions& opt) {
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.train.best_epoch,
                r.train.train_seconds, (to.run_dir / "best.safetensors").string());
     const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
-    print_table("test at the best epoch (" + proto + ")", r.train.test);
+    print_table(fmt::format("test at the best epoch ({} users; {})", r.test_users, proto), r.train.test);
     out.update({{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
-                {"test", r.train.test}, {"invalid_ids", r.invalid_ids}, {"collision_size", r.collision_size},
+                {"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}, {"collision_size", r.collision_size},
                 {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}});
     if (r.cold_items > 0) {
       print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
@@ -148,9 +148,9 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
   if (cfg.model == "tiger") {
     const auto r = models::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint);
     const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
-    print_table("test (" + proto + ")", r.train.test);
+    print_table(fmt::format("test ({} users; {})", r.test_users, proto), r.train.test);
     nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
-                       {"seed", opt.seed}, {"test", r.train.test}, {"invalid_ids", r.invalid_ids}};
+                       {"seed", opt.seed}, {"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}};
     if (r.cold_items > 0) {
       print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
                               r.cold_items, proto), r.test_cold);

@@ -190,13 +190,13 @@ std::map<std::string, double> as_recall(const std::map<std::string, double>& m) 
   return out;
 }
 
-// Recall@k / NDCG@k of `users` (indices into data.users) on their validation or test item.
-std::map<std::string, double> evaluate_users(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie,
-                                             const TrainConfig& c, const std::vector<std::size_t>& users, bool test,
-                                             std::int64_t* invalid_ids) {
+// The 0-based rank of each of `users` (indices into data.users)' validation or test item in its beam
+// list (data.num_items() when it is not there: no hit at any k ≤ beam).
+std::vector<std::int64_t> user_ranks(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie,
+                                     const TrainConfig& c, const std::vector<std::size_t>& users, bool test, std::int64_t* invalid_ids) {
   NoGradGuard no_grad;
   model.eval();
-  RankingMetrics metrics(c.ks);
+  std::vector<std::int64_t> ranks;
   const TokenSpace& space = model.space;
   const std::size_t chunk = 32;
   for (std::size_t start = 0; start < users.size(); start += chunk) {
@@ -223,10 +223,18 @@ std::map<std::string, double> evaluate_users(Tiger& model, const TigerData& data
         if (rec.item == target) { rank = r; break; }
         ++r;
       }
-      metrics.add(rank);
+      ranks.push_back(rank);
     }
   }
   model.train();
+  return ranks;
+}
+
+// Recall@k / NDCG@k of the ranks whose flag is set (all when `keep` is empty).
+std::map<std::string, double> metrics_of(const std::vector<std::int64_t>& ranks, const std::vector<int>& ks, const std::vector<char>& keep = {}) {
+  RankingMetrics metrics(ks);
+  for (std::size_t i = 0; i < ranks.size(); ++i)
+    if (keep.empty() || keep[i]) metrics.add(ranks[i]);
   return as_recall(metrics.result());
 }
 
@@ -391,7 +399,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
                                    result.train.last_loss, adam.lr(), secs, static_cast<double>(samples.size()) / secs);
     if (epoch % cfg.eval_every == 0 || epoch == cfg.epochs) {
       const auto e0 = std::chrono::steady_clock::now();
-      const auto valid = evaluate_users(model, data, sid.table, trie, cfg, valid_users, false, &invalid);
+      const auto valid = metrics_of(user_ranks(model, data, sid.table, trie, cfg, valid_users, false, &invalid), cfg.ks);
       const double v = valid.at(select);
       line += fmt::format("  valid {} {:.4f} ({:.1f} s)", select, v, std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
       if (v > best) {
@@ -426,13 +434,32 @@ void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids,
                 TigerResult& result, bool progress) {
   const auto t0 = std::chrono::steady_clock::now();
   std::int64_t invalid = 0;
-  result.train.test = evaluate_users(model, data, ids, trie, cfg, users_with_target(data, true, -1), true, &invalid);
-  if (result.cold_items > 0) {
-    const auto cold = users_with_target(data, true, 1);
-    result.cold_users = static_cast<std::int64_t>(cold.size());
-    result.test_cold = evaluate_users(model, data, ids, trie, cfg, cold, true, &invalid);
-    result.test_warm = evaluate_users(model, data, ids, trie, cfg, users_with_target(data, true, 0), true, &invalid);
+  // every test user, or test_users of them drawn with the seed (the cold users are always all kept)
+  std::vector<std::size_t> users = users_with_target(data, true, -1);
+  if (cfg.tiger.test_users > 0) {
+    Generator pick(cfg.tiger.test_users * 977ull + 5ull);
+    std::vector<char> take(users.size(), 0);
+    std::vector<std::size_t> order(users.size());
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(pick.next_int(static_cast<std::int64_t>(i)))]);
+    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg.tiger.test_users; ++i) take[order[i]] = 1;
+    std::vector<std::size_t> kept;
+    for (std::size_t i = 0; i < users.size(); ++i)
+      if (take[i] || data.cold[data.split.test_target[users[i]]]) kept.push_back(users[i]);
+    users = kept;
   }
+  const std::vector<std::int64_t> ranks = user_ranks(model, data, ids, trie, cfg, users, true, &invalid);
+  result.train.test = metrics_of(ranks, cfg.ks);
+  if (result.cold_items > 0) {
+    std::vector<char> cold(users.size());
+    for (std::size_t i = 0; i < users.size(); ++i) cold[i] = data.cold[data.split.test_target[users[i]]];
+    std::vector<char> warm(cold.size());
+    for (std::size_t i = 0; i < cold.size(); ++i) warm[i] = !cold[i];
+    result.cold_users = std::count(cold.begin(), cold.end(), 1);
+    result.test_cold = metrics_of(ranks, cfg.ks, cold);
+    result.test_warm = metrics_of(ranks, cfg.ks, warm);
+  }
+  result.test_users = static_cast<std::int64_t>(users.size());
   result.invalid_ids += invalid;
   if (progress)
     fmt::print("test: {:.1f} s, {} generated IDs that name no item\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), invalid);

@@ -47,6 +47,7 @@ struct TigerResult {
   std::map<std::string, double> test_cold;     // test users whose test item was held out of training
   std::map<std::string, double> test_warm;     // the other test users
   std::int64_t cold_users = 0, cold_items = 0;
+  std::int64_t test_users = 0;                 // users in the test table
   CodeUsage usage;
   std::int64_t collision_size = 0;
   std::int64_t invalid_ids = 0;                // generated IDs that name no item (constrained decoding: 0)

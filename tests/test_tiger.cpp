@@ -432,6 +432,33 @@ TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
   std::filesystem::remove_all(dir);
 }
 
+// Cold items never reach training (nor the RQ-VAE), yet keep semantic IDs, and the test splits by them.
+TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
+  const auto dir = test::tiny_data("_tiger_cold");
+  TrainConfig c = tiny_tiger(dir);
+  c.tiger.cold_item_share = 0.3;
+  c.epochs = 2;
+  c.eval_every = 2;
+  const TigerData data = load_tiger_data(c, dir, 42);
+  std::int64_t cold = 0;
+  for (std::size_t i = 1; i < data.cold.size(); ++i) cold += data.cold[i];
+  ASSERT_GT(cold, 0);
+  for (const auto& train : data.split.train)
+    for (std::int64_t i : train) EXPECT_FALSE(data.cold[i]) << "cold item " << i << " in a training list";
+  TrainOptions o;
+  o.data_dir = dir;
+  o.cache_dir = dir / "cache";
+  o.progress = false;
+  const TigerResult r = train_tiger(c, o);
+  EXPECT_EQ(r.cold_items, cold);
+  EXPECT_GT(r.cold_users, 0);
+  EXPECT_EQ(r.test_users, 40);
+  EXPECT_EQ(r.invalid_ids, 0);
+  EXPECT_TRUE(r.test_cold.count("recall@5"));
+  EXPECT_TRUE(r.test_warm.count("recall@5"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TigerConfig, KLargerThanTheBeamIsRefused) {
   const auto dir = test::tiny_data("_tiger_k");
   TrainConfig c = tiny_tiger(dir);
