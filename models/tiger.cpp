@@ -81,14 +81,18 @@ Tensor Tiger::encode(const Tensor& tokens) const {
   return enc_ln.forward(x);
 }
 
-Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+Tensor Tiger::decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
   const std::int64_t t = dec_tokens.size(1);
   if (beams < 1 || dec_tokens.size(0) != memory.size(0) * beams)
     throw std::invalid_argument("Tiger::decode: " + std::to_string(dec_tokens.size(0)) + " decoder rows for " +
                                 std::to_string(memory.size(0)) + " memory rows and " + std::to_string(beams) + " beams each");
   Tensor y = token_emb.forward(dec_tokens) + slice(dec_pos.weight, 0, 0, t);  // (U·b, t, d)
   for (const auto& layer : decoder) y = layer->forward(y, memory, memory_valid, beams);
-  return head.forward(dec_ln.forward(y));  // (U·b, t, n_semantic)
+  return dec_ln.forward(y);
+}
+
+Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+  return head.forward(decoder_states(dec_tokens, memory, memory_valid, beams));  // (U·b, t, n_semantic)
 }
 
 }  // namespace recgrad::models

@@ -67,6 +67,8 @@ class Tiger : public nn::Module {
   // Rows u·b … u·b + b − 1 belong to user u: in beam search the b beams of a user share one memory, so
   // the cross-attention's keys and values are computed once per user, not once per beam.
   Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
+  // The same before the output layer: LN(y), (U·b, t, d). Beam search applies `head` to the last position only.
+  Tensor decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
   TigerConfig config;
   TokenSpace space;
   nn::Embedding token_emb, enc_pos, dec_pos;

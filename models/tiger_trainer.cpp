@@ -290,9 +290,10 @@ NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory,
       }
     const std::int64_t U = static_cast<std::int64_t>(users.size()), B = static_cast<std::int64_t>(b);
     const Tensor idx = Tensor::from_vector(users, {U});
-    const Tensor logits = model.decode(Tensor::from_vector(dec, {U * B, t}), index_select(memory, 0, idx), index_select(valid, 0, idx), B);
-    // log softmax of the last position: (U·b, n_semantic), then the real rows in the caller's order
-    const std::vector<float> all = log_softmax(reshape(slice(logits, 1, t - 1, t), {U * B, space.n_semantic()}), -1).contiguous().to_vector<float>();
+    const Tensor states = model.decoder_states(Tensor::from_vector(dec, {U * B, t}), index_select(memory, 0, idx), index_select(valid, 0, idx), B);
+    // log softmax of the last position's logits: (U·b, n_semantic), then the real rows in the caller's order
+    const Tensor last = reshape(slice(states, 1, t - 1, t), {U * B, states.size(2)});
+    const std::vector<float> all = log_softmax(model.head.forward(last), -1).contiguous().to_vector<float>();
     const std::size_t V = static_cast<std::size_t>(space.n_semantic());
     std::vector<float> out(rows.size() * V);
     for (std::size_t u = 0; u < group.size(); ++u)
