@@ -69,6 +69,31 @@ void write_json_atomically(const std::string& path, const nlohmann::json& j) {
     throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + std::strerror(errno));
 }
 
+// The options of a leave-one-out run: seed, data, run directory (checked writable now), resume, anomaly mode.
+models::TrainOptions run_options(const TrainCmdOptions& opt, const models::TrainConfig& cfg, const std::filesystem::path& dir) {
+  models::TrainOptions to;
+  to.seed = opt.seed;
+  to.data_dir = dir;
+  to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
+                                   : opt.run_dir;
+  to.resume = opt.resume;
+  to.detect_anomaly = opt.detect_anomaly;
+  check_writable(to.run_dir / "last.safetensors", "--run-dir");
+  return to;
+}
+
+// TIGER's test table (and, with cold items, the cold and warm users apart), printed and added to `out`.
+void print_tiger_tables(const models::TrainConfig& cfg, const models::TigerResult& r, const std::string& what, nlohmann::json& out) {
+  const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
+  print_table(fmt::format("{} ({} users; {})", what, r.test_users, proto), r.train.test);
+  out.update({{"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}});
+  if (r.cold_items == 0) return;
+  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what, r.cold_users,
+                          r.cold_items, proto), r.test_cold);
+  print_table(what + ", the other users (" + proto + ")", r.test_warm);
+  out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
+}
+
 }  // namespace
 
 int run_train(const TrainCmdOptions& opt) {
@@ -94,36 +119,16 @@ int run_train(const TrainCmdOptions& opt) {
     print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
     out.update({{"best_epoch", cfg.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}});
   } else if (cfg.model == "tiger") {
-    models::TrainOptions to;
-    to.seed = opt.seed;
-    to.data_dir = dir;
-    to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
-                                     : opt.run_dir;
-    to.resume = opt.resume;
-    check_writable(to.run_dir / "last.safetensors", "--run-dir");
+    const models::TrainOptions to = run_options(opt, cfg, dir);
     const auto r = models::train_tiger(cfg, to);
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.train.best_epoch,
                r.train.train_seconds, (to.run_dir / "best.safetensors").string());
-    const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
-    print_table(fmt::format("test at the best epoch ({} users; {})", r.test_users, proto), r.train.test);
+    print_tiger_tables(cfg, r, "test at the best epoch", out);
     out.update({{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
-                {"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}, {"collision_size", r.collision_size},
-                {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}});
-    if (r.cold_items > 0) {
-      print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
-                              r.cold_items, proto), r.test_cold);
-      print_table("test, the other users (" + proto + ")", r.test_warm);
-      out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
-    }
+                {"collision_size", r.collision_size}, {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy},
+                {"unique_share", r.usage.unique_share}});
   } else {
-    models::TrainOptions to;
-    to.seed = opt.seed;
-    to.data_dir = dir;
-    to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
-                                     : opt.run_dir;
-    to.resume = opt.resume;
-    to.detect_anomaly = opt.detect_anomaly;
-    check_writable(to.run_dir / "last.safetensors", "--run-dir");
+    const models::TrainOptions to = run_options(opt, cfg, dir);
     const auto r = models::train_sequential(cfg, to);
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.best_epoch,
                r.train_seconds, (to.run_dir / "best.safetensors").string());
@@ -147,16 +152,9 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
   if (cfg.model == "tiger") {
     const auto r = models::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint);
-    const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
-    print_table(fmt::format("test ({} users; {})", r.test_users, proto), r.train.test);
     nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
-                       {"seed", opt.seed}, {"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}};
-    if (r.cold_items > 0) {
-      print_table(fmt::format("test, users whose test item was held out of training ({} users, {} cold items; {})", r.cold_users,
-                              r.cold_items, proto), r.test_cold);
-      print_table("test, the other users (" + proto + ")", r.test_warm);
-      out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
-    }
+                       {"seed", opt.seed}};
+    print_tiger_tables(cfg, r, "test", out);
     if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
     return 0;
   }

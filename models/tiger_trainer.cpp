@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "autograd/anomaly.hpp"
 #include "datasets/item_content.hpp"
 #include "models/batching.hpp"
 #include "models/beam_search.hpp"
@@ -365,6 +367,8 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   }
   const std::string select = cfg.select_metric.rfind("hit_rate@", 0) == 0 ? "recall@" + cfg.select_metric.substr(9) : cfg.select_metric;
   std::int64_t invalid = 0;
+  std::optional<DetectAnomalyGuard> anomaly;
+  if (opt.detect_anomaly) anomaly.emplace();
   for (int epoch = start_epoch; epoch <= cfg.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     Generator shuffle(opt.seed * 1000003ull + static_cast<std::uint64_t>(epoch));  // per epoch: resumable
