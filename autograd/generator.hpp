@@ -5,6 +5,8 @@
 // integers, which a checkpoint stores to resume a run exactly.
 #pragma once
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace recgrad {
 
@@ -38,5 +40,11 @@ class Generator {
   std::uint64_t seed_;
   std::uint64_t counter_ = 0;
 };
+
+// Fisher–Yates shuffle in place: for i = n … 2, swap v[i − 1] with v[j], j uniform in [0, i).
+template <class T>
+void shuffle(std::vector<T>& v, Generator& gen) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(i)))]);
+}
 
 }  // namespace recgrad

@@ -131,4 +131,10 @@ double optimizer_step(const Tensor& loss, nn::Optimizer& opt, const std::vector<
   return value;
 }
 
+nn::NamedTensors checkpoint_tensors(const nn::Module& model, const nn::Adam& adam) {
+  nn::NamedTensors t = model.named_parameters();
+  for (auto& [name, s] : adam.state()) t.emplace_back("optim." + name, s);
+  return t;
+}
+
 }  // namespace recgrad::models

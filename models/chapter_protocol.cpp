@@ -96,7 +96,7 @@ ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfi
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
     std::vector<std::size_t> order(train_rows.size());
     std::iota(order.begin(), order.end(), 0);
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.next_int(static_cast<std::int64_t>(i))]);
+    shuffle(order, gen);
     for (std::size_t s = 0; s < order.size(); s += cfg.batch_size) {
       std::vector<datasets::Row> batch;
       for (std::size_t i = s; i < std::min(order.size(), s + cfg.batch_size); ++i) batch.push_back(train_rows[order[i]]);

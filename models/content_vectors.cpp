@@ -78,7 +78,7 @@ Tensor train_token_vectors(const Vocabulary& v, const ContentConfig& cfg, Genera
   nn::Adam opt({W, C}, adam);
   const std::int64_t P = static_cast<std::int64_t>(pairs.size()), k = 1 + cfg.negatives;
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
-    for (std::int64_t i = P - 1; i > 0; --i) std::swap(pairs[i], pairs[gen.next_int(i + 1)]);  // shuffle
+    shuffle(pairs, gen);
     double total = 0;
     for (std::int64_t start = 0; start < P; start += cfg.batch_size) {
       const std::int64_t B = std::min(cfg.batch_size, P - start);

@@ -85,10 +85,7 @@ RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t
   RQVAEResult result;
   std::vector<std::int64_t> order(rows.size());
   for (std::int64_t i = 0; i < N; ++i) order[i] = i;
-  auto shuffle = [&] {
-    for (std::int64_t i = N - 1; i > 0; --i) std::swap(order[i], order[gen.next_int(i + 1)]);
-  };
-  shuffle();
+  shuffle(order, gen);
   if (c.kmeans_init) {  // every level's codebook from k-means on the first batch's residuals
     NoGradGuard no_grad;
     const std::int64_t B = std::min(c.batch_size, N);
@@ -101,7 +98,7 @@ RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t
   adam.lr = c.lr;
   nn::Adam opt(model.parameters(), adam);
   for (int epoch = 1; epoch <= c.epochs; ++epoch) {
-    if (epoch > 1) shuffle();
+    if (epoch > 1) shuffle(order, gen);
     double total = 0;
     for (std::int64_t start = 0; start < N; start += c.batch_size) {
       const std::int64_t B = std::min(c.batch_size, N - start);

@@ -145,7 +145,7 @@ std::vector<Sample> epoch_samples(const TigerData& data, int per_user, Generator
 
 // Shuffles, then sorts each window of 50 batches by history length so that a batch pads little.
 void shuffle_by_length(std::vector<Sample>& s, std::int64_t batch, Generator& gen) {
-  for (std::size_t i = s.size(); i > 1; --i) std::swap(s[i - 1], s[static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(i)))]);
+  shuffle(s, gen);
   const std::size_t window = static_cast<std::size_t>(batch) * 50;
   for (std::size_t w = 0; w < s.size(); w += window)
     std::stable_sort(s.begin() + static_cast<std::ptrdiff_t>(w), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), w + window)),
@@ -252,12 +252,6 @@ std::vector<std::size_t> users_with_target(const TigerData& data, bool test, int
   return out;
 }
 
-nn::NamedTensors checkpoint_tensors(const Tiger& model, const nn::Adam& adam) {
-  nn::NamedTensors t = model.named_parameters();
-  for (auto& [name, s] : adam.state()) t.emplace_back("optim." + name, s);
-  return t;
-}
-
 void print_usage(const CodeUsage& u, const SemanticIdTable& t) {
   std::string used;
   for (std::size_t d = 0; d < u.used.size(); ++d) used += fmt::format("{}{}/{} ({:.2f} bits)", d ? ", " : "", u.used[d], t.codebook_size, u.entropy[d]);
@@ -337,7 +331,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   std::vector<std::size_t> valid_users = users_with_target(data, false, 0);
   if (cfg.tiger.valid_users > 0 && static_cast<std::size_t>(cfg.tiger.valid_users) < valid_users.size()) {
     Generator pick(opt.seed * 131ull + 3ull);  // a fixed subset, the same at every epoch
-    for (std::size_t i = valid_users.size(); i > 1; --i) std::swap(valid_users[i - 1], valid_users[static_cast<std::size_t>(pick.next_int(static_cast<std::int64_t>(i)))]);
+    shuffle(valid_users, pick);
     valid_users.resize(static_cast<std::size_t>(cfg.tiger.valid_users));
     std::sort(valid_users.begin(), valid_users.end());
   }
@@ -377,7 +371,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
     // batches in a shuffled order (each batch holds similar lengths)
     std::vector<std::size_t> starts;
     for (std::size_t s = 0; s < samples.size(); s += static_cast<std::size_t>(cfg.batch_size)) starts.push_back(s);
-    for (std::size_t i = starts.size(); i > 1; --i) std::swap(starts[i - 1], starts[static_cast<std::size_t>(shuffle.next_int(static_cast<std::int64_t>(i)))]);
+    recgrad::shuffle(starts, shuffle);
     double loss_sum = 0;
     for (std::size_t b = 0; b < starts.size(); ++b) {
       adam.set_lr(learning_rate(cfg, adam.steps(), total_steps));
@@ -446,7 +440,7 @@ void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids,
     std::vector<char> take(users.size(), 0);
     std::vector<std::size_t> order(users.size());
     std::iota(order.begin(), order.end(), 0);
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(pick.next_int(static_cast<std::int64_t>(i)))]);
+    shuffle(order, pick);
     for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg.tiger.test_users; ++i) take[order[i]] = 1;
     std::vector<std::size_t> kept;
     for (std::size_t i = 0; i < users.size(); ++i)

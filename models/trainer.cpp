@@ -279,12 +279,6 @@ std::unique_ptr<SequenceModel> make_model(const TrainConfig& c, Generator& gen) 
 
 // ---- checkpoints ------------------------------------------------------------------------------------
 
-nn::NamedTensors checkpoint_tensors(const SequenceModel& model, const nn::Adam& adam) {
-  nn::NamedTensors t = model.named_parameters();
-  for (auto& [name, s] : adam.state()) t.emplace_back("optim." + name, s);
-  return t;
-}
-
 std::string metrics_json(const std::map<std::string, double>& m) { return nlohmann::json(m).dump(); }
 
 }  // namespace
@@ -370,7 +364,7 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
     IdSampler sampler(data.candidate_ids, opt.seed * 7919ull + static_cast<std::uint64_t>(epoch));
     std::vector<std::size_t> order(rows.size());
     std::iota(order.begin(), order.end(), 0);
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.next_int(static_cast<std::int64_t>(i))]);
+    recgrad::shuffle(order, shuffle);
     double loss_sum = 0;
     int steps = 0;
     const std::size_t nsteps = (order.size() + c.batch_size - 1) / c.batch_size;

@@ -296,7 +296,9 @@ TEST(BeamSearch, ExactTopKOnATinyTiger) {
     const auto narrow = constrained_beam_search(2, next, trie, space, 4);
     for (std::size_t j = 0; j < narrow[u].size(); ++j) {
       EXPECT_NEAR(narrow[u][j].score, id_log_prob(next, u, t.id[narrow[u][j].item], space), 1e-5);
-      if (j) EXPECT_GE(narrow[u][j - 1].score, narrow[u][j].score);
+      if (j) {
+        EXPECT_GE(narrow[u][j - 1].score, narrow[u][j].score);
+      }
     }
     // the probabilities of all IDs sum to at most 1 (the trie holds a subset of all token strings)
     double total = 0;
