@@ -58,57 +58,69 @@ HSTUConfig chapter_hstu() {
   return c;
 }
 
-ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfig& cfg_in, std::uint64_t seed) {
-  const auto map = datasets::ItemIdMap::by_ascending_id(raw);
-  const auto seqs = map.remap(raw);
-  ChapterConfig cfg = cfg_in;
-  cfg.model.vocab = cfg.hstu.vocab = map.num_items() + 1;
-  const bool hstu = cfg.model_name == "hstu";
-  const std::int64_t T = hstu ? cfg.hstu.max_len : cfg.model.max_len;
-
+ChapterFeatures chapter_features(const datasets::UserSequences& raw, const ChapterConfig& cfg) {
+  ChapterFeatures f{datasets::ItemIdMap::by_ascending_id(raw), {}, {}, {}};
+  const auto seqs = f.map.remap(raw);
+  const std::int64_t T = cfg.model_name == "hstu" ? cfg.hstu.max_len : cfg.model.max_len;
   // Users in ascending id order; the first floor(0.8 U) train.
   std::vector<std::size_t> users(seqs.users.size());
   std::iota(users.begin(), users.end(), 0);
   std::sort(users.begin(), users.end(), [&](auto a, auto b) { return seqs.users[a] < seqs.users[b]; });
   const std::size_t n_train = static_cast<std::size_t>(std::floor(users.size() * cfg.train_fraction));
-  std::vector<datasets::Row> train_rows;
   for (std::size_t k = 0; k < n_train; ++k) {
     const auto& full = seqs.items[users[k]];
-    train_rows.push_back(datasets::next_item_row({full.begin(), full.end() - 1}, T));  // seq full[:-2], pos full[1:-1]
+    f.train_rows.push_back(datasets::next_item_row({full.begin(), full.end() - 1}, T));  // seq full[:-2], pos full[1:-1]
   }
-  std::vector<std::vector<std::int64_t>> test_seqs;
-  std::vector<std::int64_t> targets;
   for (std::size_t u : users) {
     const auto& full = seqs.items[u];
-    test_seqs.push_back(datasets::left_pad({full.begin(), full.end() - 1}, T));
-    targets.push_back(full.back());
+    f.test_seqs.push_back(datasets::left_pad({full.begin(), full.end() - 1}, T));
+    f.targets.push_back(full.back());
   }
+  return f;
+}
 
+ChapterModel train_chapter(const ChapterFeatures& features, const ChapterConfig& cfg_in, std::uint64_t seed) {
+  ChapterConfig cfg = cfg_in;
+  cfg.model.vocab = cfg.hstu.vocab = features.map.num_items() + 1;
   Generator gen(seed);
-  std::unique_ptr<SequenceModel> model_ptr;
-  if (hstu) model_ptr = std::make_unique<HSTU>(cfg.hstu, gen);
-  else model_ptr = std::make_unique<SASRec>(cfg.model, gen);
-  SequenceModel& model = *model_ptr;
+  ChapterModel trained;
+  if (cfg.model_name == "hstu") trained.model = std::make_unique<HSTU>(cfg.hstu, gen);
+  else trained.model = std::make_unique<SASRec>(cfg.model, gen);
+  SequenceModel& model = *trained.model;
   nn::Adam adam(model.parameters(), {.lr = cfg.lr, .beta1 = 0.9, .beta2 = 0.999, .eps = cfg.adam_eps});
-  datasets::NegativeSampler sampler(map.num_items(), seed * 0x9E3779B97F4A7C15ull + 1);
-  ChapterResult result;
+  datasets::NegativeSampler sampler(features.map.num_items(), seed * 0x9E3779B97F4A7C15ull + 1);
+  const auto& rows = features.train_rows;
   const auto t0 = std::chrono::steady_clock::now();
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
-    std::vector<std::size_t> order(train_rows.size());
+    std::vector<std::size_t> order(rows.size());
     std::iota(order.begin(), order.end(), 0);
     shuffle(order, gen);
     for (std::size_t s = 0; s < order.size(); s += cfg.batch_size) {
       std::vector<datasets::Row> batch;
-      for (std::size_t i = s; i < std::min(order.size(), s + cfg.batch_size); ++i) batch.push_back(train_rows[order[i]]);
-      result.final_loss = train_step(model, adam, batch, sampler);
-      ++result.steps;
+      for (std::size_t i = s; i < std::min(order.size(), s + cfg.batch_size); ++i) batch.push_back(rows[order[i]]);
+      trained.step_losses.push_back(train_step(model, adam, batch, sampler));
     }
   }
-  result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  trained.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return trained;
+}
+
+std::map<std::string, double> evaluate_chapter(SequenceModel& model, const ChapterFeatures& features) {
   RankingOptions opt;
   opt.scoring = Scoring::cosine;
   opt.rank_padding_row = true;
-  result.test = full_ranking(last_position_vectors(model, test_seqs), model.item_table(), targets, {}, opt);
+  return full_ranking(last_position_vectors(model, features.test_seqs), model.item_table(), features.targets, {}, opt);
+}
+
+ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfig& cfg, std::uint64_t seed) {
+  const ChapterFeatures features = chapter_features(raw, cfg);
+  ChapterModel trained = train_chapter(features, cfg, seed);
+  ChapterResult result;
+  result.test = evaluate_chapter(*trained.model, features);
+  result.final_loss = trained.step_losses.empty() ? 0.0 : trained.step_losses.back();
+  result.train_seconds = trained.train_seconds;
+  result.steps = static_cast<int>(trained.step_losses.size());
+  result.step_losses = trained.step_losses;
   return result;
 }
 

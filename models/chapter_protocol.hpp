@@ -9,9 +9,12 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "datasets/movielens.hpp"
+#include "datasets/sequences.hpp"
 #include "models/hstu.hpp"
 #include "models/sasrec.hpp"
 
@@ -31,9 +34,30 @@ struct ChapterResult {
   std::map<std::string, double> test;  // hit_rate@5/10, ndcg@5/10
   double final_loss = 0, train_seconds = 0;
   int steps = 0;
+  std::vector<double> step_losses;
 };
 
-// Trains one seed of the chosen model on the (raw-id) sequences and evaluates it.
+// The protocol's rows, ready for training and testing (the chapter's "prepare features" step).
+struct ChapterFeatures {
+  datasets::ItemIdMap map;                          // raw MovieID <-> 1..3706 (0 = padding)
+  std::vector<datasets::Row> train_rows;            // users 1..4832: seq full[-202:-2], pos full[-201:-1]
+  std::vector<std::vector<std::int64_t>> test_seqs; // every user: full[-201:-1], left-padded to T
+  std::vector<std::int64_t> targets;                // every user: full[-1]
+};
+ChapterFeatures chapter_features(const datasets::UserSequences& raw, const ChapterConfig& cfg);
+
+// A trained model with its per-step losses (the chapter's "train" step).
+struct ChapterModel {
+  std::unique_ptr<SequenceModel> model;
+  std::vector<double> step_losses;
+  double train_seconds = 0;
+};
+ChapterModel train_chapter(const ChapterFeatures& features, const ChapterConfig& cfg, std::uint64_t seed);
+
+// HR@5/10 and NDCG@5/10 on the test targets: cosine over all rows, no history masking ("evaluate").
+std::map<std::string, double> evaluate_chapter(SequenceModel& model, const ChapterFeatures& features);
+
+// The three steps above for one seed.
 ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfig& cfg, std::uint64_t seed);
 
 // The chapter's HSTU as the chapter describes it (PROTOCOLS.md §1.5, without fun-rec's code defects):
