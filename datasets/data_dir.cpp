@@ -8,7 +8,12 @@ namespace recgrad::datasets {
 
 std::filesystem::path find_data_dir(const std::string& flag, const std::string& probe) {
   std::vector<std::pair<std::string, std::filesystem::path>> candidates;
-  if (!flag.empty()) candidates.emplace_back("--data-dir", flag);
+  // An explicit --data-dir is the only place looked at: silently reading other data would be worse than stopping.
+  if (!flag.empty()) {
+    if (std::filesystem::exists(std::filesystem::path(flag) / probe)) return flag;
+    throw std::runtime_error("--data-dir " + flag + ": data file '" + probe + "' not found there (" +
+                             (std::filesystem::path(flag) / probe).string() + "). Get the data with scripts/get_data.sh.");
+  }
   std::string looked;
   if (const char* env = std::getenv("RECGRAD_DATA"); env && *env) candidates.emplace_back("$RECGRAD_DATA", env);
   else looked += "\n  $RECGRAD_DATA: (not set)";

@@ -175,9 +175,11 @@ TEST(Datasets, NegativeSamplerIsSeededUniformAndExcludes) {
 }
 
 TEST(Datasets, DataDirLookupExplainsWhereItLooked) {
-  test::expect_error([] { find_data_dir("/nonexistent-dir", "no-such-set/data.txt"); },
-               {"--data-dir", "/nonexistent-dir/no-such-set/data.txt", "$RECGRAD_DATA", "./data", "../shared/data",
-                "scripts/get_data.sh"});
+  test::expect_error([] { find_data_dir("", "no-such-set/data.txt"); },
+               {"$RECGRAD_DATA", "./data", "../shared/data", "scripts/get_data.sh"});
+  // An explicit --data-dir is authoritative: no silent fall-back to other data.
+  test::expect_error([] { find_data_dir("/nonexistent-dir", "ml-1m/ml-1m.seq.txt"); },
+               {"--data-dir", "/nonexistent-dir/ml-1m/ml-1m.seq.txt", "scripts/get_data.sh"});
   EXPECT_EQ(find_data_dir(kFixtures.string(), "seq_small.txt"), kFixtures);
 }
 
