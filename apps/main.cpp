@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
+  train_cmd->add_flag("--plots", tr.plots, "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
   train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,
                       "stop at the first op whose forward or backward makes a NaN or an Inf (slower)");
 
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   sem_cmd->add_option("--out", sem.out, "the table (default runs/<preset>-semantic_ids.tsv)");
   sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");
+  sem_cmd->add_flag("--plots", sem.plots, "write the codebook usage as a PNG beside the table (needs gnuplot)");
   sem_cmd->add_option("--neighbours", sem.neighbours, "raw item ids whose 5 nearest items by content vector are printed")->delimiter(',');
 
   CLI11_PARSE(app, argc, argv);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
+#include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "models/tiger_trainer.hpp"
@@ -52,6 +53,12 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
   const std::string out = opt.out.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-semantic_ids.tsv" : opt.out;
   models::write_semantic_ids(out, sid.table, data.raw_item);
   fmt::print("wrote {}\n", out);
+  if (opt.plots) {
+    const auto png = std::filesystem::path(out).replace_extension(".codebook_usage.png");
+    plots::codebook_usage(sid.rqvae.codes, cfg.rqvae.levels, cfg.rqvae.codebook_size,
+                          cfg.preset + ", seed " + std::to_string(opt.seed) + ": RQ-VAE codebook usage", png);
+    fmt::print("plots: {}\n", png.string());
+  }
   for (std::int64_t raw : opt.neighbours) print_neighbours(data, sid, raw);
   if (!opt.metrics_out.empty()) {
     nlohmann::json j{{"preset", cfg.preset}, {"seed", opt.seed}, {"items", data.num_items()}, {"codes_used", u.used},

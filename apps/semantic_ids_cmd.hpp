@@ -13,6 +13,7 @@ struct SemanticIdsCmdOptions {
   std::uint64_t seed = 42;
   int threads = 0;
   std::vector<std::int64_t> neighbours;  // raw item ids whose 5 nearest items (by content vector) are printed
+  bool plots = false;                    // the codebook usage as a PNG beside the table
 };
 int run_semantic_ids(const SemanticIdsCmdOptions& opt);
 

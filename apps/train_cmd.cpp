@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
+#include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "models/chapter_protocol.hpp"
@@ -94,6 +95,35 @@ void print_tiger_tables(const models::TrainConfig& cfg, const models::TigerResul
   out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
 }
 
+// --plots: the loss and validation curves, and the first test user's attention map (SASRec, HSTU), as PNGs.
+void write_plots(const models::TrainConfig& cfg, const models::TrainOptions& to, const models::TrainResult& r) {
+  plots::Series loss{"training loss", {}, {}}, valid{"validation " + cfg.select_metric, {}, {}};
+  for (const auto& e : r.history) {
+    loss.x.push_back(e.epoch);
+    loss.y.push_back(e.loss);
+    if (e.valid >= 0) {
+      valid.x.push_back(e.epoch);
+      valid.y.push_back(e.valid);
+    }
+  }
+  const auto dir = to.run_dir / "plots";
+  const std::string what = cfg.preset + ", seed " + std::to_string(to.seed) + " (protocol " + cfg.protocol + ")";
+  plots::line_plot({loss}, {what + ": training loss", "epoch", "loss"}, dir / "loss.png");
+  plots::line_plot({valid}, {what + ": validation", "epoch", cfg.select_metric}, dir / "valid.png");
+  std::string written = (dir / "loss.png").string() + ", " + (dir / "valid.png").string();
+  if (cfg.model == "sasrec" || cfg.model == "hstu") {
+    try {
+      const Tensor A = models::attention_map(cfg, to, to.run_dir / "best.safetensors", 0);  // (L, L)
+      plots::heatmap(A, {what + ": block 1 attention, first test user", "key position", "query position"},
+                     dir / "attention.png");
+      written += ", " + (dir / "attention.png").string();
+    } catch (const std::invalid_argument& e) {
+      fmt::print("plots: no attention map ({})\n", e.what());
+    }
+  }
+  fmt::print("plots: {}\n", written);
+}
+
 }  // namespace
 
 int run_train(const TrainCmdOptions& opt) {
@@ -117,6 +147,15 @@ int run_train(const TrainCmdOptions& opt) {
     cc.adam_eps = cfg.eps;
     const auto r = models::run_chapter(datasets::read_sequences(dir / cfg.data_file), cc, opt.seed);
     print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
+    if (opt.plots) {
+      plots::Series loss{"BCE loss", {}, r.step_losses};
+      for (std::size_t i = 0; i < r.step_losses.size(); ++i) loss.x.push_back(static_cast<double>(i + 1));
+      const auto path = std::filesystem::path(opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" +
+                                                                        std::to_string(opt.seed)
+                                                                  : opt.run_dir) / "plots" / "loss.png";
+      plots::line_plot({loss}, {cfg.preset + ": training loss (protocol chapter)", "Adam step", "loss"}, path);
+      fmt::print("plots: {}\n", path.string());
+    }
     out.update({{"best_epoch", cfg.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}});
   } else if (cfg.model == "tiger") {
     const models::TrainOptions to = run_options(opt, cfg, dir);
@@ -124,6 +163,7 @@ int run_train(const TrainCmdOptions& opt) {
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.train.best_epoch,
                r.train.train_seconds, (to.run_dir / "best.safetensors").string());
     print_tiger_tables(cfg, r, "test at the best epoch", out);
+    if (opt.plots) write_plots(cfg, to, r.train);
     out.update({{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
                 {"collision_size", r.collision_size}, {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy},
                 {"unique_share", r.usage.unique_share}});
@@ -133,6 +173,7 @@ int run_train(const TrainCmdOptions& opt) {
     fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.best_epoch,
                r.train_seconds, (to.run_dir / "best.safetensors").string());
     print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + cfg.ranking + ")", r.test);
+    if (opt.plots) write_plots(cfg, to, r);
     out.update({{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}});
   }
   if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);

@@ -16,6 +16,7 @@ struct TrainCmdOptions {
   std::string run_dir;  // default runs/<preset>-seed<seed>
   std::string resume;
   bool detect_anomaly = false;
+  bool plots = false;  // training curves (and an attention map) as PNGs in <run_dir>/plots
 };
 
 int run_train(const TrainCmdOptions& opt);

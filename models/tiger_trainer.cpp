@@ -396,10 +396,12 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
     result.train.last_loss = loss_sum / static_cast<double>(starts.size());
     std::string line = fmt::format("epoch {:3d}/{}  loss {:.4f}  lr {:.2e}  {:.1f} s  {:.0f} samples/s", epoch, cfg.epochs,
                                    result.train.last_loss, adam.lr(), secs, static_cast<double>(samples.size()) / secs);
+    result.train.history.push_back({epoch, result.train.last_loss, -1});
     if (epoch % cfg.eval_every == 0 || epoch == cfg.epochs) {
       const auto e0 = std::chrono::steady_clock::now();
       const auto valid = metrics_of(user_ranks(model, data, sid.table, trie, cfg, valid_users, false, &invalid), cfg.ks);
       const double v = valid.at(select);
+      result.train.history.back().valid = v;
       line += fmt::format("  valid {} {:.4f} ({:.1f} s)", select, v, std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
       if (v > best) {
         best = v;
@@ -427,6 +429,18 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   test_tiger(model, data, sid.table, trie, cfg, result, opt.progress);
   result.invalid_ids += invalid;
   return result;
+}
+
+std::vector<Recommendation> recommend(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie,
+                                      std::size_t u) {
+  NoGradGuard no_grad;
+  const bool was_training = model.training();
+  model.eval();
+  const Tensor tokens = pad_rows({encoder_tokens(model.space, ids, data.users[u], data.split.test_history[u], model.config.max_items)});
+  const Tensor memory = model.encode(tokens), valid = token_valid(tokens);  // (1, S, d), (1, S)
+  auto recs = constrained_beam_search(1, next_token_log_probs(model, memory, valid), trie, model.space, model.config.beam);
+  model.train(was_training);
+  return recs[0];
 }
 
 void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie, const TrainConfig& cfg,

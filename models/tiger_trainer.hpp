@@ -54,6 +54,11 @@ struct TigerResult {
 };
 TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt);
 
+// What TIGER generates for user u (an index into data.users) after its test history: the constrained beam
+// search's items, best first, each with the log-probability of its ID (items of the history included).
+std::vector<Recommendation> recommend(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie,
+                                      std::size_t u);
+
 // Test Recall@k / NDCG@k of a model (all users; with cold items, also the cold and the warm users apart),
 // into result.train.test, test_cold, test_warm, invalid_ids.
 void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie, const TrainConfig& cfg,

@@ -395,10 +395,12 @@ TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
     result.train_seconds += secs;
     std::string line = fmt::format("epoch {:3d}/{}  loss {:.4f}  {:.1f} s  {:.0f} rows/s  ETA {:.1f} min", epoch, c.epochs,
                                    loss_sum / steps, secs, rows.size() / secs, secs * (c.epochs - epoch) / 60.0);
+    result.history.push_back({epoch, loss_sum / steps, -1});
     if (epoch % c.eval_every == 0 || epoch == c.epochs) {
       const auto e0 = std::chrono::steady_clock::now();
       const auto valid = evaluate(c, model, data, false, opt.seed + 17);
       const double v = valid.at(c.select_metric);
+      result.history.back().valid = v;
       line += fmt::format("  valid {} {:.4f} ({:.1f} s)", c.select_metric, v,
                           std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
       if (v > best) {
@@ -436,6 +438,30 @@ EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, 
   r.test = evaluate(c, *model, data, true, opt.seed + 29);
   if (!data.streams.empty()) r.test_rated_4_plus = evaluate_streams(c, *model, data, true, 4, &r.users_rated_4_plus);
   return r;
+}
+
+Tensor attention_map(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint,
+                     std::size_t user_index) {
+  const Data data = load_data(cfg, opt.data_dir);
+  const TrainConfig c = fitted_to(cfg, data);
+  if (!data.streams.empty()) throw std::invalid_argument("attention_map: event-stream presets are not supported");
+  if (user_index >= data.split.test_history.size())
+    throw std::invalid_argument(fmt::format("attention_map: user index {} >= {} users", user_index, data.split.test_history.size()));
+  Generator gen(opt.seed);
+  const std::unique_ptr<SequenceModel> model = make_model(c, gen);
+  nn::load_into(checkpoint, model->named_parameters());
+  model->eval();
+  const Ids& history = data.split.test_history[user_index];
+  const std::int64_t L = std::min<std::int64_t>(static_cast<std::int64_t>(history.size()), c.max_len());
+  const Ids window(history.end() - L, history.end());  // the last L items, unpadded: positions 0..L-1 from the start
+  NoGradGuard no_grad;
+  const Tensor seq = Tensor::from_vector(window, {1, L});  // no padding: a left- or right-padded model reads it alike
+  model->forward(seq);
+  Tensor A;  // (1, H, L, L)
+  if (const auto* sasrec = dynamic_cast<const SASRec*>(model.get())) A = sasrec->blocks[0]->attn.last_attention();
+  else if (const auto* hstu = dynamic_cast<const HSTU*>(model.get())) A = hstu->blocks[0]->last_attention;
+  else throw std::invalid_argument("attention_map: only SASRec and HSTU have attention maps");
+  return reshape(slice(A, 1, 0, 1).contiguous(), {L, L});  // head 0
 }
 
 }  // namespace recgrad::models

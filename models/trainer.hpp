@@ -6,12 +6,21 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "models/train_config.hpp"
 
 namespace recgrad::models {
 
+// One epoch of training as the progress line prints it (for the training-curve plots).
+struct EpochLog {
+  int epoch = 0;
+  double loss = 0;
+  double valid = -1;  // the selection metric on validation; -1 when the epoch was not validated
+};
+
 struct TrainResult {
+  std::vector<EpochLog> history;  // the epochs this process trained (a resumed run starts after the checkpoint)
   int best_epoch = 0;
   std::map<std::string, double> valid, test;  // at the best epoch
   double train_seconds = 0;
@@ -40,5 +49,11 @@ struct EvalResult {
 // Evaluates a saved model (a best.safetensors of `train`) under the preset's protocol: the same data,
 // split and ranking as during training. opt.seed only matters for sampled-100 ranking.
 EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint);
+
+// The first block's attention weights of a saved SASRec or HSTU model (a best.safetensors of `train`) for
+// the test history of the user at `user_index` (in the preset's user order), cut to its real positions:
+// (L, L), L = the history's length in the window. Softmax probabilities for SASRec, SiLU(QKᵀ + rab) / N for HSTU.
+Tensor attention_map(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint,
+                     std::size_t user_index = 0);
 
 }  // namespace recgrad::models
