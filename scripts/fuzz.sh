@@ -13,7 +13,7 @@ limit=(-max_total_time="${1:-20}")
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-ratings sequences movies users config checkpoint attributes}"  # FUZZ_TARGETS="config" runs one
 
 EXTRA_PACKAGES="clang-14 libclang-rt-14-dev libomp-14-dev" BUILD_DIR=build-fuzz BUILD_TYPE=RelWithDebInfo \
-  CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++-14 -DRECGRAD_FUZZ=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_TESTS=OFF -DRECGRAD_BUILD_BENCH=OFF" \
+  CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++-14 -DRECGRAD_FUZZ=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_TESTS=OFF -DRECGRAD_BUILD_BENCH=OFF -DRECGRAD_NOTEBOOK_LIB=OFF" \
   scripts/setup.sh >/dev/null
 
 mkdir -p build-fuzz/artifacts

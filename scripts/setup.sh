@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make pkg-config
           libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev libopenblas-dev
           libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev
+          gnuplot-nox                                   # plots (--plots, notebooks)
+          clang-tools-19 python3                        # the notebooks' interpreter (tools/nbrun.py)
+          python3-ipykernel jupyter-nbconvert python3-nbclient  # the xcpp17 Jupyter kernel (tools/xcpp/)
           ${EXTRA_PACKAGES:-})
 
 missing=()
@@ -27,4 +30,4 @@ BUILD_DIR=${BUILD_DIR:-build}
 # shellcheck disable=SC2086
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
-echo "setup: built $BUILD_DIR/ (recgrad, recgrad_tests, recgrad_bench)"
+echo "setup: built $BUILD_DIR/ (recgrad, recgrad_tests, recgrad_bench, librecgrad_notebook.so)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: the Release build (build/), then the whole suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1), then a
-# short fuzz of every parser (build-fuzz/, clang-14).
+# short fuzz of every parser (build-fuzz/, clang-14), then the notebooks (clang-repl-19) and the Jupyter kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +11,19 @@ echo "== tests (Release, -march=native) =="
 
 echo "== tests (ASan + UBSan + LSan, x86-64-v3) =="
 BUILD_DIR=build-asan BUILD_TYPE=Debug \
-  CMAKE_ARGS="-DRECGRAD_SANITIZE=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_BENCH=OFF" scripts/setup.sh
+  CMAKE_ARGS="-DRECGRAD_SANITIZE=ON -DRECGRAD_PORTABLE=ON -DRECGRAD_BUILD_BENCH=OFF -DRECGRAD_NOTEBOOK_LIB=OFF" scripts/setup.sh
 (cd build-asan && RECGRAD_POISON=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$(nproc)")
 
 echo "== fuzz smoke (each parser 20 s under libFuzzer + ASan + UBSan; scripts/fuzz.sh --runs 1000000 is the long run) =="
 scripts/fuzz.sh 20
+
+echo "== notebooks (each code cell in clang-repl-19, outputs compared with the saved ones) =="
+python3 tools/nbrun.py notebooks_cpp/*.ipynb
+echo "== the xcpp17 Jupyter kernel: nbconvert --execute =="
+tools/xcpp/install_kernel.sh
+/usr/bin/python3 -m jupyter nbconvert --to notebook --execute --output-dir "$(mktemp -d)" \
+  notebooks_cpp/01_autograd_from_scratch.ipynb
 
 echo "== demo smoke run =="
 build/recgrad demo | tail -2
