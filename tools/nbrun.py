@@ -99,7 +99,7 @@ def run_notebook(path, compare, rtol, atol, timeout, verbose):
                 failed += 1
                 continue
     finally:
-        repl.close()
+        repl.dispose()
     # Which data did this run see? (load_data prints SYNTHETIC_NOTE when it fell back.)
     data_now = "synthetic" if any(SYNTHETIC_NOTE in r.stdout for _, _, _, r, _, _ in results) else "ml-1m"
     skipped_data = 0

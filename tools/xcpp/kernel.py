@@ -46,14 +46,14 @@ class XcppKernel(Kernel):
         traceback = [result.error] + result.stderr.strip().splitlines()[-30:]
         if result.crashed:
             traceback.append("The interpreter stopped; the next cell starts a fresh session (earlier state is gone).")
-            self.repl.close()
+            self.repl.dispose()
             self.repl = Repl(std="c++17", workdir=os.getcwd())
         content = {"ename": "CellError", "evalue": result.error, "traceback": traceback}
         self.send_response(self.iopub_socket, "error", content)
         return dict(content, status="error", execution_count=self.execution_count)
 
     def do_shutdown(self, restart):
-        self.repl.close()
+        self.repl.dispose()
         if restart:
             self.repl = Repl(std="c++17", workdir=os.getcwd())
         return {"status": "ok", "restart": restart}

@@ -179,6 +179,11 @@ class Repl:
                 self.proc.kill()
         self.proc = None
 
+    def dispose(self):
+        """Ends the session and removes its cell files."""
+        self.close()
+        shutil.rmtree(self.cell_dir, ignore_errors=True)
+
     def restart(self, replay=True):
         """A fresh process with the current settings; earlier cells run again silently when replay is on."""
         self.close()
