@@ -79,7 +79,7 @@ int run_reproduce(const ReproduceOptions& opt) {
   for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
     const auto r = models::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
     fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
-               r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.steps, r.train_seconds);
+               r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.step_losses.size(), r.train_seconds);
     std::fflush(stdout);
     for (const auto& c : kColumns) all[c].push_back(r.test.at(c));
     if (out)

@@ -70,13 +70,18 @@ void write_json_atomically(const std::string& path, const nlohmann::json& j) {
     throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + std::strerror(errno));
 }
 
+// --run-dir, or runs/<preset>-seed<seed>.
+std::filesystem::path run_dir_of(const TrainCmdOptions& opt, const models::TrainConfig& cfg) {
+  if (!opt.run_dir.empty()) return opt.run_dir;
+  return "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed);
+}
+
 // The options of a leave-one-out run: seed, data, run directory (checked writable now), resume, anomaly mode.
 models::TrainOptions run_options(const TrainCmdOptions& opt, const models::TrainConfig& cfg, const std::filesystem::path& dir) {
   models::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
-  to.run_dir = opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed)
-                                   : opt.run_dir;
+  to.run_dir = run_dir_of(opt, cfg);
   to.resume = opt.resume;
   to.detect_anomaly = opt.detect_anomaly;
   check_writable(to.run_dir / "last.safetensors", "--run-dir");
@@ -150,9 +155,7 @@ int run_train(const TrainCmdOptions& opt) {
     if (opt.plots) {
       plots::Series loss{"BCE loss", {}, r.step_losses};
       for (std::size_t i = 0; i < r.step_losses.size(); ++i) loss.x.push_back(static_cast<double>(i + 1));
-      const auto path = std::filesystem::path(opt.run_dir.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" +
-                                                                        std::to_string(opt.seed)
-                                                                  : opt.run_dir) / "plots" / "loss.png";
+      const auto path = run_dir_of(opt, cfg) / "plots" / "loss.png";
       plots::line_plot({loss}, {cfg.preset + ": training loss (protocol chapter)", "Adam step", "loss"}, path);
       fmt::print("plots: {}\n", path.string());
     }

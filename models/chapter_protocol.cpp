@@ -117,9 +117,7 @@ ChapterResult run_chapter(const datasets::UserSequences& raw, const ChapterConfi
   ChapterModel trained = train_chapter(features, cfg, seed);
   ChapterResult result;
   result.test = evaluate_chapter(*trained.model, features);
-  result.final_loss = trained.step_losses.empty() ? 0.0 : trained.step_losses.back();
   result.train_seconds = trained.train_seconds;
-  result.steps = static_cast<int>(trained.step_losses.size());
   result.step_losses = trained.step_losses;
   return result;
 }

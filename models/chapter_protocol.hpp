@@ -32,9 +32,8 @@ struct ChapterConfig {
 
 struct ChapterResult {
   std::map<std::string, double> test;  // hit_rate@5/10, ndcg@5/10
-  double final_loss = 0, train_seconds = 0;
-  int steps = 0;
-  std::vector<double> step_losses;
+  double train_seconds = 0;
+  std::vector<double> step_losses;  // one per Adam step
 };
 
 // The protocol's rows, ready for training and testing (the chapter's "prepare features" step).

@@ -98,7 +98,9 @@ TEST(Trainer, HistoryAndAttentionMapOfASavedModel) {
     double row = 0;
     for (std::int64_t j = 0; j < L; ++j) {
       row += A.at({i, j});
-      if (j > i) EXPECT_EQ(A.at({i, j}), 0.0) << "causal: query " << i << " sees no key " << j;
+      if (j > i) {
+        EXPECT_EQ(A.at({i, j}), 0.0) << "causal: query " << i << " sees no key " << j;
+      }
     }
     EXPECT_NEAR(row, 1.0, 1e-5) << "softmax row " << i;
   }
