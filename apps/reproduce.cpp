@@ -13,6 +13,7 @@
 
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
+#include "apps/steps.hpp"
 #include "models/chapter_protocol.hpp"
 
 namespace recgrad::apps {
@@ -52,10 +53,8 @@ int run_reproduce(const ReproduceOptions& opt) {
   const auto dir = datasets::find_data_dir(opt.data_dir, "ml-1m/ml-1m.seq.txt");
   const auto seq_file = dir / "ml-1m/ml-1m.seq.txt";
   const auto raw = datasets::read_sequences(seq_file);
-  models::ChapterConfig cfg;
-  cfg.model_name = opt.model;
+  models::ChapterConfig cfg = load_config(opt.model);  // the notebooks' step 1 (apps/steps.hpp)
   cfg.model.ffn_residual = !opt.funrec_no_ffn_residual;
-  cfg.hstu = models::chapter_hstu();
   fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: {} | data: {}\n", Model,
              seq_file.string());
   fmt::print("  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
