@@ -37,7 +37,15 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);
-  std::memset(t.impl_->storage->data, 0, t.impl_->storage->nbytes);
+  // Large buffers are cleared in one slice per thread (a backward pass clears many (B, T, D) gradients).
+  char* bytes = static_cast<char*>(t.impl_->storage->data);
+  const std::int64_t nbytes = static_cast<std::int64_t>(t.impl_->storage->nbytes);
+  const std::int64_t parts = nbytes >= (std::int64_t{1} << 20) && !omp_in_parallel() ? omp_get_max_threads() : 1;
+#pragma omp parallel for schedule(static) if (parts > 1)
+  for (std::int64_t p = 0; p < parts; ++p) {
+    const std::int64_t begin = nbytes * p / parts, end = nbytes * (p + 1) / parts;
+    std::memset(bytes + begin, 0, static_cast<std::size_t>(end - begin));
+  }
   return t;
 }
 
@@ -202,21 +210,32 @@ void Tensor::fill_(double value) {
   dispatch_any(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* base = static_cast<T*>(impl_->storage->data);
-    kernels::for_each_offset(shape(), strides(), offset(),
-                             [&](std::int64_t, std::int64_t off) { base[off] = static_cast<T>(value); });
+    const std::int64_t n = kernels::row_length(shape()), step = kernels::row_step(strides());
+    const T v = static_cast<T>(value);
+    kernels::for_each_row(shape(), strides(), offset(), [&](std::int64_t, std::int64_t off) {
+      for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = v;
+    }, kernels::rows_overlap(shape(), strides()));
   });
 }
 
 void Tensor::copy_(const Tensor& src) {
   if (src.shape() != shape())
     throw std::invalid_argument("copy_: source " + src.str() + " does not match destination " + str());
-  Tensor dense = dense_copy(src, dtype());
+  // A dense source of our dtype is read in place unless it shares our storage (then copy it first).
+  const bool in_place = src.dtype() == dtype() && src.is_contiguous() && src.impl()->storage != impl_->storage;
+  const Tensor dense = in_place ? src : dense_copy(src, dtype());
   dispatch_any(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* base = static_cast<T*>(impl_->storage->data);
     const T* s = dense.data<T>();
-    kernels::for_each_offset(shape(), strides(), offset(),
-                             [&](std::int64_t i, std::int64_t off) { base[off] = s[i]; });
+    const std::int64_t n = kernels::row_length(shape()), step = kernels::row_step(strides());
+    kernels::for_each_row(shape(), strides(), offset(), [&](std::int64_t r, std::int64_t off) {
+      const T* in = s + r * n;
+      if (step == 1)
+        std::memcpy(base + off, in, static_cast<std::size_t>(n) * sizeof(T));
+      else
+        for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = in[i];
+    }, kernels::rows_overlap(shape(), strides()));
   });
 }
 

@@ -1,5 +1,8 @@
 // Tensor basics: creation, views sharing storage, contiguity, broadcasting, dtype casts.
 #include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
 
 #include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
@@ -36,6 +39,49 @@ TEST(Tensor, ViewsShareStorage) {
   EXPECT_TRUE(c.is_contiguous());
   EXPECT_EQ(c.to_vector<float>(), tt.to_vector<float>());
   EXPECT_EQ(t.contiguous().impl(), t.impl()) << "contiguous() must not copy a dense tensor";
+}
+
+// contiguous(), copy_ and fill_ split large views into one row range per thread: every element must land
+// where an element-by-element walk (at()) puts it, with 3 threads so the split is uneven.
+TEST(Tensor, LargeViewsCopyAndFillLikeElementByElement) {
+  const int threads_before = omp_get_max_threads();
+  omp_set_num_threads(3);
+  Generator gen(7);
+  Tensor base = Tensor::uniform({37, 29, 131}, 0.5, 1.5, gen);           // 140,563 elements, none zero
+  Tensor view = slice(permute(base, {2, 0, 1}), 0, 3, 128, 2);           // (63, 37, 29), no unit stride
+  ASSERT_GE(view.numel(), 1 << 15) << "the view must reach the parallel path";
+  Tensor dense = view.contiguous();
+  ASSERT_TRUE(dense.is_contiguous());
+  Tensor target_base = Tensor::zeros({37, 29, 131});
+  Tensor target = slice(permute(target_base, {2, 0, 1}), 0, 3, 128, 2);
+  target.copy_(dense);                                                   // dense source read in place
+  for (std::int64_t i = 0; i < 63; ++i)
+    for (std::int64_t j = 0; j < 37; ++j)
+      for (std::int64_t k = 0; k < 29; ++k) {
+        ASSERT_EQ(dense.at({i, j, k}), view.at({i, j, k})) << i << "," << j << "," << k;
+        ASSERT_EQ(target.at({i, j, k}), view.at({i, j, k})) << i << "," << j << "," << k;
+      }
+  const auto written = target_base.to_vector<float>();
+  EXPECT_EQ(std::count_if(written.begin(), written.end(), [](float v) { return v != 0.0f; }), view.numel())
+      << "copy_ wrote outside the destination view";
+
+  // A source sharing the destination's storage is copied first: shifting by one must not smear.
+  Tensor ramp = Tensor::arange(40000, DType::f32);
+  slice(ramp, 0, 1, 40000).copy_(slice(ramp, 0, 0, 39999));
+  EXPECT_EQ(ramp.at({0}), 0.0);
+  EXPECT_EQ(ramp.at({1}), 0.0);
+  EXPECT_EQ(ramp.at({39999}), 39998.0);
+
+  // Filling a stretched (stride-0) destination writes its shared memory, and only it.
+  Tensor shared = Tensor::zeros({40000});
+  expand(shared, {3, 40000}).fill_(2.0);
+  EXPECT_EQ(shared.to_vector<float>(), std::vector<float>(40000, 2.0f));
+
+  // zeros() clears a recycled buffer (the caching allocator hands back the memory just freed).
+  { Tensor dirty = Tensor::full({600, 1000}, 5.0); }
+  const auto cleared = Tensor::zeros({600, 1000}).to_vector<float>();
+  EXPECT_EQ(std::count(cleared.begin(), cleared.end(), 0.0f), 600000);
+  omp_set_num_threads(threads_before);
 }
 
 TEST(Tensor, ExpandIsAZeroStrideView) {
