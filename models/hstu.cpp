@@ -32,11 +32,17 @@ static Tensor split_heads(const Tensor& x, std::int64_t H) {
 Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor& valid, const Tensor& n) const {
   const std::int64_t B = x.size(0), T = x.size(1), H = config.heads, dv = config.d_v, dqk = config.d_qk;
   // Pointwise projection:  U, V, Q, K = Split(φ1(f1(LN(x))))
-  const Tensor h = silu(f1.forward(ln_in.forward(x)));  // (B, T, H·(2 d_v + 2 d_qk))
-  const Tensor U = slice(h, 2, 0, H * dv);
-  const Tensor V = split_heads(slice(h, 2, H * dv, 2 * H * dv), H);
-  const Tensor Q = split_heads(slice(h, 2, 2 * H * dv, 2 * H * dv + H * dqk), H);
-  const Tensor K = split_heads(slice(h, 2, 2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
+  // φ1 acts elementwise, so each part is φ1 of LN(x) times its own rows of f1's weight (u, v, q, k in that
+  // order): four narrow products rather than slices of one wide one, whose backward would build four
+  // zero-padded (B, T, H·(2 d_v + 2 d_qk)) gradients and add them.
+  const Tensor xn = ln_in.forward(x);  // (B, T, d)
+  auto part = [&](std::int64_t begin, std::int64_t end) {  // -> (B, T, end - begin)
+    return silu(matmul(xn, transpose(slice(f1.weight, 0, begin, end), 0, 1)));
+  };
+  const Tensor U = part(0, H * dv);
+  const Tensor V = split_heads(part(H * dv, 2 * H * dv), H);
+  const Tensor Q = split_heads(part(2 * H * dv, 2 * H * dv + H * dqk), H);
+  const Tensor K = split_heads(part(2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
   // Pointwise aggregation:  A(X)V(X) = φ2(Q Kᵀ + rab) V / N   (causal)
   const Tensor AV = hstu_attention(Q, K, V, rab_bias, valid, n, &last_attention);  // (B, H, T, d_v)
   const Tensor AVc = reshape(permute(AV, {0, 2, 1, 3}), {B, T, H * dv});

@@ -8,15 +8,19 @@ void Optimizer::zero_grad() {
   for (auto& p : params_) p.zero_grad();
 }
 
-// Applies f(θ, g, i) elementwise over a parameter and its gradient (both dense float).
+// Applies f(θ, g, i) elementwise over a parameter and its gradient (both dense float). Each element is
+// updated on its own, so large parameters (the item table) are split across threads with the same result.
 template <class F>
 static void for_each_element(Tensor& p, F f) {
   const Tensor& g = p.grad();
+  constexpr std::int64_t kParallelGrain = 1 << 15;
   dispatch_float(p.dtype(), "optimizer", [&](auto tag) {
     using T = decltype(tag);
     T* w = p.data<T>();
     const T* gr = g.data<T>();
-    for (std::int64_t i = 0; i < p.numel(); ++i) f(w[i], static_cast<double>(gr[i]), i);
+    const std::int64_t n = p.numel();
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
+    for (std::int64_t i = 0; i < n; ++i) f(w[i], static_cast<double>(gr[i]), i);
   });
 }
 

@@ -2,7 +2,7 @@
 # Regenerates docs/PERFORMANCE.md: kernel benchmarks (with the FMA peak and an OpenBLAS column, measured in
 # the same run) and the end-to-end SASRec training step in recgrad and in PyTorch, back to back, on 1 and 2
 # pinned threads (PyTorch's and OpenBLAS's thread counts set equal to ours). Run on an otherwise idle machine:
-#   scripts/bench_e2e.sh            (about 5 minutes on 2 cores)
+#   scripts/bench_e2e.sh            (about 8 minutes on 2 cores; STEPS, WARMUP, ROUNDS override)
 # Needs Debian's PyTorch (apt-get install python3-torch) at /usr/bin/python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,20 @@ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 0 build/recgrad_bench --benc
 head -2 "$out/kernels1.txt"
 
 echo "== training step =="
+# recgrad's 1- and 2-thread runs alternate ROUNDS times, so a slow spell of the VM hits both thread counts
+# alike; the report takes the median over rounds and prints their range. PyTorch runs once per setting.
+ROUNDS=${ROUNDS:-3}
 for model in sasrec hstu; do
   for head in position row; do
+    for round in $(seq "$ROUNDS"); do
+      for t in 1 2; do
+        cpus=$([ "$t" = 1 ] && echo 0 || echo 0,1)
+        OMP_NUM_THREADS=$t taskset -c "$cpus" build/recgrad_step --model "$model" --threads "$t" --steps "$STEPS" \
+          --warmup "$WARMUP" --head "$head" | tee -a "$out/step.jsonl"
+      done
+    done
     for t in 1 2; do
       cpus=$([ "$t" = 1 ] && echo 0 || echo 0,1)
-      OMP_NUM_THREADS=$t taskset -c "$cpus" build/recgrad_step --model "$model" --threads "$t" --steps "$STEPS" \
-        --warmup "$WARMUP" --head "$head" | tee -a "$out/step.jsonl"
       OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t taskset -c "$cpus" /usr/bin/python3 bench/torch_step.py \
         --model "$model" --threads "$t" --steps "$STEPS" --warmup "$WARMUP" --head "$head" | tee -a "$out/step.jsonl"
     done

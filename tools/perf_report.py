@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -72,29 +73,39 @@ def main():
               "(HSTU, d_qk = d_v = 50, position bias), 1 head, dropout 0.2, "
               "128 negatives, sampled softmax on L2-normalised vectors, AdamW. `position`: negatives drawn per position "
               "(what the HSTU paper's code and `configs/sasrec_paper.toml` do); `row`: one set per user row (a batched "
-              "matmul, the cheapest form for PyTorch). Median of the timed steps after warm-up; threads pinned "
+              "matmul, the cheapest form for PyTorch). Median of the timed steps after warm-up (recgrad: the median over "
+              "rounds of that); threads pinned "
               "(`taskset`), PyTorch and OpenBLAS threads equal to ours.", "",
               "| model | head | threads | recgrad ms | PyTorch ms | recgrad / PyTorch | recgrad RSS MB | PyTorch RSS MB |",
               "|---|---|---|---|---|---|---|---|"]
-    by = {}
+    by = {}  # (model, head, threads, is_recgrad) -> the runs of that setting (recgrad: one per round)
     for r in runs:
-        by[(r.get("model", "sasrec"), r["head"], r["threads"], r["impl"].startswith("recgrad"))] = r
+        by.setdefault((r.get("model", "sasrec"), r["head"], r["threads"], r["impl"].startswith("recgrad")), []).append(r)
+
+    def ms(key):  # median over rounds of each run's median step time
+        return statistics.median(r["median_ms"] for r in by[key])
+
+    def rss(key):
+        return max(r["peak_rss_mb"] for r in by[key])
+
     models = ("sasrec", "hstu")
     for model in models:
         for head in ("position", "row"):
             for t in (1, 2):
-                a, b = by.get((model, head, t, True)), by.get((model, head, t, False))
-                if not a or not b:
+                a, b = (model, head, t, True), (model, head, t, False)
+                if a not in by or b not in by:
                     continue
-                lines.append(f"| {model} | {head} | {t} | {a['median_ms']:.0f} | {b['median_ms']:.0f} | "
-                             f"{a['median_ms'] / b['median_ms']:.2f} | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
-    lines += ["", "Thread scaling (recgrad, 1 → 2 threads):", ""]
+                lines.append(f"| {model} | {head} | {t} | {ms(a):.0f} | {ms(b):.0f} | "
+                             f"{ms(a) / ms(b):.2f} | {rss(a):.0f} | {rss(b):.0f} |")
+    rounds = max((len(v) for k, v in by.items() if k[3]), default=0)
+    lines += ["", f"Thread scaling (recgrad, 1 → 2 threads; {rounds} rounds alternating 1 and 2 threads, the median "
+              "over rounds, each round's median in brackets):", ""]
     for model in models:
         for head in ("position", "row"):
-            a, b = by.get((model, head, 1, True)), by.get((model, head, 2, True))
-            if a and b:
-                lines.append(f"* {model}, {head}: {a['median_ms']:.0f} ms → {b['median_ms']:.0f} ms, "
-                             f"**{a['median_ms'] / b['median_ms']:.2f}×**")
+            a, b = (model, head, 1, True), (model, head, 2, True)
+            if a in by and b in by:
+                each = ", ".join(f"{x['median_ms']:.0f}→{y['median_ms']:.0f}" for x, y in zip(by[a], by[b]))
+                lines.append(f"* {model}, {head}: {ms(a):.0f} ms → {ms(b):.0f} ms, **{ms(a) / ms(b):.2f}×** [{each}]")
     notes = os.path.join(os.path.dirname(__file__), "perf_notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().rstrip()]
