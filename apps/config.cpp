@@ -91,12 +91,13 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   auto& m = c.sasrec;
   auto& h = c.hstu;
   const std::map<std::string, std::map<std::string, Setter>> keys{
-      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "paper-hstu-u2999", "sasrec-sampled", "tiger"})},
+      {"", {{"protocol", text(c.protocol, {"chapter", "paper-hstu", "paper-hstu-u2999", "paper-hstu-refsplit", "sasrec-sampled", "tiger"})},
            {"model", text(c.model, {"sasrec", "hstu", "tiger"})}}},
       {"data",
        {{"file", text(c.data_file)}, {"format", text(c.data_format, {"sequences", "pairs"})},
         {"id_space", text(c.id_space, {"ascending", "raw"})}, {"candidates", text(c.candidates_file)},
-        {"padding", text(c.padding, {"left", "right"})}, {"ratings", text(c.ratings_file)},
+        {"padding", text(c.padding, {"left", "right"})}, {"split", text(c.split, {"leave_one_out", "reference"})},
+        {"ratings", text(c.ratings_file)},
         {"user_attributes", text(c.user_attributes_file)}, {"positive_min_rating", number(c.positive_min_rating, 0, 5)}}},
       {"sasrec",
        {{"d", number(m.d, 1, 4096)}, {"heads", number(m.heads, 1, 64)}, {"blocks", number(m.blocks, 1, 64)},
@@ -182,6 +183,8 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
   if (c.model == "tiger")
     for (int k : c.ks)
       if (k > c.tiger.beam) errors += "\n  eval.ks: k = " + std::to_string(k) + " is larger than tiger.beam = " + std::to_string(c.tiger.beam) + " (Recall@k would be capped by the beam)";
+  if ((c.split == "reference") != (c.protocol == "paper-hstu-refsplit"))
+    errors += "\n  data.split: 'reference' (test item used for selection) goes with protocol = \"paper-hstu-refsplit\" and only with it";
   if (!select_ok) errors += "\n  eval.select_metric: '" + c.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
   return c;

@@ -82,6 +82,17 @@ LeaveOneOut leave_one_out(const UserSequences& s) {
   return out;
 }
 
+LeaveOneOut reference_split(const UserSequences& s) {
+  LeaveOneOut out = leave_one_out(s);
+  for (std::size_t u = 0; u < s.items.size(); ++u) {
+    if (out.test_target[u] == 0) continue;  // a short user: trains only
+    out.train[u] = out.test_history[u];
+    out.valid_history[u] = out.test_history[u];
+    out.valid_target[u] = out.test_target[u];
+  }
+  return out;
+}
+
 std::vector<std::int64_t> right_pad(const std::vector<std::int64_t>& items, std::int64_t T) {
   const std::size_t n = std::min(items.size(), static_cast<std::size_t>(T));
   std::vector<std::int64_t> out(items.end() - static_cast<std::ptrdiff_t>(n), items.end());

@@ -40,6 +40,11 @@ struct LeaveOneOut {
 };
 LeaveOneOut leave_one_out(const UserSequences& s);
 
+// The reading of the HSTU paper's code (an ablation, protocol `paper-hstu-refsplit`): train on full[:-1],
+// and the "validation" item is the test item (history full[:-1], target full[-1]), so the epoch is chosen
+// on test. Users with < 3 items only train, as in leave_one_out.
+LeaveOneOut reference_split(const UserSequences& s);
+
 // One (seq, pos) training row: pos[t] is the item that follows seq[t]; both padded to T (left by default).
 struct Row {
   std::vector<std::int64_t> seq, pos;

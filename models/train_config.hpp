@@ -14,7 +14,7 @@ namespace recgrad::models {
 
 struct TrainConfig {
   std::string preset;                 // file name of the preset
-  std::string protocol = "chapter";   // chapter | paper-hstu | paper-hstu-u2999 | sasrec-sampled (PROTOCOLS.md)
+  std::string protocol = "chapter";   // chapter | paper-hstu | paper-hstu-u2999 | paper-hstu-refsplit | sasrec-sampled
   std::string model = "sasrec";       // sasrec | hstu | tiger
   // ---- data ----
   std::string data_file = "ml-1m/ml-1m.seq.txt";  // relative to the data directory
@@ -22,6 +22,9 @@ struct TrainConfig {
   std::string id_space = "ascending";             // ascending: 1..n by raw id | raw: raw ids, vocab max + 1
   std::string candidates_file;                    // e.g. ml-1m/movies.dat: its ids are the candidates (raw ids)
   std::string padding = "left";                   // left | right (the HSTU paper's code): where rows are padded
+  // leave_one_out (train full[:-2], validate full[-2], test full[-1]) | reference (the HSTU paper code's
+  // reading: train full[:-1], select on the test item; only with protocol paper-hstu-refsplit)
+  std::string split = "leave_one_out";
   // The event stream (datasets/event_stream.hpp): with `ratings`, only the users found there are kept and
   // every item gets its timestamp and rating (side inputs); `user_attributes` adds the users.dat tokens
   // in front; an interaction is a training target when its rating >= positive_min_rating (0: always).

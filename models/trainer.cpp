@@ -112,7 +112,7 @@ Data load_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   d.candidate[0] = 0;
   for (std::int64_t i = 1; i < d.vocab; ++i)
     if (d.candidate[i]) d.candidate_ids.push_back(i);
-  d.split = datasets::leave_one_out(s);
+  d.split = cfg.split == "reference" ? datasets::reference_split(s) : datasets::leave_one_out(s);
   d.full = s.items;
   return d;
 }

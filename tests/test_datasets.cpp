@@ -110,6 +110,17 @@ TEST(Datasets, LeaveOneOutSplit) {
   EXPECT_EQ(split.test_target[1], 0);
 }
 
+TEST(Datasets, ReferenceSplitTrainsOnAllButTheLastAndSelectsOnIt) {
+  UserSequences s{{1, 2}, {{1, 2, 3, 4, 5}, {7, 8}}};
+  const auto split = reference_split(s);
+  EXPECT_EQ(split.train[0], (std::vector<std::int64_t>{1, 2, 3, 4})) << "item 4 becomes a training target";
+  EXPECT_EQ(split.valid_target[0], 5) << "the selection pass ranks the test item";
+  EXPECT_EQ(split.valid_history[0], split.test_history[0]);
+  EXPECT_EQ(split.test_target[0], 5);
+  EXPECT_EQ(split.train[1], (std::vector<std::int64_t>{7, 8})) << "short users only train";
+  EXPECT_EQ(split.valid_target[1], 0);
+}
+
 TEST(EventStream, RatingsAreAttachedInSequenceOrder) {
   UserSequences s;
   s.users = {7, 8, 9};

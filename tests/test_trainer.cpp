@@ -17,12 +17,13 @@ using test::tiny_data;
 const std::filesystem::path kRoot = std::filesystem::path(RECGRAD_FIXTURES).parent_path().parent_path();
 
 TEST(Config, EveryPresetParses) {
-  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "ablation/u2999_sasrec.toml"}) {
+  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "ablation/u2999_sasrec.toml",
+                           "ablation/sasrec_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "sasrec") << name;
   }
   for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml", "hstu_events.toml",
-                           "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml"}) {
+                           "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml", "ablation/hstu_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, "hstu") << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
@@ -68,6 +69,19 @@ TEST(Config, TigerSectionsAreCheckedToo) {
   test::expect_error([&] { apps::load_train_config(path); },
                      {"rqvae.levels: value 0", "rqvae.codes: unknown key", "rqvae.hidden: expected a non-empty list",
                       "content.source: 'bert' is not one of", "eval.ks: k = 10 is larger than tiger.beam = 5"});
+  std::filesystem::remove(path);
+}
+
+// The reference split selects on the test item: its numbers must carry their own protocol tag, and that
+// tag must not be put on the project's split either.
+TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_refsplit.toml";
+  std::ofstream(path) << "protocol = \"paper-hstu\"\n[data]\nsplit = \"reference\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference'", "paper-hstu-refsplit"});
+  std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.split"});
+  std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n[data]\nsplit = \"reference\"\n";
+  EXPECT_EQ(apps::load_train_config(path).split, "reference");
   std::filesystem::remove(path);
 }
 
