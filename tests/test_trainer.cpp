@@ -85,6 +85,25 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   std::filesystem::remove(path);
 }
 
+// TOML has no include: each refsplit ablation repeats its paper preset. Both must stay the same settings apart
+// from the protocol tag and the split line (comments aside), or the ablation would measure something else.
+TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {
+  auto settings = [](const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::string out, line;
+    while (std::getline(in, line))
+      if (!line.empty() && line[0] != '#' && line.rfind("protocol =", 0) != 0 && line.rfind("split =", 0) != 0)
+        out += line + "\n";
+    return out;
+  };
+  for (const char* model : {"sasrec", "hstu"}) {
+    const auto preset = kRoot / "configs" / (std::string(model) + "_paper.toml");
+    const auto ablation = kRoot / "configs/ablation" / (std::string(model) + "_paper_refsplit.toml");
+    ASSERT_FALSE(settings(preset).empty()) << preset;
+    EXPECT_EQ(settings(ablation), settings(preset)) << ablation << " no longer repeats " << preset;
+  }
+}
+
 // The tiny data set of tests/tiny_run.hpp: 40 users walking the cycle 1..12 from different starts.
 TEST(Trainer, LearnsATinyCycle) {
   models::TrainOptions opt;
