@@ -185,6 +185,8 @@ models::TrainConfig load_train_config(const std::filesystem::path& path) {
       if (k > c.tiger.beam) errors += "\n  eval.ks: k = " + std::to_string(k) + " is larger than tiger.beam = " + std::to_string(c.tiger.beam) + " (Recall@k would be capped by the beam)";
   if ((c.split == "reference") != (c.protocol == "paper-hstu-refsplit"))
     errors += "\n  data.split: 'reference' (test item used for selection) goes with protocol = \"paper-hstu-refsplit\" and only with it";
+  if (c.split == "reference" && c.model == "tiger")
+    errors += "\n  data.split: 'reference' is read by the SASRec and HSTU trainer only (TIGER keeps leave_one_out)";
   if (!select_ok) errors += "\n  eval.select_metric: '" + c.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
   return c;

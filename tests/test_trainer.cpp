@@ -82,6 +82,8 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   test::expect_error([&] { apps::load_train_config(path); }, {"data.split"});
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n[data]\nsplit = \"reference\"\n";
   EXPECT_EQ(apps::load_train_config(path).split, "reference");
+  std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\nmodel = \"tiger\"\n[data]\nsplit = \"reference\"\n[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference' is read by the SASRec and HSTU trainer only"});
   std::filesystem::remove(path);
 }
 
