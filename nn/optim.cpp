@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "autograd/kernels/kernel_path.hpp"
+
 namespace recgrad::nn {
 
 void Optimizer::zero_grad() {
@@ -13,13 +15,12 @@ void Optimizer::zero_grad() {
 template <class F>
 static void for_each_element(Tensor& p, F f) {
   const Tensor& g = p.grad();
-  constexpr std::int64_t kParallelGrain = 1 << 15;
   dispatch_float(p.dtype(), "optimizer", [&](auto tag) {
     using T = decltype(tag);
     T* w = p.data<T>();
     const T* gr = g.data<T>();
     const std::int64_t n = p.numel();
-#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
+#pragma omp parallel for schedule(static) if (n >= kernels::kParallelGrain)
     for (std::int64_t i = 0; i < n; ++i) f(w[i], static_cast<double>(gr[i]), i);
   });
 }
