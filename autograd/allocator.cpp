@@ -1,24 +1,44 @@
 #include "autograd/allocator.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace recgrad::allocator {
 namespace {
 
+// RECGRAD_CACHE_MB when set; else a quarter of the machine's memory, at least 2 GiB: enough to keep a
+// whole TIGER step's tensors (~5 GB at batch 256) without page-faulting them in again every step.
+std::size_t default_limit() {
+  if (const char* e = std::getenv("RECGRAD_CACHE_MB"); e && *e) {
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(e, &end, 10);
+    if (end && *end == '\0') return static_cast<std::size_t>(mb) << 20;
+    throw std::invalid_argument(std::string("RECGRAD_CACHE_MB=") + e + ": expected a whole number of megabytes");
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const std::size_t quarter = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4 : 0;
+  return std::max(std::size_t(2) << 30, quarter);
+}
+
 struct Cache {
   std::mutex mu;
   std::map<std::size_t, std::vector<void*>> free_blocks;  // size class -> blocks
   std::size_t bytes = 0;
-  std::size_t limit = std::size_t(2) << 30;
+  std::size_t limit = 0;
   bool poison = false;
   Cache() {
     const char* p = std::getenv("RECGRAD_POISON");
     poison = p && *p && *p != '0';
+    limit = default_limit();
   }
   void release_all() {
     for (auto& [size, blocks] : free_blocks)
