@@ -84,7 +84,47 @@ TEST(FastKernels, MatmulShapes) {
     expect_paths_agree(mm, {rand_noncontig({50, 6001}, g), rand_f32({6001, 50}, g)}, 1e-4,
                        "split K on " + std::to_string(t) + " threads");
   }
+  // Row blocks shared evenly among threads (M = 128 is 66 + 62 rows on 2 threads, not 120 + 8), packed A
+  // (N > 8 panels) and A read in place, on 1, 2 and 3 threads.
+  for (int t : {1, 2, 3}) {
+    omp_set_num_threads(t);
+    for (std::int64_t m : {121, 128, 133, 384}) {
+      const std::string tag = " M " + std::to_string(m) + " on " + std::to_string(t) + " threads";
+      expect_paths_agree(mm, {rand_noncontig({m, 700}, g), rand_f32({700, 300}, g)}, 1e-4, "balanced rows, packed A" + tag);
+      expect_paths_agree(mm, {rand_f32({m, 300}, g), rand_f32({300, 65}, g)}, 1e-4, "balanced rows, A in place" + tag);
+    }
+  }
   omp_set_num_threads(threads);
+}
+
+// A (B, T, K) × (K, N) product — a Linear layer on a batch of sequences — is computed as one
+// (B·T, K) × (K, N) product: the same values as the product of each batch element on its own, and the
+// matrix's gradient is the sum of the per-element gradients.
+TEST(FastKernels, MatrixBroadcastOverBatchIsFoldedIntoRows) {
+  Generator g(3);
+  const Tensor x = rand_f32({5, 33, 70}, g), w = rand_f32({70, 40}, g).requires_grad_(true);
+  const Tensor y = matmul(x, w);
+  ASSERT_EQ(y.shape(), (Shape{5, 33, 40}));
+  Generator gw(4);
+  const Tensor gy = rand_f32({5, 33, 40}, gw);
+  y.backward(gy);
+  const std::vector<float> folded_grad = w.grad().to_vector<float>();
+  std::vector<double> summed(folded_grad.size(), 0.0);
+  for (std::int64_t b = 0; b < 5; ++b) {
+    const Tensor wb = w.detach().requires_grad_(true);
+    auto row = [b](const Tensor& t) { return reshape(slice(t, 0, b, b + 1), {t.size(1), t.size(2)}); };  // (T, ·)
+    const Tensor yb = matmul(row(x), wb);
+    EXPECT_EQ(yb.to_vector<float>(), row(y.detach()).to_vector<float>()) << "batch element " << b;
+    yb.backward(row(gy));
+    const std::vector<float> gb = wb.grad().to_vector<float>();
+    for (std::size_t i = 0; i < gb.size(); ++i) summed[i] += gb[i];
+  }
+  double worst = 0, scale = 1e-6;
+  for (std::size_t i = 0; i < summed.size(); ++i) {
+    worst = std::max(worst, std::abs(summed[i] - folded_grad[i]));
+    scale = std::max(scale, std::abs(summed[i]));
+  }
+  EXPECT_LE(worst, 1e-5 * scale);
 }
 
 TEST(FastKernels, UnaryOps) {

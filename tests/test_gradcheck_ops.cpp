@@ -85,6 +85,9 @@ TEST(GradCheck, matmul) {
   EXPECT_TRUE(gradcheck(mm, {input({2, 3, 4}, gen), input({2, 4, 2}, gen)})) << "batched";
   EXPECT_TRUE(gradcheck(mm, {input({2, 1, 3, 4}, gen), input({3, 4, 2}, gen)})) << "broadcast batch";
   EXPECT_TRUE(gradcheck(mm, {input({2, 3, 4}, gen), input({4, 2}, gen)})) << "matrix broadcast over batch";
+  EXPECT_TRUE(gradcheck(mm, {input_noncontiguous({2, 3, 4}, gen), input({4, 2}, gen)}))
+      << "matrix broadcast over a non-contiguous batch (not folded into rows)";
+  EXPECT_TRUE(gradcheck(mm, {input({2, 2, 3, 4}, gen), input_noncontiguous({4, 2}, gen)})) << "two batch axes, transposed matrix";
   EXPECT_TRUE(gradcheck(mm, {input_noncontiguous({3, 4}, gen), input_noncontiguous({4, 5}, gen)})) << "transposed";
   EXPECT_TRUE(gradcheck(mm, {input({4}, gen), input({4, 3}, gen)})) << "vector @ matrix";
   EXPECT_TRUE(gradcheck(mm, {input({3, 4}, gen), input({4}, gen)})) << "matrix @ vector";

@@ -63,6 +63,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     throw std::invalid_argument("matmul: 0-d operands " + a.str() + " and " + b.str() + " (use mul)");
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);  // vector @ matrix
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);  // matrix @ vector
+  if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous() && a.size(-1) == b.size(0)) {
+    // x: (..., M, K) dense, W: (K, N) — a Linear layer on a batch of sequences: one (…·M, K) × (K, N)
+    // product, not a batch of small ones that each pack W again. The forward gives the same numbers;
+    // ∂L/∂W becomes one product over all rows instead of a (batch, K, N) stack of partial products summed.
+    Shape out = a.shape();
+    out.back() = b.size(1);
+    return reshape(matmul(reshape(a, {-1, a.size(-1)}), b), out);
+  }
   Tensor c = matmul_forward(a, b);
   return record("matmul", c, {a, b}, [a, b](const Tensor& g) {
     return Grads{needs_grad_input(a) ? sum_to(matmul(g, transpose(b, -1, -2)), a.shape()) : Tensor(),
