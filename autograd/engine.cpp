@@ -5,6 +5,7 @@
 // backwards, each tensor's accumulated gradient is handed to its Node, whose rule returns one gradient
 // per input, which is added (+=) into that input's slot. Leaves add into .grad(). Rules run with grad
 // mode off, so the backward itself is not recorded.
+#include <chrono>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/profiler.hpp"
 
 namespace recgrad {
 
@@ -24,6 +26,7 @@ bool needs_grad(const Tensor& t) { return t.defined() && t.requires_grad() && is
 
 Tensor record(const char* op, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
   if (is_anomaly_enabled() && is_grad_enabled()) check_finite(op, "forward", "output", out, inputs);
+  if (profiler::enabled() && is_grad_enabled()) profiler::forward_op(op);
   bool any = false;
   for (const auto& in : inputs) any = any || needs_grad(in);
   if (!any) return out;
@@ -90,6 +93,8 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
     if (node.released)
       throw std::logic_error("backward: the graph through '" + node.op +
                              "' was already freed by an earlier backward; pass retain_graph=true to the first call");
+    const bool profile = profiler::enabled();
+    const auto t0 = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::vector<Tensor> in_grads = node.backward(g);
     if (is_anomaly_enabled())
       for (std::size_t i = 0; i < in_grads.size() && i < node.inputs.size(); ++i)
@@ -102,6 +107,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
                                " for input " + std::to_string(i) + " of shape " + shape_str(in.shape()));
       accumulate(grads[in.impl().get()], in_grads[i], false);
     }
+    if (profile) profiler::backward_op(node.op, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     grads.erase(found);
     if (!retain_graph) {
       node.released = true;

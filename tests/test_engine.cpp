@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "autograd/autograd.hpp"
+#include "autograd/profiler.hpp"
 
 namespace recgrad {
 namespace {
@@ -123,6 +125,34 @@ TEST(Engine, GradientOfFloat32GraphIsFloat32) {
   sum(matmul(w, w)).backward();
   EXPECT_EQ(w.grad().dtype(), DType::f32);
   EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{4, 4, 4, 4}));
+}
+
+
+// RECGRAD_PROFILE: each recorded op is counted once forward and once backward; ops run without grad
+// mode are not counted; off again, nothing more is counted.
+TEST(Profiler, CountsEachOpForwardAndBackward) {
+  profiler::enable(true);
+  profiler::reset();
+  Generator gen(1);
+  const Tensor x = Tensor::randn({64, 32}, gen).requires_grad_(), w = Tensor::randn({32, 16}, gen).requires_grad_();
+  for (int i = 0; i < 3; ++i) sum(relu(matmul(x, w))).backward();
+  {
+    NoGradGuard no_grad;
+    matmul(x, w);
+  }
+  profiler::enable(false);
+  matmul(x, w);
+  std::map<std::string, profiler::Row> by_op;
+  for (const auto& r : profiler::rows()) by_op[r.op] = r;
+  for (const char* op : {"matmul", "relu", "sum"}) {
+    ASSERT_TRUE(by_op.count(op)) << op;
+    EXPECT_EQ(by_op[op].forward_calls, 3) << op;
+    EXPECT_EQ(by_op[op].backward_calls, 3) << op;
+    EXPECT_GE(by_op[op].backward_ms, 0.0) << op;
+  }
+  EXPECT_NE(profiler::report().find("matmul"), std::string::npos);
+  profiler::reset();
+  EXPECT_TRUE(profiler::rows().empty());
 }
 
 }  // namespace
