@@ -1,11 +1,15 @@
-// recgrad/bench/step.cpp — one SASRec or HSTU training step at the HSTU paper's shapes, timed end to end.
+// recgrad/bench/step.cpp — one SASRec or HSTU training step at the HSTU paper's shapes, or one TIGER step
+// at configs/tiger_ml1m.toml's shapes, timed end to end.
 //
-//   build/recgrad_step [--model sasrec|hstu] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head position|row]
+//   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head position|row]
 //
 // Batch 128 × length 200 (every position has a target), d = 50, 2 blocks, 1 head, 128 negatives drawn per
 // position, sampled softmax on L2-normalised vectors (τ = 0.05), AdamW: the step `recgrad train` runs for
 // configs/sasrec_paper.toml, on synthetic ids so it needs no data. bench/torch_step.py is the same step in
 // PyTorch; scripts/bench_e2e.sh runs both. Prints one JSON line: median/min/max ms per step, peak RSS.
+// TIGER: batch 256, encoder input [user token, 4 tokens × 20 items] (81 tokens, no padding: ML-1M's histories
+// are ≥ 20 items), decoder [BOS, t1, t2, t3] → [t1 … t4], 4 + 4 layers, d 128, 6 heads × 64, d_ff 1024,
+// cross-entropy over the semantic tokens, AdamW (the step models/tiger_trainer.cpp runs).
 #include <sys/resource.h>
 #include <time.h>
 
@@ -18,14 +22,83 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "autograd/profiler.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
 #include "models/hstu.hpp"
+#include "models/tiger.hpp"
 #include "models/sasrec.hpp"
 #include "nn/losses.hpp"
 
 using namespace recgrad;
+
+namespace {
+
+double cpu_now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void print_result(const std::string& model, const std::string& head, int threads, double dropout, std::vector<double> ms,
+                  std::vector<double> cpu_ms) {
+  std::sort(ms.begin(), ms.end());
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  fmt::print("{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
+             "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
+             model, head, threads, dropout, ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
+             ru.ru_maxrss / 1024.0);
+}
+
+// One TIGER training step on random semantic IDs (3 levels × 256 codes + a collision token of 154 values,
+// ML-1M's table): encode, teacher-forced decode, cross-entropy, AdamW.
+int tiger_step(int threads, int steps, int warmup, double dropout) {
+  const std::int64_t B = 256, items = 20;
+  models::SemanticIdTable table;
+  table.collision_size = 154;
+  const models::TokenSpace space(table, 2000);
+  models::TigerConfig c;  // configs/tiger_ml1m.toml
+  c.dropout = dropout;
+  Generator gen(42);
+  models::Tiger model(c, space, gen);
+  nn::Adam adam(model.parameters(), {1e-3, 0.9, 0.999, 1e-8, 0.01, /*decoupled=*/true});
+  const int P = space.positions();
+  std::vector<double> ms, cpu_ms;
+  for (int s = 0; s < warmup + steps; ++s) {
+    std::vector<std::int64_t> enc, dec, target;
+    for (std::int64_t b = 0; b < B; ++b) {
+      enc.push_back(space.user_token(gen.next_int(6040)));
+      for (std::int64_t i = 0; i <= items; ++i)
+        for (int p = 0; p < P; ++p) {
+          const std::int64_t code = gen.next_int(table.position_size(p));
+          if (i < items) enc.push_back(space.token(p, code));
+          else {
+            if (p == 0) dec.push_back(models::TokenSpace::bos);
+            if (p + 1 < P) dec.push_back(space.token(p, code));
+            target.push_back(space.logit(p, code));
+          }
+        }
+    }
+    const std::int64_t S = 1 + items * P;
+    if (s == warmup) profiler::reset();  // RECGRAD_PROFILE=1: count the timed steps only
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_now_ms();
+    const Tensor tokens = Tensor::from_vector(enc, {B, S});
+    const Tensor memory = model.encode(tokens);  // (B, S, d)
+    const Tensor logits = model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
+    const Tensor loss = cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
+    models::optimizer_step(loss, adam);
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
+  }
+  print_result("tiger", "full", threads, dropout, ms, cpu_ms);
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   ensure_thread_binding(argv);
@@ -38,12 +111,13 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "untimed steps first");
   app.add_option("--dropout", dropout, "dropout rate");
   app.add_option("--model", model_name, "sasrec (2 blocks, 1 head) or hstu (2 layers, 1 head, d_qk = d_v = 50)")
-      ->check(CLI::IsMember({"sasrec", "hstu"}));
+      ->check(CLI::IsMember({"sasrec", "hstu", "tiger"}));
   app.add_option("--head", head, "negatives drawn per position (the paper's code) or shared by a user row")
       ->check(CLI::IsMember({"position", "row"}));
   CLI11_PARSE(app, argc, argv);
   threads = set_num_threads(threads);
 
+  if (model_name == "tiger") return tiger_step(threads, steps, warmup, dropout);
   const std::int64_t B = 128, T = 200, k = 128, vocab = 3953;
   Generator gen(42);
   std::unique_ptr<models::SequenceModel> model_ptr;
@@ -70,11 +144,6 @@ int main(int argc, char** argv) {
 
   datasets::NegativeSampler ids(vocab - 1, 7);
   std::vector<double> ms, cpu_ms;
-  auto cpu_now = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-  };
   std::vector<std::int64_t> seq(B * T), rows(B * T), pos(B * T), neg(B * T * k), row_neg(B * k);
   for (int s = 0; s < warmup + steps; ++s) {
     for (auto& v : seq) v = ids.sample();
@@ -83,7 +152,7 @@ int main(int argc, char** argv) {
     const bool row_head = head == "row";
     for (std::int64_t i = 0; i < B * T * k; ++i) neg[i] = row_head ? row_neg[i / (T * k) * k + i % k] : ids.sample();
     const auto t0 = std::chrono::steady_clock::now();
-    const double c0 = cpu_now();
+    const double c0 = cpu_now_ms();
     const Tensor F = model.forward(Tensor::from_vector(seq, {B, T}));  // (B, T, d)
     const Tensor& M = model.item_table();
     Tensor loss;
@@ -101,14 +170,7 @@ int main(int argc, char** argv) {
     }
     models::optimizer_step(loss, adam);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now() - c0);
+    if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }
-  std::sort(ms.begin(), ms.end());
-  std::sort(cpu_ms.begin(), cpu_ms.end());
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  fmt::print("{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
-             "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-             model_name, head, threads, dropout, steps, ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
-             ru.ru_maxrss / 1024.0);
+  print_result(model_name, head, threads, dropout, ms, cpu_ms);
 }
