@@ -11,7 +11,7 @@ PACKAGES=(cmake g++ make pkg-config
           libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev
           gnuplot-nox                                   # plots (--plots, notebooks)
           clang-tools-19 python3                        # the notebooks' interpreter (tools/nbrun.py)
-          python3-ipykernel jupyter-nbconvert python3-nbclient  # the xcpp17 Jupyter kernel (tools/xcpp/)
+          python3-ipykernel jupyter-nbconvert python3-nbclient jupyter-client  # the xcpp17 Jupyter kernel (tools/xcpp/; jupyter-client has `jupyter kernelspec`)
           ${EXTRA_PACKAGES:-})
 
 missing=()
