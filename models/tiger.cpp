@@ -42,6 +42,21 @@ Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const T
   return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
 }
 
+Tensor TigerDecoderLayer::step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V,
+                               const Tensor& memory_valid, std::int64_t beams) const {
+  const std::int64_t rows = y.size(0), d = y.size(2);
+  const Tensor h = ln_self.forward(y);
+  const auto [k, v] = self_attn.keys_values(h);  // (U·b, H, 1, d_kv)
+  K = K.defined() ? concat({K, k}, 2) : k;
+  V = V.defined() ? concat({V, v}, 2) : v;
+  // the newest position sees every earlier one and itself: no mask needed
+  const Tensor y1 = y + drop.forward(self_attn.attend(h, K, V, Tensor(), /*causal=*/false));
+  const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams, d});
+  const Tensor c = reshape(cross_attn.attend(q, memory_K, memory_V, memory_valid, /*causal=*/false), {rows, 1, d});
+  const Tensor y2 = y1 + drop.forward(c);
+  return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
+}
+
 Tiger::Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen)
     : config(c), space(tokens), token_emb(tokens.vocab(), c.d, gen, TokenSpace::pad),
       enc_pos(1 + c.max_items * tokens.positions(), c.d, gen), dec_pos(tokens.positions(), c.d, gen), enc_ln(c.d),
@@ -93,6 +108,30 @@ Tensor Tiger::decoder_states(const Tensor& dec_tokens, const Tensor& memory, con
 
 Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
   return head.forward(decoder_states(dec_tokens, memory, memory_valid, beams));  // (U·b, t, n_semantic)
+}
+
+Tiger::DecoderCache Tiger::start_decoding(const Tensor& memory) const {
+  DecoderCache cache;
+  cache.K.resize(decoder.size());
+  cache.V.resize(decoder.size());
+  for (const auto& layer : decoder) {
+    auto [K, V] = layer->cross_attn.keys_values(memory);
+    cache.memory_K.push_back(K);
+    cache.memory_V.push_back(V);
+  }
+  return cache;
+}
+
+Tensor Tiger::decode_step(const Tensor& tokens, std::int64_t position, DecoderCache& cache, const Tensor& memory_valid,
+                          std::int64_t beams) const {
+  const std::int64_t rows = tokens.size(0);
+  if (beams < 1 || rows != cache.memory_K.at(0).size(0) * beams)
+    throw std::invalid_argument("Tiger::decode_step: " + std::to_string(rows) + " rows for " + std::to_string(cache.memory_K.at(0).size(0)) +
+                                " memory rows and " + std::to_string(beams) + " beams each");
+  Tensor y = token_emb.forward(tokens) + slice(dec_pos.weight, 0, position, position + 1);  // (U·b, 1, d)
+  for (std::size_t l = 0; l < decoder.size(); ++l)
+    y = decoder[l]->step(y, cache.K[l], cache.V[l], cache.memory_K[l], cache.memory_V[l], memory_valid, beams);
+  return reshape(dec_ln.forward(y), {rows, config.d});
 }
 
 }  // namespace recgrad::models

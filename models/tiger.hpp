@@ -52,6 +52,12 @@ struct TigerDecoderLayer : nn::Module {
   // y: (U·b, t, d), memory: (U, S, d), memory_valid: (U, S) -> (U·b, t, d); rows u·b … u·b + b − 1 of y
   // read memory row u (b = beams; 1 in training)
   Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
+  // The same for one new position, reusing what earlier positions computed (a KV cache; evaluation only).
+  // y: (U·b, 1, d) the newest position; K, V: this layer's self-attention keys and values of the earlier
+  // positions, (U·b, H, t, d_kv) or undefined, extended here by the new one; memory_K, memory_V: the
+  // cross-attention keys and values of each user's memory, (U, H, S, d_kv) -> (U·b, 1, d)
+  Tensor step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V, const Tensor& memory_valid,
+              std::int64_t beams) const;
   nn::LayerNorm ln_self, ln_cross, ln_ffn;
   nn::MultiHeadAttention self_attn, cross_attn;
   nn::FeedForward ffn;
@@ -69,6 +75,19 @@ class Tiger : public nn::Module {
   Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
   // The same before the output layer: LN(y), (U·b, t, d). Beam search applies `head` to the last position only.
   Tensor decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
+
+  // Incremental decoding (beam search): each decoder layer's keys and values, kept between steps.
+  struct DecoderCache {
+    std::vector<Tensor> K, V;                // per layer: self-attention, (U·b, H, t, d_kv) for the t positions decoded
+    std::vector<Tensor> memory_K, memory_V;  // per layer: cross-attention of each user's memory, (U, H, S, d_kv)
+  };
+  // memory: (U, S, d) -> a cache with the memory's keys and values and no decoded position yet
+  DecoderCache start_decoding(const Tensor& memory) const;
+  // tokens: (U·b, 1), the token at `position` of every row; cache: its rows' earlier positions (rows u·b … u·b + b − 1
+  // belong to user u of the cache's memory) -> LN(y) of that position, (U·b, d). Equals decoder_states(…)'s last
+  // position for the same prefixes.
+  Tensor decode_step(const Tensor& tokens, std::int64_t position, DecoderCache& cache, const Tensor& memory_valid,
+                     std::int64_t beams) const;
   TigerConfig config;
   TokenSpace space;
   nn::Embedding token_emb, enc_pos, dec_pos;

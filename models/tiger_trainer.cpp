@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -195,8 +196,11 @@ std::map<std::string, double> as_recall(const std::map<std::string, double>& m) 
 // The 0-based rank of each of `users` (indices into data.users)' validation or test item in its beam
 // list (data.num_items() when it is not there: no hit at any k ≤ beam).
 std::vector<std::int64_t> user_ranks(Tiger& model, const TigerData& data, const SemanticIdTable& ids, const IdTrie& trie,
-                                     const TrainConfig& c, const std::vector<std::size_t>& users, bool test, std::int64_t* invalid_ids) {
+                                     const TrainConfig& c, const std::vector<std::size_t>& users, bool test, std::int64_t* invalid_ids,
+                                     bool progress = false) {
   NoGradGuard no_grad;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_print = t0;
   model.eval();
   std::vector<std::int64_t> ranks;
   const TokenSpace& space = model.space;
@@ -226,6 +230,15 @@ std::vector<std::int64_t> user_ranks(Tiger& model, const TigerData& data, const 
         ++r;
       }
       ranks.push_back(rank);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && std::chrono::duration<double>(now - last_print).count() >= 60.0) {  // a line a minute: where it is, and the ETA
+      last_print = now;
+      const double el = std::chrono::duration<double>(now - t0).count();
+      const double done = static_cast<double>(ranks.size());
+      fmt::print("  {}: {}/{} users, {:.0f} s, about {:.0f} s left\n", test ? "test" : "validation", ranks.size(), users.size(), el,
+                 el / done * (static_cast<double>(users.size()) - done));
+      std::fflush(stdout);
     }
   }
   model.train();
@@ -262,9 +275,19 @@ void print_usage(const CodeUsage& u, const SemanticIdTable& t) {
 }  // namespace
 
 NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory, const Tensor& valid) {
-  return [&model, memory, valid](const std::vector<std::int64_t>& rows, const std::vector<std::vector<std::int64_t>>& prefixes) {
+  // Between calls it keeps each decoded row's keys and values (Tiger::DecoderCache): a call whose prefixes
+  // extend the previous call's rows (beam search, one position per call) decodes only the new position;
+  // any other call (a prefix whose parent was not decoded last) replays its prefixes from the start.
+  struct State {
+    Tiger::DecoderCache memory_kv;  // cross-attention keys and values of every memory row, no decoded position
+    Tiger::DecoderCache rows;       // the previous call's rows
+    std::map<std::pair<std::int64_t, std::vector<std::int64_t>>, std::int64_t> row_of;  // (memory row, prefix) -> row
+  };
+  auto state = std::make_shared<State>();
+  state->memory_kv = model.start_decoding(memory);
+  return [&model, memory, valid, state](const std::vector<std::int64_t>& rows, const std::vector<std::vector<std::int64_t>>& prefixes) {
     const TokenSpace& space = model.space;
-    const std::int64_t t = static_cast<std::int64_t>(prefixes[0].size()) + 1;
+    const std::int64_t t = static_cast<std::int64_t>(prefixes[0].size()) + 1;  // positions with BOS
     // group the rows by user (each user's beams share its memory row), padding every group to b rows
     std::vector<std::int64_t> users;
     std::vector<std::vector<std::size_t>> group;
@@ -277,19 +300,49 @@ NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory,
     }
     std::size_t b = 1;
     for (const auto& g : group) b = std::max(b, g.size());
-    std::vector<std::int64_t> dec;  // [BOS, tokens of the prefix] per row, U·b rows
+    std::vector<std::size_t> source;  // padded row -> caller's row (padding rows repeat the last beam)
     for (const auto& g : group)
-      for (std::size_t j = 0; j < b; ++j) {
-        const auto& pre = prefixes[g[std::min(j, g.size() - 1)]];  // padding rows repeat the last beam
-        dec.push_back(TokenSpace::bos);
-        for (std::size_t p = 0; p < pre.size(); ++p) dec.push_back(space.token(static_cast<int>(p), pre[p]));
-      }
-    const std::int64_t U = static_cast<std::int64_t>(users.size()), B = static_cast<std::int64_t>(b);
+      for (std::size_t j = 0; j < b; ++j) source.push_back(g[std::min(j, g.size() - 1)]);
+    const std::int64_t U = static_cast<std::int64_t>(users.size()), B = static_cast<std::int64_t>(b), R = U * B;
+    auto token_at = [&](std::size_t row, std::int64_t position) {  // decoder input: [BOS, prefix]
+      return position == 0 ? TokenSpace::bos : space.token(static_cast<int>(position - 1), prefixes[row][position - 1]);
+    };
+    auto tokens_at = [&](std::int64_t position) {  // (R, 1)
+      std::vector<std::int64_t> tok;
+      for (std::size_t r : source) tok.push_back(token_at(r, position));
+      return Tensor::from_vector(tok, {R, 1});
+    };
     const Tensor idx = Tensor::from_vector(users, {U});
-    const Tensor states = model.decoder_states(Tensor::from_vector(dec, {U * B, t}), index_select(memory, 0, idx), index_select(valid, 0, idx), B);
-    // log softmax of the last position's logits: (U·b, n_semantic), then the real rows in the caller's order
-    const Tensor last = reshape(slice(states, 1, t - 1, t), {U * B, states.size(2)});
-    const std::vector<float> all = log_softmax(model.head.forward(last), -1).contiguous().to_vector<float>();
+    Tiger::DecoderCache cache;
+    for (std::size_t l = 0; l < state->memory_kv.memory_K.size(); ++l) {
+      cache.memory_K.push_back(index_select(state->memory_kv.memory_K[l], 0, idx));
+      cache.memory_V.push_back(index_select(state->memory_kv.memory_V[l], 0, idx));
+    }
+    cache.K.resize(cache.memory_K.size());
+    cache.V.resize(cache.memory_K.size());
+    const Tensor valid_rows = index_select(valid, 0, idx);
+    // the rows' earlier positions: gathered from the previous call when it decoded every parent, else replayed
+    std::vector<std::int64_t> parent;
+    for (std::size_t k = 0; k < source.size() && t > 1; ++k) {
+      const std::vector<std::int64_t>& pre = prefixes[source[k]];
+      auto it = state->row_of.find({rows[source[k]], std::vector<std::int64_t>(pre.begin(), pre.end() - 1)});
+      if (it == state->row_of.end()) break;
+      parent.push_back(it->second);
+    }
+    if (t > 1 && parent.size() == source.size()) {
+      const Tensor pidx = Tensor::from_vector(parent, {R});
+      for (std::size_t l = 0; l < cache.K.size(); ++l) {
+        cache.K[l] = index_select(state->rows.K[l], 0, pidx);
+        cache.V[l] = index_select(state->rows.V[l], 0, pidx);
+      }
+    } else {
+      for (std::int64_t position = 0; position + 1 < t; ++position) model.decode_step(tokens_at(position), position, cache, valid_rows, B);
+    }
+    const Tensor states = model.decode_step(tokens_at(t - 1), t - 1, cache, valid_rows, B);  // (R, d)
+    const std::vector<float> all = log_softmax(model.head.forward(states), -1).contiguous().to_vector<float>();
+    state->rows = cache;
+    state->row_of.clear();
+    for (std::size_t k = 0; k < source.size(); ++k) state->row_of.emplace(std::make_pair(rows[source[k]], prefixes[source[k]]), static_cast<std::int64_t>(k));
     const std::size_t V = static_cast<std::size_t>(space.n_semantic());
     std::vector<float> out(rows.size() * V);
     for (std::size_t u = 0; u < group.size(); ++u)
@@ -381,8 +434,9 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
         loss_sum += train_step(model, adam, data, sid.table, batch);
         if (opt.progress && (b + 1) % 100 == 0) {
           const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          fmt::print("  epoch {} step {}/{}  loss {:.4f}  {:.0f} samples/s\n", epoch, b + 1, starts.size(), loss_sum / static_cast<double>(b + 1),
-                     static_cast<double>((b + 1) * static_cast<std::size_t>(cfg.batch_size)) / el);
+          fmt::print("  epoch {} step {}/{}  loss {:.4f}  {:.0f} samples/s  epoch ends in about {:.0f} s\n", epoch, b + 1, starts.size(),
+                     loss_sum / static_cast<double>(b + 1), static_cast<double>((b + 1) * static_cast<std::size_t>(cfg.batch_size)) / el,
+                     el / static_cast<double>(b + 1) * static_cast<double>(starts.size() - b - 1));
           std::fflush(stdout);
         }
       } catch (const std::exception& e) {
@@ -399,7 +453,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
     result.train.history.push_back({epoch, result.train.last_loss, -1});
     if (epoch % cfg.eval_every == 0 || epoch == cfg.epochs) {
       const auto e0 = std::chrono::steady_clock::now();
-      const auto valid = metrics_of(user_ranks(model, data, sid.table, trie, cfg, valid_users, false, &invalid), cfg.ks);
+      const auto valid = metrics_of(user_ranks(model, data, sid.table, trie, cfg, valid_users, false, &invalid, opt.progress), cfg.ks);
       const double v = valid.at(select);
       result.train.history.back().valid = v;
       line += fmt::format("  valid {} {:.4f} ({:.1f} s)", select, v, std::chrono::duration<double>(std::chrono::steady_clock::now() - e0).count());
@@ -461,7 +515,7 @@ void test_tiger(Tiger& model, const TigerData& data, const SemanticIdTable& ids,
       if (take[i] || data.cold[data.split.test_target[users[i]]]) kept.push_back(users[i]);
     users = kept;
   }
-  const std::vector<std::int64_t> ranks = user_ranks(model, data, ids, trie, cfg, users, true, &invalid);
+  const std::vector<std::int64_t> ranks = user_ranks(model, data, ids, trie, cfg, users, true, &invalid, progress);
   result.train.test = metrics_of(ranks, cfg.ks);
   if (result.cold_items > 0) {
     std::vector<char> cold(users.size());

@@ -39,12 +39,19 @@ static Tensor split_heads(const Tensor& x, std::int64_t H) {
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid, bool causal) const {
-  const std::int64_t B = query_in.size(0), Tq = query_in.size(1), Tk = kv_in.size(1);
-  if (causal && Tq != Tk)
+  if (causal && query_in.size(1) != kv_in.size(1))
     throw std::invalid_argument("MultiHeadAttention: causal attention needs Tq == Tk, got " + query_in.str() + " and " + kv_in.str());
+  const auto [K, V] = keys_values(kv_in);
+  return attend(query_in, K, V, key_valid, causal);
+}
+
+std::pair<Tensor, Tensor> MultiHeadAttention::keys_values(const Tensor& kv_in) const {
+  return {split_heads(W_K.forward(kv_in), heads), split_heads(W_V.forward(kv_in), heads)};  // (B, H, Tk, d_kv) each
+}
+
+Tensor MultiHeadAttention::attend(const Tensor& query_in, const Tensor& K, const Tensor& V, const Tensor& key_valid, bool causal) const {
+  const std::int64_t B = query_in.size(0), Tq = query_in.size(1), Tk = K.size(2);
   const Tensor Q = split_heads(W_Q.forward(query_in), heads);  // (B, H, Tq, d_kv)
-  const Tensor K = split_heads(W_K.forward(kv_in), heads);     // (B, H, Tk, d_kv)
-  const Tensor V = split_heads(W_V.forward(kv_in), heads);
   // S = Q Kᵀ / √d_kv + M: (B, H, Tq, Tk)
   const Tensor S = matmul(Q, transpose(K, 2, 3)) * (1.0 / std::sqrt(static_cast<double>(d_kv))) +
                    attention_mask(key_valid, Tq, Tk, causal, query_in.dtype());

@@ -16,6 +16,11 @@ class MultiHeadAttention : public Module {
   // query_in: (B, Tq, d), kv_in: (B, Tk, d); key_valid: (B, Tk) 1 = real, 0 = padding, or undefined (all real).
   // causal: query i sees keys j ≤ i only (self-attention, Tq == Tk). Returns (B, Tq, d).
   Tensor forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid, bool causal) const;
+  // The two halves of forward, for incremental decoding (a KV cache):
+  // kv_in: (B, Tk, d) -> {K, V}: (B, H, Tk, d_kv)
+  std::pair<Tensor, Tensor> keys_values(const Tensor& kv_in) const;
+  // query_in: (B, Tq, d), K, V: (B, H, Tk, d_kv) from keys_values -> (B, Tq, d)
+  Tensor attend(const Tensor& query_in, const Tensor& K, const Tensor& V, const Tensor& key_valid, bool causal) const;
   Linear W_Q, W_K, W_V, W_O;
   Dropout attn_dropout;
   std::int64_t heads, d_kv;

@@ -307,6 +307,55 @@ TEST(BeamSearch, ExactTopKOnATinyTiger) {
   }
 }
 
+// Beam search decodes one position per call and keeps the keys and values of the earlier positions (a KV
+// cache): every call must give the log-probabilities of the full decoder over [BOS, prefix], whether the rows
+// extend the previous call's (gathered from the cache) or not (replayed from the start).
+TEST(BeamSearch, CachedDecodingEqualsTheFullDecoder) {
+  Generator gen(21);
+  const SemanticIdTable t = random_table(12, 3, 3, gen);
+  const TokenSpace space(t, 4);
+  TigerConfig c;
+  c.d = 8;
+  c.heads = 2;
+  c.d_kv = 4;
+  c.d_ff = 16;
+  c.encoder_layers = 1;
+  c.decoder_layers = 2;
+  c.dropout = 0.0;
+  c.max_items = 3;
+  Tiger model(c, space, gen);
+  model.eval();
+  NoGradGuard no_grad;
+  const Tensor tokens = Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2), space.token(2, 0),
+                                                                      space.user_token(2), space.token(0, 2), 0, 0},
+                                            {2, 4});
+  const Tensor memory = model.encode(tokens), valid = token_valid(tokens);
+  const NextTokenLogProbs next = next_token_log_probs(model, memory, valid);
+  using Prefixes = std::vector<std::vector<std::int64_t>>;
+  const std::vector<std::pair<std::vector<std::int64_t>, Prefixes>> calls = {
+      {{0, 1}, {{}, {}}},
+      {{0, 0, 1}, {{1}, {2}, {0}}},
+      {{0, 1, 1, 1}, {{1, 0}, {0, 2}, {0, 1}, {0, 0}}},  // parents decoded by the previous call
+      {{1}, {{2, 2}}},                                   // a parent the previous call did not decode: replayed
+      {{0, 0}, {{2, 1, 0}, {1, 0, 2}}},
+  };
+  const std::size_t V = static_cast<std::size_t>(space.n_semantic());
+  for (const auto& [rows, prefixes] : calls) {
+    const std::vector<float> got = next(rows, prefixes);
+    ASSERT_EQ(got.size(), rows.size() * V);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      std::vector<std::int64_t> dec{TokenSpace::bos};
+      for (std::size_t p = 0; p < prefixes[r].size(); ++p) dec.push_back(space.token(static_cast<int>(p), prefixes[r][p]));
+      const std::int64_t T = static_cast<std::int64_t>(dec.size());
+      const Tensor row = Tensor::from_vector(std::vector<std::int64_t>{rows[r]}, {1});
+      const Tensor logits = model.decode(Tensor::from_vector(dec, {1, T}), index_select(memory, 0, row), index_select(valid, 0, row));
+      const std::vector<float> want = log_softmax(reshape(slice(logits, 1, T - 1, T), {1, -1}), -1).to_vector<float>();
+      for (std::size_t v = 0; v < V; ++v)
+        ASSERT_NEAR(got[r * V + v], want[v], 1e-5) << "call with " << rows.size() << " rows, row " << r << ", token " << v;
+    }
+  }
+}
+
 // ---- encoder-decoder attention --------------------------------------------------------------------------
 
 TEST(GradCheck, MultiHeadCrossAttentionWithPadding) {
