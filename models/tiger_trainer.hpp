@@ -40,6 +40,9 @@ SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, 
 
 // log P(next code | prefix, user) from the decoder over [BOS, prefix] at its last position; row r of a
 // call reads memory row rows[r]. memory: (U, S, d), valid: (U, S). Inference only (no grad mode).
+// Incremental: the returned function keeps each row's decoder keys and values (Tiger::DecoderCache), so a
+// call whose prefixes extend the previous call's (beam search) decodes only the new position; other calls
+// replay their prefixes. Either way the values are the full decoder's.
 NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory, const Tensor& valid);
 
 struct TigerResult {
