@@ -7,6 +7,10 @@ AdamW (lr 1e-3, betas 0.9/0.98). The model is recgrad's SASRec with configs/sasr
 layer (models/sasrec.cpp), which is generative-recommenders' sasrec.py:
   x = Dropout(sqrt(d) E[s] + P) * keep;  per block: q = LN(x); A = Attn(q, x); x = LN(q + A); x = x + FFN(x); x *= keep
   F = x  (LayerNorms without affine, eps 1e-8; FFN = Dropout(W2 Dropout(ReLU(W1 x))))
+--model tiger is recgrad_step --model tiger: models/tiger.cpp with configs/tiger_ml1m.toml (batch 256, encoder input
+81 tokens, decoder [BOS, t1, t2, t3], 4 + 4 pre-LN layers, d 128, 6 heads x 64, d_ff 1024, dropout 0.1, cross-entropy
+over the 922 semantic tokens, AdamW lr 1e-3, weight decay 0.01); attention written out as softmax(Q K^T / sqrt(d) + mask)
+like recgrad's (Debian's torch 1.13 has no scaled_dot_product_attention).
 Prints one JSON line like recgrad_step. Run with Debian's PyTorch: /usr/bin/python3 bench/torch_step.py
 """
 import argparse
@@ -106,6 +110,114 @@ class HSTU(nn.Module):
         return x
 
 
+class MHA(nn.Module):
+    """nn/multihead_attention.cpp: W_Q, W_K, W_V: d -> H*dkv, W_O: H*dkv -> d, no biases; softmax(QK^T/sqrt(dkv) + mask)."""
+
+    def __init__(self, d, H, dkv, p):
+        super().__init__()
+        self.H, self.dkv, self.p = H, dkv, p
+        self.W_Q, self.W_K, self.W_V = (nn.Linear(d, H * dkv, bias=False) for _ in range(3))
+        self.W_O = nn.Linear(H * dkv, d, bias=False)
+
+    def forward(self, q_in, kv_in, mask=None, causal=False):  # mask: (B, 1, 1, Tk) bool, True = may attend
+        B, Tq, _ = q_in.shape
+        split = lambda t: t.reshape(B, t.shape[1], self.H, self.dkv).transpose(1, 2)
+        Q, K, V = split(self.W_Q(q_in)), split(self.W_K(kv_in)), split(self.W_V(kv_in))
+        S = Q @ K.transpose(-1, -2) / math.sqrt(self.dkv)
+        if mask is not None:
+            S = S.masked_fill(~mask, -1e9)
+        if causal:
+            S = S.masked_fill(torch.triu(torch.ones(Tq, Tq, dtype=torch.bool), 1), -1e9)
+        A = Fn.dropout(torch.softmax(S, -1), self.p, self.training) @ V
+        return self.W_O(A.transpose(1, 2).reshape(B, Tq, self.H * self.dkv))
+
+
+class FFN(nn.Module):
+    def __init__(self, d, dff, p):
+        super().__init__()
+        self.fc1, self.fc2, self.drop = nn.Linear(d, dff), nn.Linear(dff, d), nn.Dropout(p)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+
+
+class TigerEncoderLayer(nn.Module):
+    def __init__(self, d, H, dkv, dff, p):
+        super().__init__()
+        self.ln_attn, self.ln_ffn = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn, self.ffn, self.drop = MHA(d, H, dkv, p), FFN(d, dff, p), nn.Dropout(p)
+
+    def forward(self, x, mask):
+        h = self.ln_attn(x)
+        x = x + self.drop(self.attn(h, h, mask))
+        return x + self.drop(self.ffn(self.ln_ffn(x)))
+
+
+class TigerDecoderLayer(nn.Module):
+    def __init__(self, d, H, dkv, dff, p):
+        super().__init__()
+        self.ln_self, self.ln_cross, self.ln_ffn = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+        self.self_attn, self.cross_attn = MHA(d, H, dkv, p), MHA(d, H, dkv, p)
+        self.ffn, self.drop = FFN(d, dff, p), nn.Dropout(p)
+
+    def forward(self, y, memory, mask):
+        h = self.ln_self(y)
+        y = y + self.drop(self.self_attn(h, h, causal=True))
+        y = y + self.drop(self.cross_attn(self.ln_cross(y), memory, mask))
+        return y + self.drop(self.ffn(self.ln_ffn(y)))
+
+
+class Tiger(nn.Module):
+    """models/tiger.cpp: token + learned position embeddings, 4 encoder and 4 decoder layers, final LNs, head."""
+
+    def __init__(self, vocab, n_semantic, S, P, d=128, H=6, dkv=64, dff=1024, layers=4, p=0.1):
+        super().__init__()
+        self.token_emb = nn.Embedding(vocab, d, padding_idx=0)
+        self.enc_pos, self.dec_pos = nn.Parameter(torch.randn(S, d) * 0.02), nn.Parameter(torch.randn(P, d) * 0.02)
+        self.encoder = nn.ModuleList(TigerEncoderLayer(d, H, dkv, dff, p) for _ in range(layers))
+        self.decoder = nn.ModuleList(TigerDecoderLayer(d, H, dkv, dff, p) for _ in range(layers))
+        self.enc_ln, self.dec_ln, self.head = nn.LayerNorm(d), nn.LayerNorm(d), nn.Linear(d, n_semantic)
+
+    def forward(self, tokens, dec):  # tokens: (B, S), dec: (B, P) -> logits (B, P, n_semantic)
+        mask = (tokens != 0)[:, None, None, :]
+        x = self.token_emb(tokens) + self.enc_pos[: tokens.shape[1]]
+        for layer in self.encoder:
+            x = layer(x, mask)
+        memory = self.enc_ln(x)
+        y = self.token_emb(dec) + self.dec_pos[: dec.shape[1]]
+        for layer in self.decoder:
+            y = layer(y, memory, mask)
+        return self.head(self.dec_ln(y))
+
+
+def tiger_main(a):
+    B, items, P, codes, collision, users = 256, 20, 4, 256, 154, 2000
+    n_semantic = 3 * codes + collision
+    vocab = 2 + n_semantic + users
+    S = 1 + items * P
+    model = Tiger(vocab, n_semantic, S, P, p=a.dropout)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
+    sizes = torch.tensor([codes, codes, codes, collision])
+    offsets = torch.tensor([0, codes, 2 * codes, 3 * codes])
+    ms = []
+    for s in range(a.warmup + a.steps):
+        codes_ = (torch.rand(B, items + 1, P) * sizes).long()  # a random ID per history item and target
+        logit = offsets + codes_  # (B, items + 1, P)
+        user = 2 + n_semantic + torch.randint(0, users, (B, 1))
+        tokens = torch.cat([user, (2 + logit[:, :items]).reshape(B, items * P)], 1)
+        dec = torch.cat([torch.ones(B, 1, dtype=torch.long), 2 + logit[:, items, : P - 1]], 1)
+        target = logit[:, items]
+        t0 = time.perf_counter()
+        loss = Fn.cross_entropy(model(tokens, dec).reshape(B * P, n_semantic), target.reshape(B * P))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        dt = (time.perf_counter() - t0) * 1e3
+        if s >= a.warmup:
+            ms.append(dt)
+    return ms
+
+
 def sampled_softmax(F, M, pos, neg, row_neg, tau=0.05):
     """F: (B, T, d), M: (V, d), pos: (N,), neg: (N, k) per position, row_neg: (B, k) or None."""
     B, T, d = F.shape
@@ -127,10 +239,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--head", choices=["position", "row"], default="position")
-    ap.add_argument("--model", choices=["sasrec", "hstu"], default="sasrec")
+    ap.add_argument("--model", choices=["sasrec", "hstu", "tiger"], default="sasrec")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
+    if a.model == "tiger":
+        report(a, "full", tiger_main(a))
+        return
     B, T, k, vocab = 128, 200, 128, 3953
     model = HSTU(vocab, T, p=a.dropout) if a.model == "hstu" else SASRec(vocab, T, 50, 2, a.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.0)
@@ -148,9 +263,13 @@ def main():
         dt = (time.perf_counter() - t0) * 1e3
         if s >= a.warmup:
             ms.append(dt)
+    report(a, a.head, ms)
+
+
+def report(a, head, ms):
     ms.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": a.model, "head": a.head, "threads": a.threads,
+    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": a.model, "head": head, "threads": a.threads,
                       "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
                       "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}))
 
