@@ -199,16 +199,27 @@ def tiger_main(a):
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
     sizes = torch.tensor([codes, codes, codes, collision])
     offsets = torch.tensor([0, codes, 2 * codes, 3 * codes])
-    ms = []
-    for s in range(a.warmup + a.steps):
-        codes_ = (torch.rand(B, items + 1, P) * sizes).long()  # a random ID per history item and target
-        logit = offsets + codes_  # (B, items + 1, P)
+
+    def batch():
+        logit = offsets + (torch.rand(B, items + 1, P) * sizes).long()  # a random ID per history item and target
         user = 2 + n_semantic + torch.randint(0, users, (B, 1))
         tokens = torch.cat([user, (2 + logit[:, :items]).reshape(B, items * P)], 1)
         dec = torch.cat([torch.ones(B, 1, dtype=torch.long), 2 + logit[:, items, : P - 1]], 1)
-        target = logit[:, items]
+        return tokens, dec, logit[:, items]
+
+    def loss_of(tokens, dec, target):
+        return Fn.cross_entropy(model(tokens, dec).reshape(B * P, n_semantic), target.reshape(B * P))
+
+    return timed_steps(a, opt, batch, loss_of)
+
+
+def timed_steps(a, opt, batch, loss_of):
+    """Milliseconds of each step after the warm-up: forward (loss_of(*batch())), backward, optimizer step."""
+    ms = []
+    for s in range(a.warmup + a.steps):
+        inputs = batch()
         t0 = time.perf_counter()
-        loss = Fn.cross_entropy(model(tokens, dec).reshape(B * P, n_semantic), target.reshape(B * P))
+        loss = loss_of(*inputs)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -249,21 +260,18 @@ def main():
     B, T, k, vocab = 128, 200, 128, 3953
     model = HSTU(vocab, T, p=a.dropout) if a.model == "hstu" else SASRec(vocab, T, 50, 2, a.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.0)
-    ms = []
-    for s in range(a.warmup + a.steps):
+
+    def batch():
         seq = torch.randint(1, vocab, (B, T))
         pos = torch.randint(1, vocab, (B * T,))
         row_neg = torch.randint(1, vocab, (B, k)) if a.head == "row" else None
         neg = row_neg.repeat_interleave(T, 0) if a.head == "row" else torch.randint(1, vocab, (B * T, k))
-        t0 = time.perf_counter()
-        loss = sampled_softmax(model(seq), model.item.weight, pos, neg, row_neg)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        dt = (time.perf_counter() - t0) * 1e3
-        if s >= a.warmup:
-            ms.append(dt)
-    report(a, a.head, ms)
+        return seq, pos, neg, row_neg
+
+    def loss_of(seq, pos, neg, row_neg):
+        return sampled_softmax(model(seq), model.item.weight, pos, neg, row_neg)
+
+    report(a, a.head, timed_steps(a, opt, batch, loss_of))
 
 
 def report(a, head, ms):

@@ -261,25 +261,36 @@ std::vector<std::int64_t> exhaustive_top(const NextTokenLogProbs& next, std::int
   return items;
 }
 
-TEST(BeamSearch, ExactTopKOnATinyTiger) {
-  Generator gen(13);
-  const SemanticIdTable t = random_table(12, 2, 3, gen);  // 12 items, IDs of 3 tokens
-  const IdTrie trie(t);
-  const TokenSpace space(t, 4);
+// A Tiger small enough for exhaustive checks: d 8, 2 heads × 4, one encoder layer, no dropout.
+TigerConfig tiny_tiger_config(int decoder_layers) {
   TigerConfig c;
   c.d = 8;
   c.heads = 2;
   c.d_kv = 4;
   c.d_ff = 16;
-  c.encoder_layers = c.decoder_layers = 1;
+  c.encoder_layers = 1;
+  c.decoder_layers = decoder_layers;
   c.dropout = 0.0;
   c.max_items = 3;
-  Tiger model(c, space, gen);
+  return c;
+}
+
+// Two users' encoder inputs: user 1 with one item of 3 tokens, user 2 with one token and padding -> (2, 4)
+Tensor two_user_tokens(const TokenSpace& space) {
+  return Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2), space.token(2, 0),
+                                                       space.user_token(2), space.token(0, 2), 0, 0},
+                             {2, 4});
+}
+
+TEST(BeamSearch, ExactTopKOnATinyTiger) {
+  Generator gen(13);
+  const SemanticIdTable t = random_table(12, 2, 3, gen);  // 12 items, IDs of 3 tokens
+  const IdTrie trie(t);
+  const TokenSpace space(t, 4);
+  Tiger model(tiny_tiger_config(1), space, gen);
   model.eval();
   NoGradGuard no_grad;
-  const Tensor tokens = Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2), space.token(2, 0),
-                                                                      space.user_token(2), space.token(0, 2), 0, 0},
-                                            {2, 4});
+  const Tensor tokens = two_user_tokens(space);
   const Tensor memory = model.encode(tokens);
   const NextTokenLogProbs next = next_token_log_probs(model, memory, token_valid(tokens));
   // a beam as wide as the catalogue keeps every prefix, so it is exhaustive search
@@ -314,21 +325,10 @@ TEST(BeamSearch, CachedDecodingEqualsTheFullDecoder) {
   Generator gen(21);
   const SemanticIdTable t = random_table(12, 3, 3, gen);
   const TokenSpace space(t, 4);
-  TigerConfig c;
-  c.d = 8;
-  c.heads = 2;
-  c.d_kv = 4;
-  c.d_ff = 16;
-  c.encoder_layers = 1;
-  c.decoder_layers = 2;
-  c.dropout = 0.0;
-  c.max_items = 3;
-  Tiger model(c, space, gen);
+  Tiger model(tiny_tiger_config(2), space, gen);
   model.eval();
   NoGradGuard no_grad;
-  const Tensor tokens = Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2), space.token(2, 0),
-                                                                      space.user_token(2), space.token(0, 2), 0, 0},
-                                            {2, 4});
+  const Tensor tokens = two_user_tokens(space);
   const Tensor memory = model.encode(tokens), valid = token_valid(tokens);
   const NextTokenLogProbs next = next_token_log_probs(model, memory, valid);
   using Prefixes = std::vector<std::vector<std::int64_t>>;
