@@ -1,8 +1,10 @@
 // Tensor basics: creation, views sharing storage, contiguity, broadcasting, dtype casts.
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
@@ -150,6 +152,26 @@ TEST(Allocator, ReusedBlocksAreZeroedByZerosAndCacheEmpties) {
   for (float v : z.to_vector<float>()) ASSERT_EQ(v, 0.0f);
   allocator::empty_cache();
   EXPECT_EQ(allocator::cached_bytes(), 0u);
+}
+
+// The cache keeps at most cache_limit() bytes; by default (no RECGRAD_CACHE_MB) a quarter of the memory,
+// at least 2 GiB, so that a whole training step's tensors can be reused.
+TEST(Allocator, CacheLimitDefaultAndBound) {
+  const std::size_t limit = allocator::cache_limit();
+  if (!std::getenv("RECGRAD_CACHE_MB")) {
+    const std::size_t memory = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
+    EXPECT_GE(limit, std::size_t(2) << 30);
+    EXPECT_GE(limit, memory / 4);
+  }
+  allocator::empty_cache();
+  allocator::cache_limit() = std::size_t(1) << 20;  // 1 MiB
+  {
+    const Tensor a = Tensor::full({512, 1024}, 1.0), b = Tensor::full({64, 1024}, 1.0);  // 2 MiB and 256 KiB
+  }
+  EXPECT_LE(allocator::cached_bytes(), std::size_t(1) << 20);  // the 2 MiB block went back to the OS
+  EXPECT_GT(allocator::cached_bytes(), 0u);                    // the 256 KiB one is kept
+  allocator::cache_limit() = limit;
+  allocator::empty_cache();
 }
 
 }  // namespace recgrad
