@@ -32,27 +32,30 @@ TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
 }
 
 Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
-  const std::int64_t rows = y.size(0), t = y.size(1), d = y.size(2);
   const Tensor h = ln_self.forward(y);
   const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), /*causal=*/true));
-  // cross-attention: each query attends to its user's memory; a user's b beams are b·t queries of one row
-  const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams * t, d});
-  const Tensor c = reshape(cross_attn.forward(q, memory, memory_valid, /*causal=*/false), {rows, t, d});
-  const Tensor y2 = y1 + drop.forward(c);
-  return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
+  const auto [memory_K, memory_V] = cross_attn.keys_values(memory);
+  return cross_and_feed_forward(y1, memory_K, memory_V, memory_valid, beams);
 }
 
 Tensor TigerDecoderLayer::step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V,
                                const Tensor& memory_valid, std::int64_t beams) const {
-  const std::int64_t rows = y.size(0), d = y.size(2);
   const Tensor h = ln_self.forward(y);
   const auto [k, v] = self_attn.keys_values(h);  // (U·b, H, 1, d_kv)
   K = K.defined() ? concat({K, k}, 2) : k;
   V = V.defined() ? concat({V, v}, 2) : v;
   // the newest position sees every earlier one and itself: no mask needed
   const Tensor y1 = y + drop.forward(self_attn.attend(h, K, V, Tensor(), /*causal=*/false));
-  const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams, d});
-  const Tensor c = reshape(cross_attn.attend(q, memory_K, memory_V, memory_valid, /*causal=*/false), {rows, 1, d});
+  return cross_and_feed_forward(y1, memory_K, memory_V, memory_valid, beams);
+}
+
+// y1: (U·b, t, d) -> y2 = y1 + Drop(CrossAttn(LN(y1), memory));  y2 + Drop(FFN(LN(y2)))
+Tensor TigerDecoderLayer::cross_and_feed_forward(const Tensor& y1, const Tensor& memory_K, const Tensor& memory_V,
+                                                 const Tensor& memory_valid, std::int64_t beams) const {
+  const std::int64_t rows = y1.size(0), t = y1.size(1), d = y1.size(2);
+  // each query attends to its user's memory; a user's b beams are b·t queries of one row
+  const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams * t, d});
+  const Tensor c = reshape(cross_attn.attend(q, memory_K, memory_V, memory_valid, /*causal=*/false), {rows, t, d});
   const Tensor y2 = y1 + drop.forward(c);
   return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
 }

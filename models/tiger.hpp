@@ -58,6 +58,10 @@ struct TigerDecoderLayer : nn::Module {
   // cross-attention keys and values of each user's memory, (U, H, S, d_kv) -> (U·b, 1, d)
   Tensor step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V, const Tensor& memory_valid,
               std::int64_t beams) const;
+  // The part both share: cross-attention to the memory's keys and values (U, H, S, d_kv), then the FFN.
+  // y1: (U·b, t, d) -> (U·b, t, d)
+  Tensor cross_and_feed_forward(const Tensor& y1, const Tensor& memory_K, const Tensor& memory_V, const Tensor& memory_valid,
+                                std::int64_t beams) const;
   nn::LayerNorm ln_self, ln_cross, ln_ffn;
   nn::MultiHeadAttention self_attn, cross_attn;
   nn::FeedForward ffn;
