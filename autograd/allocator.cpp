@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -34,7 +35,7 @@ struct Cache {
   std::map<std::size_t, std::vector<void*>> free_blocks;  // size class -> blocks
   std::size_t bytes = 0;
   std::size_t limit = 0;
-  bool poison = false;
+  std::atomic<bool> poison{false};  // read by allocate() without the lock
   Cache() {
     const char* p = std::getenv("RECGRAD_POISON");
     poison = p && *p && *p != '0';
@@ -114,5 +115,7 @@ std::size_t cached_bytes() {
 }
 
 std::size_t& cache_limit() { return cache().limit; }
+
+bool set_poison(bool on) { return cache().poison.exchange(on); }
 
 }  // namespace recgrad::allocator

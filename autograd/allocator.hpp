@@ -12,6 +12,8 @@
 //
 // Debug aid: RECGRAD_POISON=1 in the environment (set by the sanitizer test run) fills every new block
 // with 0xFF bytes (NaN for floats) so that code reading memory it never wrote shows up in tests.
+// `set_poison` turns it on or off from code: the fast-vs-reference kernel tests poison every run, else
+// a fast kernel that skips rows could be handed the reference run's freed block, right answer included.
 #pragma once
 #include <cstddef>
 
@@ -22,5 +24,6 @@ void deallocate(void* p, std::size_t nbytes);       // nbytes as passed to alloc
 void empty_cache();                                 // free every cached block
 std::size_t cached_bytes();                         // bytes waiting in the cache now
 std::size_t& cache_limit();                         // RECGRAD_CACHE_MB, else max(2 GiB, memory / 4)
+bool set_poison(bool on);                           // poison new blocks from now on; returns the previous setting
 
 }  // namespace recgrad::allocator

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "autograd/allocator.hpp"
@@ -172,6 +173,15 @@ TEST(Allocator, CacheLimitDefaultAndBound) {
   EXPECT_GT(allocator::cached_bytes(), 0u);                    // the 256 KiB one is kept
   allocator::cache_limit() = limit;
   allocator::empty_cache();
+}
+
+// set_poison(true) makes every new block read NaN, a reused one included; it returns the old setting.
+TEST(Allocator, PoisonFillsReusedBlocksWithNaN) {
+  { const Tensor warm = Tensor::full({100, 10}, 3.0); }  // leaves a block holding 3s in the cache
+  const bool before = allocator::set_poison(true);
+  const Tensor fresh = Tensor::empty({100, 10}, DType::f32);
+  for (float v : fresh.to_vector<float>()) ASSERT_TRUE(std::isnan(v));
+  EXPECT_TRUE(allocator::set_poison(before));
 }
 
 }  // namespace recgrad
