@@ -7,6 +7,7 @@
 
 #include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
+#include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 
 namespace recgrad {
@@ -68,6 +69,27 @@ void expect_paths_agree(const Fn& f, const In& inputs, double rtol, const std::s
 Tensor rand_f32(const Shape& s, Generator& g, double lo = -2, double hi = 2) { return Tensor::uniform(s, lo, hi, g); }
 Tensor rand_noncontig(const Shape& s, Generator& g) {  // transpose of the swapped shape
   return transpose(rand_f32({s[1], s[0]}, g), 0, 1).detach();
+}
+
+// A GEMM opens its own team only at the top level. Inside a parallel region — also one whose if clause
+// made it a team of one, as `parallel for if (…)` does — a team would be nested: fresh threads on every
+// call, bound to the caller's core (2 threads on 1 CPU: a 2-thread SASRec step took 263 ms, not 150).
+TEST(FastKernels, GemmNeverOpensANestedTeam) {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(2);
+  EXPECT_EQ(kernels::gemm_threads(25600, 50, 50), 2);
+  EXPECT_EQ(kernels::gemm_threads(10, 10, 10), 1);  // too small to share
+  int in_inactive = 0, in_active = 0;
+#pragma omp parallel if (false)
+  in_inactive = kernels::gemm_threads(25600, 50, 50);
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp master
+    in_active = kernels::gemm_threads(25600, 50, 50);
+  }
+  EXPECT_EQ(in_inactive, 1);
+  EXPECT_EQ(in_active, 1);
+  omp_set_num_threads(before);
 }
 
 TEST(FastKernels, MatmulShapes) {

@@ -175,6 +175,13 @@ void gemm_split_k(Index M, Index N, Index K, const T* A, Index rsa, Index csa, c
       for (Index j = 0; j < N; ++j) C[i * ldc + j] += part[t][i * N + j];
 }
 
+// omp_get_level(), not omp_in_parallel(): a region whose if clause was false is inactive, yet a team
+// opened inside it is still nested.
+int gemm_threads(Index M, Index N, Index K) {
+  const double flops = 2.0 * M * N * K;
+  return (omp_get_level() > 0 || flops < 2e6) ? 1 : omp_get_max_threads();
+}
+
 template <class T>
 void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
                Index ldc) {
@@ -185,8 +192,7 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
     for (Index i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     return;
   }
-  const double flops = 2.0 * M * N * K;
-  const int nt = (omp_in_parallel() || flops < 2e6) ? 1 : omp_get_max_threads();
+  const int nt = gemm_threads(M, N, K);
   if (nt > 1 && M <= MC && K >= 2 * KC * nt) {  // small C, long K (a weight gradient Xᵀ G): split K
     gemm_split_k(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, nt);
     return;

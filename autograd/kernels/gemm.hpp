@@ -12,11 +12,15 @@ template <class T>
 void gemm_reference(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
                     const T* B, std::int64_t rsb, std::int64_t csb, T* C, std::int64_t ldc);
 
-// The fast path: BLIS-style packing + an xsimd FMA micro-kernel; OpenMP over row blocks unless
-// `threads` is 1 or the caller already runs in a parallel region.
+// The fast path: BLIS-style packing + an xsimd FMA micro-kernel; OpenMP over row blocks with
+// gemm_threads(M, N, K) threads.
 template <class T>
 void gemm_fast(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
                const T* B, std::int64_t rsb, std::int64_t csb, T* C, std::int64_t ldc);
+
+// Threads a GEMM of this size runs on: 1 below ~2 MFLOP or inside any parallel region (a team opened
+// there would be nested: fresh threads each call, bound to the caller's core), else omp_get_max_threads().
+int gemm_threads(std::int64_t M, std::int64_t N, std::int64_t K);
 
 // B packed once and multiplied many times (the attention kernels reuse Kᵀ, V, Q per sequence).
 // packed_B_size: elements of the buffer for a (K, N) operand; pack_B_full fills it from strided B.

@@ -44,14 +44,22 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
     const auto rsa = a.strides()[na - 2], csa = a.strides()[na - 1];
     const auto rsb = b.strides()[nb - 2], csb = b.strides()[nb - 1];
     const bool fast = kernels::use_fast();
-    const bool par_batches = nbatch >= omp_get_max_threads() && nbatch > 1;
-#pragma omp parallel for schedule(static) if (par_batches)
-    for (std::int64_t bi = 0; bi < nbatch; ++bi) {
+    auto product = [&](std::int64_t bi) {
       const T* A = pa + batch_offset(a, na, bi);
       const T* B = pb + batch_offset(b, nb, bi);
       T* C = pc + bi * M * N;
       if (fast) kernels::gemm_fast<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
       else kernels::gemm_reference<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
+    };
+    // Enough products for every thread: one product per thread at a time, each GEMM serial. Otherwise
+    // the GEMMs run one after another, each with all threads. Not `parallel for if (…)`: a region with
+    // the if clause false still counts as a parallel level, so each GEMM's own region became a nested
+    // team — new threads for every product, bound to the caller's core (2 threads on 1 CPU).
+    if (nbatch >= omp_get_max_threads() && nbatch > 1) {
+#pragma omp parallel for schedule(static)
+      for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
+    } else {
+      for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
     }
   });
   return c;
