@@ -313,18 +313,14 @@ NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory,
       return Tensor::from_vector(tok, {R, 1});
     };
     const Tensor idx = Tensor::from_vector(users, {U});
-    // the usual call covers every memory row in order: use the memory's keys and values as they are
-    bool every_row_in_order = U == memory.shape()[0];
-    for (std::int64_t u = 0; u < U && every_row_in_order; ++u) every_row_in_order = users[u] == u;
-    auto rows_of = [&](const Tensor& x) { return every_row_in_order ? x : index_select(x, 0, idx); };
     Tiger::DecoderCache cache;
     for (std::size_t l = 0; l < state->memory_kv.memory_K.size(); ++l) {
-      cache.memory_K.push_back(rows_of(state->memory_kv.memory_K[l]));
-      cache.memory_V.push_back(rows_of(state->memory_kv.memory_V[l]));
+      cache.memory_K.push_back(index_select(state->memory_kv.memory_K[l], 0, idx));
+      cache.memory_V.push_back(index_select(state->memory_kv.memory_V[l], 0, idx));
     }
     cache.K.resize(cache.memory_K.size());
     cache.V.resize(cache.memory_K.size());
-    const Tensor valid_rows = rows_of(valid);
+    const Tensor valid_rows = index_select(valid, 0, idx);
     // the rows' earlier positions: gathered from the previous call when it decoded every parent, else replayed
     std::vector<std::int64_t> parent;
     for (std::size_t k = 0; k < source.size() && t > 1; ++k) {
