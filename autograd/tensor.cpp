@@ -37,11 +37,10 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);
-  // Large buffers are cleared in one slice per thread (a backward pass clears many (B, T, D) gradients),
-  // at the top level only (inside any parallel region a team would be nested).
+  // Large buffers are cleared in one slice per thread (a backward pass clears many (B, T, D) gradients).
   char* bytes = static_cast<char*>(t.impl_->storage->data);
   const std::int64_t nbytes = static_cast<std::int64_t>(t.impl_->storage->nbytes);
-  const std::int64_t parts = nbytes >= (std::int64_t{1} << 20) && omp_get_level() == 0 ? omp_get_max_threads() : 1;
+  const std::int64_t parts = nbytes >= (std::int64_t{1} << 20) && kernels::may_open_team() ? omp_get_max_threads() : 1;
 #pragma omp parallel for schedule(static) if (parts > 1)
   for (std::int64_t p = 0; p < parts; ++p) {
     const std::int64_t begin = nbytes * p / parts, end = nbytes * (p + 1) / parts;

@@ -3,6 +3,7 @@
 // MR × NR register tile of C is accumulated with FMAs from one A column and one B row per step.
 // Panels are zero-padded, so ragged edges run the same micro-kernel and only the store is partial.
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/scratch.hpp"
 
 #include <omp.h>
@@ -175,11 +176,9 @@ void gemm_split_k(Index M, Index N, Index K, const T* A, Index rsa, Index csa, c
       for (Index j = 0; j < N; ++j) C[i * ldc + j] += part[t][i * N + j];
 }
 
-// omp_get_level(), not omp_in_parallel(): a region whose if clause was false is inactive, yet a team
-// opened inside it is still nested.
 int gemm_threads(Index M, Index N, Index K) {
   const double flops = 2.0 * M * N * K;
-  return (omp_get_level() > 0 || flops < 2e6) ? 1 : omp_get_max_threads();
+  return (!may_open_team() || flops < 2e6) ? 1 : omp_get_max_threads();
 }
 
 template <class T>

@@ -18,8 +18,8 @@ template <class T>
 void gemm_fast(std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t rsa, std::int64_t csa,
                const T* B, std::int64_t rsb, std::int64_t csb, T* C, std::int64_t ldc);
 
-// Threads a GEMM of this size runs on: 1 below ~2 MFLOP or inside any parallel region (a team opened
-// there would be nested: fresh threads each call, bound to the caller's core), else omp_get_max_threads().
+// Threads a GEMM of this size runs on: 1 below ~2 MFLOP or where it may not open a team
+// (kernels::may_open_team), else omp_get_max_threads().
 int gemm_threads(std::int64_t M, std::int64_t N, std::int64_t K);
 
 // B packed once and multiplied many times (the attention kernels reuse Kᵀ, V, Q per sequence).

@@ -1,6 +1,8 @@
 // recgrad/autograd/kernels/kernel_path.hpp — choose between the readable reference kernels and the
 // fast (xsimd + OpenMP) ones. Fast is the default; tests run both and compare.
 #pragma once
+#include <omp.h>
+
 #include <atomic>
 
 namespace recgrad::kernels {
@@ -28,5 +30,10 @@ class PathGuard {
 
 // Below this many elements an elementwise loop stays on one thread.
 constexpr long kParallelGrain = 1 << 15;
+
+// True outside every parallel region: only there may a kernel open its own thread team. Inside one —
+// also a team of one, as `parallel for if (false)` makes — a new team would be nested: fresh threads on
+// every call, bound to the caller's core (omp_in_parallel() is false there, so it cannot tell).
+inline bool may_open_team() { return omp_get_level() == 0; }
 
 }  // namespace recgrad::kernels

@@ -71,8 +71,7 @@ void for_each_row(const Shape& shape, const Strides& strides, std::int64_t offse
   const Strides row_strides = strides.empty() ? Strides{} : Strides(strides.begin(), strides.end() - 1);
   const std::int64_t n_rows = numel(rows);
   if (n_rows == 0 || row_length(shape) == 0) return;
-  // Only at the top level: inside any region, even a team of one, a new team would be nested (see gemm_threads).
-  const bool parallel = !serial && n_rows > 1 && n_rows * row_length(shape) >= kParallelGrain && omp_get_level() == 0;
+  const bool parallel = !serial && n_rows > 1 && n_rows * row_length(shape) >= kParallelGrain && may_open_team();
 #pragma omp parallel if (parallel)
   {
     const std::int64_t T = omp_get_num_threads(), t = omp_get_thread_num();
