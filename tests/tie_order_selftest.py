@@ -24,7 +24,7 @@ UNRATED_USER = (4, [30, 31, 32])  # in the sequence file, no timestamps: never s
 
 def write_fixture(d, users, ratings_tail=""):
     os.makedirs(os.path.join(d, "ml-1m"))
-    with gzip.open(os.path.join(d, tos.RATINGS), "wt") as f:
+    with gzip.open(os.path.join(d, tos.RATINGS[1]), "wt") as f:
         for u, items in users.items():
             for m, t in items:
                 f.write(f"{u}::{m}::4::{t}\n")
@@ -46,7 +46,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
         write_fixture(data, USERS)
-        ts = tos.read_timestamps(os.path.join(data, tos.RATINGS))
+        ts = tos.read_timestamps(os.path.join(data, tos.RATINGS[1]))
         rows = tos.read_sequences(os.path.join(data, tos.SEQUENCES))
         users = tos.swappable_users(rows, ts)
         check(users == [1, 3], f"swappable users {users}, expected [1, 3]")
@@ -63,6 +63,14 @@ def main():
         check(got[2] == [10, 11, 12, 13] and got[4] == UNRATED_USER[1], "users 2 or 4 changed")
         check(os.path.islink(os.path.join(out, "ml-1m", "movies.dat")), "movies.dat not linked into the variant")
 
+        # The full ratings.dat (plain text, as scripts/get_data.sh leaves it) is preferred when present.
+        check(tos.find_ratings(data).endswith(tos.RATINGS[1]), "the shared copy not found")
+        with open(os.path.join(data, tos.RATINGS[0]), "w") as f:
+            f.write("2::12::4::300\n2::13::4::300\n")
+        check(tos.find_ratings(data).endswith(tos.RATINGS[0]), "ratings.dat not preferred")
+        ts_full = tos.read_timestamps(tos.find_ratings(data))
+        check(tos.swappable_users([(2, [12, 13])], ts_full) == [2], "plain ratings.dat not read")
+
         # A sequence against the timestamps, and a malformed ratings line, stop with a message naming them.
         script = os.path.join(ROOT, "tools", "tie_order_spread.py")
         for name, users_, tail, expect in [
@@ -75,7 +83,7 @@ def main():
                                    "--data-dir", d], capture_output=True, text=True)
             check(done.returncode != 0 and expect in done.stderr,
                   f"{name}: rc {done.returncode}, stderr {done.stderr!r}, expected {expect!r}")
-    print("tie_order_selftest: 9 checks passed")
+    print("tie_order_selftest: 12 checks passed")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ the HSTU reference sorts the whole ratings frame with pandas' default (unstable)
 `ml-1m.seq.txt` carries DiffuRec's order, other papers keep the file order. This script measures what
 that choice alone does to one trained model, without retraining:
 
-* For users 1-2999 (the only ones whose timestamps we have) it finds those whose last two items share a
-  timestamp. Under the `paper-hstu` preset neither of those two items was ever a training target
+* Among the users with timestamps (`ml-1m/ratings.dat` when present, as scripts/get_data.sh downloads it;
+  else the shared copy's `ratings.users1-2999.dat.gz`) it finds those whose last two items share a timestamp. Under the `paper-hstu` preset neither of those two items was ever a training target
   (training uses full[:-2]), so swapping them gives an equally valid test set the model is equally blind to.
 * Each draw swaps them with probability 1/2 per user (a fresh random tie order restricted to the last
   two slots), writes the sequence file to a temporary data directory and runs
@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 
-RATINGS = "ml-1m/ratings.users1-2999.dat.gz"
+RATINGS = ["ml-1m/ratings.dat", "ml-1m/ratings.users1-2999.dat.gz"]  # the first one present is read
 SEQUENCES = "ml-1m/ml-1m.seq.txt"
 
 
@@ -46,10 +46,18 @@ def find_data_dir(flag):
              "(scripts/get_data.sh shows how to get it)")
 
 
+def find_ratings(data_dir):
+    """The first of RATINGS under data_dir: the full ratings.dat if the user downloaded it, else the shared copy."""
+    for r in RATINGS:
+        if os.path.exists(os.path.join(data_dir, r)):
+            return os.path.join(data_dir, r)
+    sys.exit(f"no {' or '.join(RATINGS)} under {data_dir}: the tie order needs the timestamps")
+
+
 def read_timestamps(path):
     """{user: {movie: unix seconds}} from UserID::MovieID::Rating::Timestamp lines."""
     ts = {}
-    with gzip.open(path, "rt") as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         for n, line in enumerate(f, 1):
             parts = line.rstrip("\n").split("::")
             if len(parts) != 4:
@@ -126,7 +134,8 @@ def main():
     args = p.parse_args()
 
     data_dir = find_data_dir(args.data_dir)
-    ts = read_timestamps(os.path.join(data_dir, RATINGS))
+    ratings = find_ratings(data_dir)
+    ts = read_timestamps(ratings)
     rows = read_sequences(os.path.join(data_dir, SEQUENCES))
     users = swappable_users(rows, ts)
     print(f"{len(users)} of {len(ts)} users with timestamps have their last two items in the same second")
@@ -145,7 +154,7 @@ def main():
             if draw > 0:
                 hr.append(test["hit_rate@10"])
                 ndcg.append(test["ndcg@10"])
-    print(f"over {args.draws} random tie orders of the last two slots (users 1-2999 only):")
+    print(f"over {args.draws} random tie orders of the last two slots ({len(users)} users, timestamps from {ratings}):")
     print(summary("test HR@10", hr))
     print(summary("test NDCG@10", ndcg))
 
