@@ -8,8 +8,9 @@ the HSTU reference sorts the whole ratings frame with pandas' default (unstable)
 that choice alone does to one trained model, without retraining:
 
 * Among the users with timestamps (`ml-1m/ratings.dat` when present, as scripts/get_data.sh downloads it;
-  else the shared copy's `ratings.users1-2999.dat.gz`) it finds those whose last two items share a timestamp. Under the `paper-hstu` preset neither of those two items was ever a training target
-  (training uses full[:-2]), so swapping them gives an equally valid test set the model is equally blind to.
+  else the shared copy's `ratings.users1-2999.dat.gz`) it finds those whose last two items share a
+  timestamp. Under the `paper-hstu` preset neither of those two items was ever a training target (training
+  uses full[:-2]), so swapping them gives an equally valid test set the model is equally blind to.
 * Each draw swaps them with probability 1/2 per user (a fresh random tie order restricted to the last
   two slots), writes the sequence file to a temporary data directory and runs
   `recgrad evaluate` with the given checkpoint. Draw 0 is the file as it is and must reproduce the run.
