@@ -13,6 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import tie_order_spread as tos  # noqa: E402
 
+PRESET = os.path.join(ROOT, "configs", "sasrec_paper.toml")
+
 # user -> [(movie, timestamp)] in sequence order (oldest first)
 USERS = {
     1: [(10, 100), (11, 200), (12, 300), (13, 300)],   # last two tied: swappable
@@ -71,19 +73,30 @@ def main():
         ts_full = tos.read_timestamps(tos.find_ratings(data))
         check(tos.swappable_users([(2, [12, 13])], ts_full) == [2], "plain ratings.dat not read")
 
-        # A sequence against the timestamps, and a malformed ratings line, stop with a message naming them.
+        # A movie the ratings do not list for the user stops with both named.
+        missing = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, %r); import tie_order_spread as t;"
+                                  "t.swappable_users([(1, [10, 99])], {1: {10: 5}})" % os.path.join(ROOT, "tools")],
+                                 capture_output=True, text=True)
+        check(missing.returncode != 0 and "user 1 has movie 99" in missing.stderr, f"missing movie: {missing.stderr!r}")
+
+        # A preset that reads another file is refused (every draw would score the same).
         script = os.path.join(ROOT, "tools", "tie_order_spread.py")
+        other = subprocess.run([sys.executable, script, "--checkpoint", "none", "--config",
+                                os.path.join(ROOT, "configs", "sasrec_original.toml")], capture_output=True, text=True)
+        check(other.returncode != 0 and "re-orders that file only" in other.stderr, f"other preset: {other.stderr!r}")
+
+        # A sequence against the timestamps, and a malformed ratings line, stop with a message naming them.
         for name, users_, tail, expect in [
                 ("unordered", {1: [(10, 300), (11, 200), (12, 400)]}, "", "user 1's sequence is not in timestamp order"),
                 ("malformed", USERS, "5::99::4\n", "ratings.users1-2999.dat.gz:13: expected 4"),
         ]:
             d = os.path.join(tmp, name)
             write_fixture(d, users_, tail)
-            done = subprocess.run([sys.executable, script, "--checkpoint", "none", "--config", "none",
+            done = subprocess.run([sys.executable, script, "--checkpoint", "none", "--config", PRESET,
                                    "--data-dir", d], capture_output=True, text=True)
             check(done.returncode != 0 and expect in done.stderr,
                   f"{name}: rc {done.returncode}, stderr {done.stderr!r}, expected {expect!r}")
-    print("tie_order_selftest: 12 checks passed")
+    print("tie_order_selftest: 14 checks passed")
 
 
 if __name__ == "__main__":

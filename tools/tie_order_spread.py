@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 RATINGS = ["ml-1m/ratings.dat", "ml-1m/ratings.users1-2999.dat.gz"]  # the first one present is read
 SEQUENCES = "ml-1m/ml-1m.seq.txt"
@@ -85,6 +86,9 @@ def swappable_users(rows, ts):
     for user, items in rows:
         if user not in ts:
             continue
+        missing = [m for m in items if m not in ts[user]]
+        if missing:
+            sys.exit(f"{SEQUENCES}: user {user} has movie {missing[0]}, which the ratings file does not list for them")
         t = [ts[user][m] for m in items]
         if any(a > b for a, b in zip(t, t[1:])):
             sys.exit(f"{SEQUENCES}: user {user}'s sequence is not in timestamp order")
@@ -106,6 +110,15 @@ def write_variant(rows, swap, data_dir, out_dir):
             if user in swap:
                 items = items[:-2] + [items[-1], items[-2]]
             f.write(" ".join(map(str, [user] + items)) + "\n")
+
+
+def check_preset(config):
+    """The preset must read the sequence file this script rewrites, else every draw would score the same."""
+    with open(config, "rb") as f:
+        data = tomllib.load(f).get("data", {})
+    if data.get("file") != SEQUENCES or data.get("format") != "sequences":
+        sys.exit(f"{config}: [data] reads {data.get('file')!r}, not {SEQUENCES!r} as sequences; "
+                 "this script re-orders that file only (use a paper-hstu preset such as configs/sasrec_paper.toml)")
 
 
 def evaluate(args, data_dir, metrics_out):
@@ -134,6 +147,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
 
+    check_preset(args.config)
     data_dir = find_data_dir(args.data_dir)
     ratings = find_ratings(data_dir)
     ts = read_timestamps(ratings)
