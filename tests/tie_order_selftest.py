@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """ctest `tie_order_selftest`: tools/tie_order_spread.py must find exactly the users whose last two items share a
-timestamp, exchange those two items and nothing else in a variant, refuse a sequence that is not in timestamp order
-(naming the user) and a malformed ratings line (naming the file and line). Hand-made fixture; no CLI, no
-checkpoint. Python stdlib only."""
+timestamp, exchange those two items and nothing else in a variant, prefer the full ratings.dat to the shared copy,
+and refuse with a message: a preset that reads another file, a movie the ratings do not list for its user, a sequence
+that is not in timestamp order (naming the user) and a malformed ratings line (naming the file and line). Hand-made
+fixture; no CLI, no checkpoint. Python stdlib only."""
 import gzip
 import os
 import subprocess
