@@ -55,7 +55,8 @@ def main():
         check(users == [1, 3], f"swappable users {users}, expected [1, 3]")
 
         out = os.path.join(tmp, "variant")
-        tos.write_variant(rows, {1}, data, out)
+        tos.make_variant_dir(data, out)
+        tos.write_sequences(rows, {1}, out)
         got = {}
         with open(os.path.join(out, tos.SEQUENCES)) as f:
             for line in f:

@@ -97,14 +97,17 @@ def swappable_users(rows, ts):
     return out
 
 
-def write_variant(rows, swap, data_dir, out_dir):
-    """A data directory whose sequence file has the last two items of every user in `swap` exchanged."""
+def make_variant_dir(data_dir, out_dir):
+    """A data directory linking every ml-1m file of data_dir except the sequence file, which each draw writes."""
     ml = os.path.join(out_dir, "ml-1m")
-    os.makedirs(ml, exist_ok=True)
+    os.makedirs(ml)
     for name in os.listdir(os.path.join(data_dir, "ml-1m")):
-        link = os.path.join(ml, name)
-        if name != os.path.basename(SEQUENCES) and not os.path.exists(link):
-            os.symlink(os.path.join(data_dir, "ml-1m", name), link)
+        if name != os.path.basename(SEQUENCES):
+            os.symlink(os.path.join(data_dir, "ml-1m", name), os.path.join(ml, name))
+
+
+def write_sequences(rows, swap, out_dir):
+    """out_dir's sequence file, with the last two items of every user in `swap` exchanged."""
     with open(os.path.join(out_dir, SEQUENCES), "w") as f:
         for user, items in rows:
             if user in swap:
@@ -158,10 +161,11 @@ def main():
     rng = random.Random(args.seed)
     hr, ndcg = [], []
     with tempfile.TemporaryDirectory() as tmp:
+        variant = os.path.join(tmp, "data")
+        make_variant_dir(data_dir, variant)
         for draw in range(args.draws + 1):
             swap = set() if draw == 0 else {u for u in users if rng.random() < 0.5}
-            variant = os.path.join(tmp, f"draw{draw}")
-            write_variant(rows, swap, data_dir, variant)
+            write_sequences(rows, swap, variant)
             test = evaluate(args, variant, os.path.join(tmp, f"draw{draw}.json"))
             label = "as shipped" if draw == 0 else f"{len(swap)} swapped"
             print(f"draw {draw:2d} ({label}): test HR@10 {test['hit_rate@10']:.4f}, "
