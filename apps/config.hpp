@@ -1,12 +1,12 @@
-// recgrad/apps/config.hpp — reads a preset (configs/*.toml) into a TrainConfig. Unknown keys, wrong
+// recgrad/apps/config.hpp — reads a preset (configs/*.toml) into a training::TrainConfig. Unknown keys, wrong
 // types and out-of-range values are all reported together, each with its key and what is accepted.
 #pragma once
 #include <filesystem>
 
-#include "models/train_config.hpp"
+#include "training/config.hpp"
 
 namespace recgrad::apps {
 
-models::TrainConfig load_train_config(const std::filesystem::path& path);
+training::TrainConfig load_train_config(const std::filesystem::path& path);
 
 }  // namespace recgrad::apps

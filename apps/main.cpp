@@ -15,18 +15,19 @@
 #include "apps/train_cmd.hpp"
 #include "autograd/threads.hpp"
 
-int main(int argc, char** argv) {
-  recgrad::ensure_thread_binding(argv);
-  CLI::App app{"recgrad: generative recall (SASRec, HSTU, TIGER) on a from-scratch autograd engine"};
-  app.require_subcommand(1);
+namespace {
 
-  recgrad::apps::DemoOptions demo;
+using namespace recgrad::apps;
+
+CLI::App* add_demo(CLI::App& app, DemoOptions& demo) {
   auto* demo_cmd = app.add_subcommand("demo", "train a small MLP on synthetic data and print the loss falling");
   demo_cmd->add_option("--seed", demo.seed, "random seed");
   demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::PositiveNumber);
   demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
+  return demo_cmd;
+}
 
-  recgrad::apps::TrainCmdOptions tr;
+CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   auto* train_cmd = app.add_subcommand("train", "train a preset (configs/*.toml) and print the test table");
   train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")->required()->check(CLI::ExistingFile);
   train_cmd->add_option("--seed", tr.seed, "random seed");
@@ -40,8 +41,10 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--plots", tr.plots, "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
   train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,
                       "stop at the first op whose forward or backward makes a NaN or an Inf (slower)");
+  return train_cmd;
+}
 
-  recgrad::apps::EvaluateCmdOptions ev;
+CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
   auto* eval_cmd = app.add_subcommand("evaluate", "evaluate a saved model (best.safetensors) under its preset's protocol");
   eval_cmd->add_option("--config", ev.config, "the preset it was trained with")->required()->check(CLI::ExistingFile);
   eval_cmd->add_option("--checkpoint", ev.checkpoint, "e.g. runs/sasrec_paper-seed42/best.safetensors")->required()->check(CLI::ExistingFile);
@@ -49,8 +52,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   eval_cmd->add_option("--metrics-out", ev.metrics_out, "write the metrics as JSON");
+  return eval_cmd;
+}
 
-  recgrad::apps::ReproduceOptions rep;
+CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
   auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
   rep_cmd->add_option("--model", rep.model, "model (sasrec | hstu)");
@@ -61,8 +66,10 @@ int main(int argc, char** argv) {
   rep_cmd->add_flag("--funrec-no-ffn-residual", rep.funrec_no_ffn_residual,
                     "reproduce fun-rec's defect: the feed-forward block without its residual");
   rep_cmd->add_option("--metrics-out", rep.metrics_out, "write one JSON line of metrics per seed to this file");
+  return rep_cmd;
+}
 
-  recgrad::apps::SemanticIdsCmdOptions sem;
+CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
   auto* sem_cmd = app.add_subcommand("semantic-ids", "build a TIGER preset's content vectors and RQ-VAE; write item -> semantic ID with the codebook figures");
   sem_cmd->add_option("--config", sem.config, "a TIGER preset, e.g. configs/tiger_beauty.toml")->required()->check(CLI::ExistingFile);
   sem_cmd->add_option("--seed", sem.seed, "random seed");
@@ -72,14 +79,32 @@ int main(int argc, char** argv) {
   sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");
   sem_cmd->add_flag("--plots", sem.plots, "write the codebook usage as a PNG beside the table (needs gnuplot)");
   sem_cmd->add_option("--neighbours", sem.neighbours, "raw item ids whose 5 nearest items by content vector are printed")->delimiter(',');
+  return sem_cmd;
+}
 
+}  // namespace
+
+int main(int argc, char** argv) {
+  recgrad::ensure_thread_binding(argv);
+  CLI::App app{"recgrad: generative recall (SASRec, HSTU, TIGER) on a from-scratch autograd engine"};
+  app.require_subcommand(1);
+  DemoOptions demo;
+  TrainCmdOptions tr;
+  EvaluateCmdOptions ev;
+  ReproduceOptions rep;
+  SemanticIdsCmdOptions sem;
+  auto* demo_cmd = add_demo(app, demo);
+  auto* train_cmd = add_train(app, tr);
+  auto* eval_cmd = add_evaluate(app, ev);
+  auto* rep_cmd = add_reproduce(app, rep);
+  auto* sem_cmd = add_semantic_ids(app, sem);
   CLI11_PARSE(app, argc, argv);
   try {
-    if (demo_cmd->parsed()) return recgrad::apps::run_demo(demo);
-    if (rep_cmd->parsed()) return recgrad::apps::run_reproduce(rep);
-    if (train_cmd->parsed()) return recgrad::apps::run_train(tr);
-    if (eval_cmd->parsed()) return recgrad::apps::run_evaluate(ev);
-    if (sem_cmd->parsed()) return recgrad::apps::run_semantic_ids(sem);
+    if (demo_cmd->parsed()) return run_demo(demo);
+    if (rep_cmd->parsed()) return run_reproduce(rep);
+    if (train_cmd->parsed()) return run_train(tr);
+    if (eval_cmd->parsed()) return run_evaluate(ev);
+    if (sem_cmd->parsed()) return run_semantic_ids(sem);
   } catch (const std::exception& e) {
     std::cerr << "recgrad: error: " << e.what() << "\n";
     return 2;

@@ -1,5 +1,5 @@
 // Runs a protocol over several seeds and prints each seed's test metrics, then the median, min and
-// max of each metric beside the range the chapter printed (PROTOCOLS.md §1.8, runs A–J), for SASRec or HSTU.
+// max of each metric beside the range the chapter printed (docs/PROTOCOLS.md §1.8, runs A–J), for SASRec or HSTU.
 #include "apps/reproduce.hpp"
 
 #include <algorithm>
@@ -14,7 +14,7 @@
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "apps/steps.hpp"
-#include "models/chapter_protocol.hpp"
+#include "training/chapter_task.hpp"
 
 namespace recgrad::apps {
 
@@ -28,7 +28,7 @@ const std::map<std::string, Range> kChapterSASRec{{"hit_rate@10", {0.0154, 0.022
                                                    {"hit_rate@5", {0.0076, 0.0121}},
                                                    {"ndcg@10", {0.0066, 0.0107}},
                                                    {"ndcg@5", {0.0041, 0.0080}}};
-// ... and its HSTU tables (fun-rec's HSTU code, whose defects PROTOCOLS.md §1.7 lists).
+// ... and its HSTU tables (fun-rec's HSTU code, whose defects docs/PROTOCOLS.md §1.7 lists).
 const std::map<std::string, Range> kChapterHSTU{{"hit_rate@10", {0.0101, 0.0283}},
                                                  {"hit_rate@5", {0.0048, 0.0175}},
                                                  {"ndcg@10", {0.0045, 0.0132}},
@@ -50,23 +50,23 @@ int run_reproduce(const ReproduceOptions& opt) {
   const bool hstu = opt.model == "hstu";
   const std::string Model = hstu ? "HSTU" : "SASRec";
   const int threads = set_num_threads(opt.threads);
-  const auto dir = datasets::find_data_dir(opt.data_dir, "ml-1m/ml-1m.seq.txt");
-  const auto seq_file = dir / "ml-1m/ml-1m.seq.txt";
+  training::TrainConfig cfg = load_config(opt.model);  // configs/<model>_chapter.toml, the notebooks' step 1 (apps/steps.hpp)
+  cfg.sasrec.ffn_residual = !opt.funrec_no_ffn_residual;
+  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
+  const auto seq_file = dir / cfg.data.file;
   const auto raw = datasets::read_sequences(seq_file);
-  models::ChapterConfig cfg = load_config(opt.model);  // the notebooks' step 1 (apps/steps.hpp)
-  cfg.model.ffn_residual = !opt.funrec_no_ffn_residual;
-  fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: {} | data: {}\n", Model,
+  fmt::print("protocol: chapter (fun-rec generative-recall chapter, docs/PROTOCOLS.md §1) | model: {} | data: {}\n", Model,
              seq_file.string());
   fmt::print("  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
              "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads\n",
-             cfg.batch_size, cfg.lr, threads);
+             cfg.train.batch_size, cfg.train.lr, threads);
   if (hstu)
     fmt::print("  HSTU: d {}, {} layers, {} head, dropout {}, SiLU attention / {} with a learned position bias, "
-               "U-gating, final LayerNorm\n", cfg.hstu.d, cfg.hstu.blocks, cfg.hstu.heads, cfg.hstu.dropout,
+               "U-gating, final LayerNorm\n", cfg.hstu.d, cfg.hstu.layers, cfg.hstu.heads, cfg.hstu.dropout,
                cfg.hstu.norm_constant);
   else
-    fmt::print("  SASRec: d {}, {} blocks, dropout {}, FFN residual {}\n", cfg.model.d, cfg.model.blocks,
-               cfg.model.dropout, cfg.model.ffn_residual ? "on" : "off (fun-rec's defect)");
+    fmt::print("  SASRec: d {}, {} blocks, dropout {}, FFN residual {}\n", cfg.sasrec.d, cfg.sasrec.layers,
+               cfg.sasrec.dropout, cfg.sasrec.ffn_residual ? "on" : "off (fun-rec's defect)");
   fmt::print("{:>5} | {:>11} | {:>10} | {:>8} | {:>7} | {:>6} | {:>8}\n", "seed", "hit_rate@10", "hit_rate@5", "ndcg@10",
              "ndcg@5", "steps", "seconds");
   std::map<std::string, std::vector<double>> all;
@@ -76,7 +76,7 @@ int run_reproduce(const ReproduceOptions& opt) {
     if (!out) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
   }
   for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
-    const auto r = models::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
+    const auto r = training::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
     fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
                r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.step_losses.size(), r.train_seconds);
     std::fflush(stdout);

@@ -11,13 +11,15 @@
 #include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
-#include "models/tiger_trainer.hpp"
+#include "models/content_vectors.hpp"
+#include "training/semantic_id_cache.hpp"
+#include "training/tiger_data.hpp"
 
 namespace recgrad::apps {
 
 namespace {
 
-void print_neighbours(const models::TigerData& data, const models::SemanticIdRun& sid, std::int64_t raw) {
+void print_neighbours(const training::TigerData& data, const training::SemanticIdRun& sid, std::int64_t raw) {
   const auto it = std::find(data.raw_item.begin(), data.raw_item.end(), raw);
   if (it == data.raw_item.end()) throw std::invalid_argument(fmt::format("--neighbours: item {} is not in the catalogue", raw));
   const std::int64_t row = it - data.raw_item.begin();
@@ -34,14 +36,14 @@ void print_neighbours(const models::TigerData& data, const models::SemanticIdRun
 }  // namespace
 
 int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
-  const models::TrainConfig cfg = load_train_config(opt.config);
-  if (cfg.model != "tiger") throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
+  const training::TrainConfig cfg = load_train_config(opt.config);
+  if (cfg.model != training::ModelKind::tiger) throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
   const int threads = set_num_threads(opt.threads);
-  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
-  fmt::print("preset {} | content {} ({}) | seed {} | {} threads\n", cfg.preset, cfg.content.source, (dir / cfg.content.file).string(),
+  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
+  fmt::print("preset {} | content {} ({}) | seed {} | {} threads\n", cfg.preset, name_of(cfg.content.source), (dir / cfg.content.file).string(),
              opt.seed, threads);
-  const models::TigerData data = models::load_tiger_data(cfg, dir, opt.seed);
-  const models::SemanticIdRun sid = models::build_semantic_ids(cfg, data, opt.seed, "runs/cache", true);
+  const training::TigerData data = training::load_tiger_data(cfg, dir, opt.seed);
+  const training::SemanticIdRun sid = training::build_semantic_ids(cfg, data, opt.seed, "runs/cache", true);
   const auto& u = sid.usage;
   for (std::size_t d = 0; d < u.used.size(); ++d)
     fmt::print("level {}: {} of {} codes used, entropy {:.2f} bits (max {:.2f})\n", d + 1, u.used[d], cfg.rqvae.codebook_size,

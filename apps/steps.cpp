@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "apps/config.hpp"
 #include "datasets/data_dir.hpp"
 
 #ifndef RECGRAD_SOURCE_DIR
@@ -16,13 +17,10 @@ namespace recgrad {
 
 std::filesystem::path source_dir() { return RECGRAD_SOURCE_DIR; }
 
-models::ChapterConfig load_config(const std::string& model) {
+training::TrainConfig load_config(const std::string& model) {
   if (model != "sasrec" && model != "hstu")
     throw std::invalid_argument("load_config: the chapter's presets are \"sasrec\" and \"hstu\" (asked: \"" + model + "\")");
-  models::ChapterConfig config;
-  config.model_name = model;
-  config.hstu = models::chapter_hstu();
-  return config;
+  return apps::load_train_config(source_dir() / "configs" / (model + "_chapter.toml"));
 }
 
 std::string Dataset::describe() const {
@@ -57,23 +55,23 @@ Dataset load_data(const std::string& data_dir) {
   return data;
 }
 
-models::ChapterFeatures prepare_features(const Dataset& data, const models::ChapterConfig& config) {
-  return models::chapter_features(data.sequences, config);
+training::ChapterFeatures prepare_features(const Dataset& data, const training::TrainConfig& config) {
+  return training::chapter_features(data.sequences, config);
 }
 
-models::ChapterModel train(const models::ChapterFeatures& features, const models::ChapterConfig& config,
+training::ChapterModel train(const training::ChapterFeatures& features, const training::TrainConfig& config,
                            std::uint64_t seed) {
-  return models::train_chapter(features, config, seed);
+  return training::train_chapter(features, config, seed);
 }
 
-std::map<std::string, double> evaluate(models::ChapterModel& trained, const models::ChapterFeatures& features) {
-  return models::evaluate_chapter(*trained.model, features);
+std::map<std::string, double> evaluate(training::ChapterModel& trained, const training::ChapterFeatures& features) {
+  return training::evaluate_chapter(*trained.model, features);
 }
 
-void print_metrics(const std::map<std::string, double>& metrics, const models::ChapterConfig& config,
+void print_metrics(const std::map<std::string, double>& metrics, const training::TrainConfig& config,
                    const Dataset& data) {
-  fmt::print("protocol: chapter (fun-rec generative-recall chapter, PROTOCOLS.md §1) | model: {} | data: {}\n",
-             config.model_name == "hstu" ? "HSTU" : "SASRec", data.synthetic ? "SYNTHETIC" : "ML-1M");
+  fmt::print("protocol: chapter (fun-rec generative-recall chapter, docs/PROTOCOLS.md §1) | model: {} | data: {}\n",
+             config.model == training::ModelKind::hstu ? "HSTU" : "SASRec", data.synthetic ? "SYNTHETIC" : "ML-1M");
   fmt::print("{:>11} | {:>10} | {:>8} | {:>7}\n", "hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5");
   fmt::print("{:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f}\n", metrics.at("hit_rate@10"), metrics.at("hit_rate@5"),
              metrics.at("ndcg@10"), metrics.at("ndcg@5"));

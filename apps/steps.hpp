@@ -14,15 +14,15 @@
 #include <string>
 
 #include "datasets/movielens.hpp"
-#include "models/chapter_protocol.hpp"
+#include "training/chapter_task.hpp"
 
 namespace recgrad {
 
 // The source tree (configs/, notebooks_cpp/synthetic_data/) as compiled into librecgrad_notebook.
 std::filesystem::path source_dir();
 
-// 1. The chapter's preset for "sasrec" or "hstu" (PROTOCOLS.md §1; docs/REPRODUCTION.md §1).
-models::ChapterConfig load_config(const std::string& model);
+// 1. The chapter's preset for "sasrec" or "hstu": configs/<model>_chapter.toml (docs/PROTOCOLS.md §1).
+training::TrainConfig load_config(const std::string& model);
 
 // 2. ML-1M as one sequence per user. Looks where the CLI looks (data_dir, $RECGRAD_DATA, ./data,
 // ../shared/data) and beside the source tree; when nothing is found, loads the small synthetic set
@@ -36,17 +36,17 @@ struct Dataset {
 Dataset load_data(const std::string& data_dir = "");
 
 // 3. The protocol's rows: train rows of users 1..4832, test rows and targets of every user.
-models::ChapterFeatures prepare_features(const Dataset& data, const models::ChapterConfig& config);
+training::ChapterFeatures prepare_features(const Dataset& data, const training::TrainConfig& config);
 
 // 4. One epoch of the chapter's training (BCE, one uniform negative per position) for a seed.
-models::ChapterModel train(const models::ChapterFeatures& features, const models::ChapterConfig& config,
+training::ChapterModel train(const training::ChapterFeatures& features, const training::TrainConfig& config,
                            std::uint64_t seed = 0);
 
 // 5. The test metrics: cosine against every row, no history masking.
-std::map<std::string, double> evaluate(models::ChapterModel& trained, const models::ChapterFeatures& features);
+std::map<std::string, double> evaluate(training::ChapterModel& trained, const training::ChapterFeatures& features);
 
 // The protocol line, then the metrics in the chapter's layout (hit_rate@10 | hit_rate@5 | ndcg@10 | ndcg@5).
-void print_metrics(const std::map<std::string, double>& metrics, const models::ChapterConfig& config,
+void print_metrics(const std::map<std::string, double>& metrics, const training::TrainConfig& config,
                    const Dataset& data);
 
 }  // namespace recgrad

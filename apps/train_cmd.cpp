@@ -18,9 +18,10 @@
 #include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
-#include "models/chapter_protocol.hpp"
-#include "models/tiger_trainer.hpp"
-#include "models/trainer.hpp"
+#include "training/chapter_task.hpp"
+#include "training/evaluation.hpp"
+#include "training/sequential_task.hpp"
+#include "training/tiger_task.hpp"
 
 namespace recgrad::apps {
 
@@ -29,7 +30,7 @@ namespace {
 // hit_rate@10 | hit_rate@5 | ndcg@10 | ndcg@5 first (the chapter's order), then the other ks.
 void print_table(const std::string& title, const std::map<std::string, double>& m) {
   std::vector<std::string> cols;
-  for (const char* c : {"hit_rate@10", "hit_rate@5", "recall@5", "recall@10", "ndcg@10", "ndcg@5"})
+  for (const char* c : {"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"})
     if (m.count(c)) cols.push_back(c);
   for (const auto& [k, v] : m)
     if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
@@ -71,14 +72,14 @@ void write_json_atomically(const std::string& path, const nlohmann::json& j) {
 }
 
 // --run-dir, or runs/<preset>-seed<seed>.
-std::filesystem::path run_dir_of(const TrainCmdOptions& opt, const models::TrainConfig& cfg) {
+std::filesystem::path run_dir_of(const TrainCmdOptions& opt, const training::TrainConfig& cfg) {
   if (!opt.run_dir.empty()) return opt.run_dir;
   return "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed);
 }
 
-// The options of a leave-one-out run: seed, data, run directory (checked writable now), resume, anomaly mode.
-models::TrainOptions run_options(const TrainCmdOptions& opt, const models::TrainConfig& cfg, const std::filesystem::path& dir) {
-  models::TrainOptions to;
+// The options of a run: seed, data, run directory (checked writable now), resume, anomaly mode.
+training::TrainOptions run_options(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+  training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
   to.run_dir = run_dir_of(opt, cfg);
@@ -89,20 +90,22 @@ models::TrainOptions run_options(const TrainCmdOptions& opt, const models::Train
 }
 
 // TIGER's test table (and, with cold items, the cold and warm users apart), printed and added to `out`.
-void print_tiger_tables(const models::TrainConfig& cfg, const models::TigerResult& r, const std::string& what, nlohmann::json& out) {
-  const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " + std::to_string(cfg.tiger.beam);
-  print_table(fmt::format("{} ({} users; {})", what, r.test_users, proto), r.train.test);
-  out.update({{"test", r.train.test}, {"test_users", r.test_users}, {"invalid_ids", r.invalid_ids}});
-  if (r.cold_items == 0) return;
-  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what, r.cold_users,
-                          r.cold_items, proto), r.test_cold);
-  print_table(what + ", the other users (" + proto + ")", r.test_warm);
-  out.update({{"test_cold", r.test_cold}, {"test_warm", r.test_warm}, {"cold_users", r.cold_users}, {"cold_items", r.cold_items}});
+void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerTest& t, const std::string& what,
+                        nlohmann::json& out) {
+  const std::string proto = "protocol: " + cfg.protocol + ", full catalogue by constrained beam search, beam " +
+                            std::to_string(cfg.tiger.beam) + "; recall@k = hit_rate@k, one target per user";
+  print_table(fmt::format("{} ({} users; {})", what, t.users, proto), t.all);
+  out.update({{"test", t.all}, {"test_users", t.users}, {"invalid_ids", t.invalid_ids}});
+  if (t.cold_items == 0) return;
+  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what, t.cold_users,
+                          t.cold_items, proto), t.cold);
+  print_table(what + ", the other users (" + proto + ")", t.warm);
+  out.update({{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
 }
 
 // --plots: the loss and validation curves, and the first test user's attention map (SASRec, HSTU), as PNGs.
-void write_plots(const models::TrainConfig& cfg, const models::TrainOptions& to, const models::TrainResult& r) {
-  plots::Series loss{"training loss", {}, {}}, valid{"validation " + cfg.select_metric, {}, {}};
+void write_plots(const training::TrainConfig& cfg, const training::TrainOptions& to, const training::TrainResult& r) {
+  plots::Series loss{"training loss", {}, {}}, valid{"validation " + cfg.eval.select_metric, {}, {}};
   for (const auto& e : r.history) {
     loss.x.push_back(e.epoch);
     loss.y.push_back(e.loss);
@@ -114,11 +117,11 @@ void write_plots(const models::TrainConfig& cfg, const models::TrainOptions& to,
   const auto dir = to.run_dir / "plots";
   const std::string what = cfg.preset + ", seed " + std::to_string(to.seed) + " (protocol " + cfg.protocol + ")";
   plots::line_plot({loss}, {what + ": training loss", "epoch", "loss"}, dir / "loss.png");
-  plots::line_plot({valid}, {what + ": validation", "epoch", cfg.select_metric}, dir / "valid.png");
+  plots::line_plot({valid}, {what + ": validation", "epoch", cfg.eval.select_metric}, dir / "valid.png");
   std::string written = (dir / "loss.png").string() + ", " + (dir / "valid.png").string();
-  if (cfg.model == "sasrec" || cfg.model == "hstu") {
+  if (cfg.model != training::ModelKind::tiger) {
     try {
-      const Tensor A = models::attention_map(cfg, to, to.run_dir / "best.safetensors", 0);  // (L, L)
+      const Tensor A = training::attention_map(cfg, to, to.run_dir / "best.safetensors", 0);  // (L, L)
       plots::heatmap(A, {what + ": block 1 attention, first test user", "key position", "query position"},
                      dir / "attention.png");
       written += ", " + (dir / "attention.png").string();
@@ -129,90 +132,90 @@ void write_plots(const models::TrainConfig& cfg, const models::TrainOptions& to,
   fmt::print("plots: {}\n", written);
 }
 
+// The chapter protocol: one run of the chapter's budget, tested on every user (no validation split).
+nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+  const auto r = training::run_chapter(datasets::read_sequences(dir / cfg.data.file), cfg, opt.seed);
+  print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
+  if (opt.plots) {
+    plots::Series loss{"BCE loss", {}, r.step_losses};
+    for (std::size_t i = 0; i < r.step_losses.size(); ++i) loss.x.push_back(static_cast<double>(i + 1));
+    const auto path = run_dir_of(opt, cfg) / "plots" / "loss.png";
+    plots::line_plot({loss}, {cfg.preset + ": training loss (protocol chapter)", "Adam step", "loss"}, path);
+    fmt::print("plots: {}\n", path.string());
+  }
+  return {{"best_epoch", cfg.train.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}};
+}
+
+nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+  const training::TrainOptions to = run_options(opt, cfg, dir);
+  const auto r = training::train_tiger(cfg, to);
+  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric, r.train.best_epoch,
+             r.train.train_seconds, (to.run_dir / "best.safetensors").string());
+  nlohmann::json out{{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
+                     {"collision_size", r.collision_size}, {"codes_used", r.usage.used},
+                     {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}};
+  print_tiger_tables(cfg, r.test, "test at the best epoch", out);
+  if (opt.plots) write_plots(cfg, to, r.train);
+  return out;
+}
+
+nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
+                                       const std::filesystem::path& dir) {
+  const training::TrainOptions to = run_options(opt, cfg, dir);
+  const auto r = training::train_sequential(cfg, to);
+  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric, r.best_epoch,
+             r.train_seconds, (to.run_dir / "best.safetensors").string());
+  print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking) + ")", r.test);
+  if (opt.plots) write_plots(cfg, to, r);
+  return {{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
+}
+
 }  // namespace
 
 int run_train(const TrainCmdOptions& opt) {
-  models::TrainConfig cfg = load_train_config(opt.config);
-  if (opt.epochs > 0) cfg.epochs = opt.epochs;
-  if (opt.eval_every > 0) cfg.eval_every = opt.eval_every;
+  training::TrainConfig cfg = load_train_config(opt.config);
+  if (opt.epochs > 0) cfg.train.epochs = opt.epochs;
+  if (opt.eval_every > 0) cfg.train.eval_every = opt.eval_every;
   const int threads = set_num_threads(opt.threads);
-  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
-  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,
-             (dir / cfg.data_file).string(), opt.seed, threads);
+  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
+  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads\n", cfg.preset, cfg.protocol,
+             name_of(cfg.model), (dir / cfg.data.file).string(), opt.seed, threads);
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
-  nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
-  if (cfg.protocol == "chapter") {
-    models::ChapterConfig cc;
-    cc.model_name = cfg.model;
-    cc.model = cfg.sasrec;
-    cc.hstu = cfg.hstu;
-    cc.batch_size = cfg.batch_size;
-    cc.epochs = cfg.epochs;
-    cc.lr = cfg.lr;
-    cc.adam_eps = cfg.eps;
-    const auto r = models::run_chapter(datasets::read_sequences(dir / cfg.data_file), cc, opt.seed);
-    print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
-    if (opt.plots) {
-      plots::Series loss{"BCE loss", {}, r.step_losses};
-      for (std::size_t i = 0; i < r.step_losses.size(); ++i) loss.x.push_back(static_cast<double>(i + 1));
-      const auto path = run_dir_of(opt, cfg) / "plots" / "loss.png";
-      plots::line_plot({loss}, {cfg.preset + ": training loss (protocol chapter)", "Adam step", "loss"}, path);
-      fmt::print("plots: {}\n", path.string());
-    }
-    out.update({{"best_epoch", cfg.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}});
-  } else if (cfg.model == "tiger") {
-    const models::TrainOptions to = run_options(opt, cfg, dir);
-    const auto r = models::train_tiger(cfg, to);
-    fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.train.best_epoch,
-               r.train.train_seconds, (to.run_dir / "best.safetensors").string());
-    print_tiger_tables(cfg, r, "test at the best epoch", out);
-    if (opt.plots) write_plots(cfg, to, r.train);
-    out.update({{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
-                {"collision_size", r.collision_size}, {"codes_used", r.usage.used}, {"code_entropy_bits", r.usage.entropy},
-                {"unique_share", r.usage.unique_share}});
-  } else {
-    const models::TrainOptions to = run_options(opt, cfg, dir);
-    const auto r = models::train_sequential(cfg, to);
-    fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.select_metric, r.best_epoch,
-               r.train_seconds, (to.run_dir / "best.safetensors").string());
-    print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + cfg.ranking + ")", r.test);
-    if (opt.plots) write_plots(cfg, to, r);
-    out.update({{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}});
-  }
+  nlohmann::json out{{"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
+  if (cfg.data.split == training::Split::chapter) out.update(train_chapter_preset(opt, cfg, dir));
+  else if (cfg.model == training::ModelKind::tiger) out.update(train_tiger_preset(opt, cfg, dir));
+  else out.update(train_sequential_preset(opt, cfg, dir));
   if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
   return 0;
 }
 
 int run_evaluate(const EvaluateCmdOptions& opt) {
-  const models::TrainConfig cfg = load_train_config(opt.config);
-  if (cfg.protocol == "chapter") throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
+  const training::TrainConfig cfg = load_train_config(opt.config);
+  if (cfg.data.split == training::Split::chapter)
+    throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
   const int threads = set_num_threads(opt.threads);
-  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data_file);
-  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, cfg.model,
+  const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
+  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, name_of(cfg.model),
              opt.checkpoint, threads);
-  models::TrainOptions to;
+  training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
-  if (cfg.model == "tiger") {
-    const auto r = models::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint);
-    nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
-                       {"seed", opt.seed}};
-    print_tiger_tables(cfg, r, "test", out);
-    if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
-    return 0;
-  }
-  const auto r = models::evaluate_checkpoint(cfg, to, opt.checkpoint);
-  const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + cfg.ranking;
-  print_table("validation (" + proto + ")", r.valid);
-  print_table("test (" + proto + ")", r.test);
-  nlohmann::json out{{"model", cfg.model}, {"protocol", cfg.protocol}, {"preset", cfg.preset}, {"checkpoint", opt.checkpoint},
-                     {"valid", r.valid}, {"test", r.test}};
-  if (!r.test_rated_4_plus.empty()) {
-    print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " + proto + ")",
-                r.test_rated_4_plus);
-    out["test_rated_4_plus"] = r.test_rated_4_plus;
-    out["users_rated_4_plus"] = r.users_rated_4_plus;
+  nlohmann::json out{{"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"preset", cfg.preset},
+                     {"checkpoint", opt.checkpoint}, {"seed", opt.seed}};
+  if (cfg.model == training::ModelKind::tiger) {
+    print_tiger_tables(cfg, training::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint).test, "test", out);
+  } else {
+    const auto r = training::evaluate_checkpoint(cfg, to, opt.checkpoint);
+    const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking);
+    print_table("validation (" + proto + ")", r.valid);
+    print_table("test (" + proto + ")", r.test);
+    out.update({{"valid", r.valid}, {"test", r.test}});
+    if (!r.test_rated_4_plus.empty()) {
+      print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " + proto + ")",
+                  r.test_rated_4_plus);
+      out.update({{"test_rated_4_plus", r.test_rated_4_plus}, {"users_rated_4_plus", r.users_rated_4_plus}});
+    }
   }
   if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
   return 0;

@@ -120,6 +120,8 @@ Tensor index_select(const Tensor& x, int axis, const Tensor& index);  // index: 
 Tensor gather(const Tensor& x, int axis, const Tensor& index);        // torch.gather semantics
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);   // cond != 0 ? a : b, broadcasting
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+// ids: int64 of any shape -> the same shape in `dtype`: 1 where ids != pad, 0 where it is padding. No gradient.
+Tensor padding_mask(const Tensor& ids, std::int64_t pad = 0, DType dtype = DType::f32);
 
 // ---- losses (ops/loss.cpp) ----
 // logits: (N, C), target: int64 (N). Mean over targets != ignore_index (0 if all are ignored).

@@ -26,6 +26,8 @@
 #include "autograd/threads.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
+#include "nn/optim.hpp"
+#include "training/optimizer_step.hpp"
 #include "models/hstu.hpp"
 #include "models/tiger.hpp"
 #include "models/sasrec.hpp"
@@ -90,7 +92,7 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
     const Tensor memory = model.encode(tokens);  // (B, S, d)
     const Tensor logits = model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
     const Tensor loss = cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
-    models::optimizer_step(loss, adam);
+    training::optimizer_step(loss, adam);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }
@@ -132,11 +134,11 @@ int main(int argc, char** argv) {
     c.dropout = c.input_dropout = dropout;
     c.ln_eps = 1e-8;
     c.ln_affine = c.final_ln = false;
-    c.attn_residual = "query";
+    c.attn_residual = models::AttnResidual::query;
     c.ffn_output_dropout = true;
     c.scale_embedding = c.zero_padding = true;
     c.padding_row_trainable = false;
-    c.item_init = "truncated_normal";
+    c.item_init = models::ItemInit::truncated_normal;
     model_ptr = std::make_unique<models::SASRec>(c, gen);
   }
   models::SequenceModel& model = *model_ptr;
@@ -168,7 +170,7 @@ int main(int argc, char** argv) {
       loss = nn::sampled_softmax_from_logits(posL, negL, pid, Tensor::from_vector(neg, {B * T, k}),
                                              Tensor::ones({B * T}), 0.05);
     }
-    models::optimizer_step(loss, adam);
+    training::optimizer_step(loss, adam);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }

@@ -1,5 +1,5 @@
 // recgrad/datasets/item_content.hpp — what the data says about each item, as a bag of tokens: the input
-// of the content vectors that TIGER's semantic IDs are built from (PROTOCOLS.md §3.2).
+// of the content vectors that TIGER's semantic IDs are built from (docs/PROTOCOLS.md §3.2).
 //
 //   Amazon Beauty (beauty_item_attributes.tsv):  its category and brand names, e.g. "OPI", "Nail Polish"
 //   MovieLens-1M (movies.dat):                   the title's words without the parenthesised parts

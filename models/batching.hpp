@@ -4,8 +4,6 @@
 
 #include "datasets/event_stream.hpp"
 #include "models/sequence_model.hpp"
-#include "nn/checkpoint.hpp"
-#include "nn/optim.hpp"
 
 namespace recgrad::models {
 
@@ -24,14 +22,5 @@ SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows);
 // F at each stream row's last real slot, in inference mode, batched: (U, d). Left-padded streams are
 // read at slot T − 1 and not cut (their attribute tokens are not counted in a length here).
 Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows, bool pad_right);
-
-// What a last.safetensors holds to resume exactly: the parameters, then Adam's moments as "optim.m.<i>", "optim.v.<i>".
-nn::NamedTensors checkpoint_tensors(const nn::Module& model, const nn::Adam& adam);
-
-// zero_grad, backward, step; returns the loss value. A NaN or Inf loss, or a NaN or Inf in any gradient,
-// throws before the step touches a parameter, naming the op that computed the loss or the parameter
-// (its name from `named`, the model's named_parameters()).
-double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
-                      const std::vector<std::pair<std::string, Tensor>>& named = {});
 
 }  // namespace recgrad::models

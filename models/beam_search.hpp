@@ -1,5 +1,5 @@
 // recgrad/models/beam_search.hpp — beam search over semantic IDs, constrained by the trie of valid IDs
-// so that only existing items come out (TIGER §3.2; PROTOCOLS.md §3.1: beam ≥ K).
+// so that only existing items come out (TIGER §3.2; docs/PROTOCOLS.md §3.1: beam ≥ K).
 //
 //   beams_0 = {[]};  for p = 0..m:  each beam b and each code c the trie allows after b:
 //       score(b + c) = score(b) + log P(c | b, user)

@@ -137,13 +137,13 @@ Tensor learn_content_vectors(const std::vector<std::vector<std::string>>& tokens
 
 Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
                               std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress) {
-  std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", cfg.source, cfg.dim, cfg.epochs, cfg.negatives,
+  std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", name_of(cfg.source), cfg.dim, cfg.epochs, cfg.negatives,
                                       cfg.min_count, cfg.lr, cfg.batch_size, seed));
   for (const auto& doc : tokens) {
     for (const auto& t : doc) h = fnv1a(t + "\x1f", h);
     h = fnv1a("\x1e", h);
   }
-  const auto path = cache_dir / fmt::format("content-{}-{:016x}.safetensors", cfg.source, h);
+  const auto path = cache_dir / fmt::format("content-{}-{:016x}.safetensors", name_of(cfg.source), h);
   if (std::filesystem::exists(path)) {
     const auto loaded = nn::load_safetensors(path);
     const auto it = loaded.tensors.find("item_vectors");
@@ -154,7 +154,7 @@ Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& token
   }
   const Tensor vectors = learn_content_vectors(tokens, cfg, seed, progress);
   std::filesystem::create_directories(cache_dir);
-  nn::save_safetensors(path, {{"item_vectors", vectors}}, {{"source", cfg.source}, {"seed", std::to_string(seed)}});
+  nn::save_safetensors(path, {{"item_vectors", vectors}}, {{"source", name_of(cfg.source)}, {"seed", std::to_string(seed)}});
   if (progress) fmt::print("content vectors: cached in {}\n", path.string());
   return vectors;
 }

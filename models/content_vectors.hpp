@@ -9,7 +9,7 @@
 //   u_i the mean of fixed random unit vectors, one per such token (a "bag of attributes" part, so that two
 //   different token sets never share a vector even when skip-gram maps their tokens close together)
 // Items with the same token set get the same vector — on Beauty 12,101 items have 3,120 distinct sets
-// (PROTOCOLS.md §3.2), which is why the semantic IDs need the collision token.
+// (docs/PROTOCOLS.md §3.2), which is why the semantic IDs need the collision token.
 // Deterministic for a seed and one thread; cached on disk (a safetensors file keyed by a hash of the
 // documents and every setting).
 #pragma once
@@ -20,11 +20,18 @@
 
 #include "autograd/autograd.hpp"
 #include "datasets/item_content.hpp"
+#include "models/enum_names.hpp"
 
 namespace recgrad::models {
 
+// Where an item's text comes from: Beauty's category and brand names, or ML-1M's title words and genres.
+enum class ContentSource { beauty_attributes, movielens_titles };
+inline NameTable<ContentSource> names(ContentSource) {
+  return {{ContentSource::beauty_attributes, "beauty_attributes"}, {ContentSource::movielens_titles, "movielens_titles"}};
+}
+
 struct ContentConfig {
-  std::string source = "beauty_attributes";  // beauty_attributes | movielens_titles
+  ContentSource source = ContentSource::beauty_attributes;
   std::string file = "amazon-beauty/beauty_item_attributes.tsv";  // relative to the data directory
   std::int64_t dim = 64;
   int epochs = 20;

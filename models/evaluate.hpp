@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "autograd/autograd.hpp"
+#include "models/enum_names.hpp"
 
 namespace recgrad::models {
 
 enum class Scoring { dot, cosine };
+inline NameTable<Scoring> names(Scoring) { return {{Scoring::dot, "dot"}, {Scoring::cosine, "cosine"}}; }
 
 struct RankingOptions {
   std::vector<int> ks{5, 10};

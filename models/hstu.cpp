@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "nn/heads.hpp"
 #include "nn/init.hpp"
 
 namespace recgrad::models {
@@ -24,13 +25,8 @@ HSTUBlock::HSTUBlock(const HSTUConfig& c, Generator& gen)
   register_module("rab", rab);
 }
 
-// x: (B, T, H·e) -> (B, H, T, e)
-static Tensor split_heads(const Tensor& x, std::int64_t H) {
-  return permute(reshape(x, {x.size(0), x.size(1), H, x.size(2) / H}), {0, 2, 1, 3});
-}
-
 Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor& valid, const Tensor& n) const {
-  const std::int64_t B = x.size(0), T = x.size(1), H = config.heads, dv = config.d_v, dqk = config.d_qk;
+  const std::int64_t H = config.heads, dv = config.d_v, dqk = config.d_qk;
   // Pointwise projection:  U, V, Q, K = Split(φ1(f1(LN(x))))
   // φ1 acts elementwise, so each part is φ1 of LN(x) times its own rows of f1's weight (u, v, q, k in that
   // order): four narrow products rather than slices of one wide one, whose backward would build four
@@ -40,12 +36,12 @@ Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor&
     return silu(matmul(xn, transpose(slice(f1.weight, 0, begin, end), 0, 1)));
   };
   const Tensor U = part(0, H * dv);
-  const Tensor V = split_heads(part(H * dv, 2 * H * dv), H);
-  const Tensor Q = split_heads(part(2 * H * dv, 2 * H * dv + H * dqk), H);
-  const Tensor K = split_heads(part(2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
+  const Tensor V = nn::split_heads(part(H * dv, 2 * H * dv), H);
+  const Tensor Q = nn::split_heads(part(2 * H * dv, 2 * H * dv + H * dqk), H);
+  const Tensor K = nn::split_heads(part(2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
   // Pointwise aggregation:  A(X)V(X) = φ2(Q Kᵀ + rab) V / N   (causal)
   const Tensor AV = hstu_attention(Q, K, V, rab_bias, valid, n, &last_attention);  // (B, H, T, d_v)
-  const Tensor AVc = reshape(permute(AV, {0, 2, 1, 3}), {B, T, H * dv});
+  const Tensor AVc = nn::merge_heads(AV);  // (B, T, H·d_v)
   // Pointwise transformation:  Y = f2(Norm(A V) ⊙ U), with the residual
   return x + f2.forward(drop.forward(ln_attn.forward(AVc) * U));
 }
@@ -56,20 +52,20 @@ HSTU::HSTU(const HSTUConfig& c, Generator& gen)
       input_drop(c.input_dropout, gen),
       final_ln(c.d, c.ln_eps, c.ln_affine) {
   if (c.d_qk < 1 || c.d_v < 1 || c.heads < 1) throw std::invalid_argument("HSTU: heads, d_qk and d_v must be positive");
-  if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  if (c.item_init == ItemInit::truncated_normal) nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
   else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);
   slice(item_emb.weight, 0, 0, 1).fill_(0.0);
   register_module("item_emb", item_emb);
   P = Tensor::empty({c.max_len, c.d});
   nn::init::normal_(P, 0.0, std::sqrt(2.0 / static_cast<double>(c.max_len + c.d)), gen);  // Xavier-normal
   register_parameter("P", P);
-  for (std::int64_t b = 0; b < c.blocks; ++b) {
+  for (std::int64_t b = 0; b < c.layers; ++b) {
     blocks.push_back(std::make_unique<HSTUBlock>(c, gen));
     register_module("blocks." + std::to_string(b), *blocks.back());
   }
   register_module("input_drop", input_drop);
   if (c.final_ln) register_module("final_ln", final_ln);
-  if (c.init == "torch_reference")
+  if (c.init == HSTUInit::torch_reference)
     for (auto& blk : blocks) {
       const double bound = 1.0 / std::sqrt(static_cast<double>(blk->f2.weight.size(1)));
       nn::init::uniform_(blk->f2.bias, -bound, bound, gen);
@@ -86,14 +82,10 @@ Tensor HSTU::forward(const Tensor& seq) const { return forward(seq, SideInputs{}
 
 Tensor HSTU::forward(const Tensor& seq, const SideInputs& side) const {
   const std::int64_t B = seq.size(0), T = seq.size(1);
-  std::vector<float> valid_v, n_v(static_cast<std::size_t>(B), 0.0f);
-  const auto ids = seq.to_vector<std::int64_t>();
-  for (std::int64_t i = 0; i < B * T; ++i) {
-    valid_v.push_back(ids[i] != 0 ? 1.0f : 0.0f);
-    n_v[i / T] += valid_v.back();
-  }
-  for (auto& n : n_v) n = config.norm == "length" ? std::max(n, 1.0f) : static_cast<float>(config.norm_constant);
-  const Tensor valid = Tensor::from_vector(valid_v, {B, T}), n = Tensor::from_vector(n_v, {B});
+  const Tensor valid = padding_mask(seq);  // (B, T): 1 where seq[b, t] is an item
+  // N of A = φ2(Q Kᵀ + rab) / N: each row's own length (at least 1), or the constant
+  const Tensor n = config.norm == AttentionNorm::length ? clamp_min(sum(valid, {1}), 1.0)
+                                                         : Tensor::full({B}, config.norm_constant);  // (B)
   const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
   // x = Dropout(√d (M[s] + E_a[a]) + P) ⊙ keep
   Tensor tokens = item_emb.forward(seq);

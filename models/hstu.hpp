@@ -1,5 +1,5 @@
 // recgrad/models/hstu.hpp — HSTU (Zhai et al., ICML'24, "Actions Speak Louder than Words") as the chapter
-// describes it and as the paper's code computes it (PROTOCOLS.md §2.3):
+// describes it and as the paper's code computes it (docs/PROTOCOLS.md §2.3):
 //
 //   x = Dropout(√d (M[s] + E_a[a]) + P) ⊙ keep                       (padded slots × 0; E_a: action embedding)
 //   per layer:  U, V, Q, K = Split(φ1(f1(LN(x))))                    pointwise projection, φ1 = SiLU
@@ -22,6 +22,15 @@
 
 namespace recgrad::models {
 
+// What the attention weights are divided by: a constant N (the paper's code: its array width) or each
+// sequence's own length.
+enum class AttentionNorm { constant, length };
+inline NameTable<AttentionNorm> names(AttentionNorm) { return {{AttentionNorm::constant, "constant"}, {AttentionNorm::length, "length"}}; }
+// "zero_bias": f2's bias starts at 0 | "torch_reference": U(±1/√fan_in), torch's nn.Linear default, which
+// generative-recommenders' HSTU keeps for its output projection _o (its reset skips the layers)
+enum class HSTUInit { zero_bias, torch_reference };
+inline NameTable<HSTUInit> names(HSTUInit) { return {{HSTUInit::zero_bias, "zero_bias"}, {HSTUInit::torch_reference, "torch_reference"}}; }
+
 struct HSTUConfig {
   std::int64_t vocab = 3953;
   std::int64_t max_len = 200;
@@ -29,19 +38,17 @@ struct HSTUConfig {
   std::int64_t heads = 1;
   std::int64_t d_qk = 50;  // per head
   std::int64_t d_v = 50;   // per head
-  std::int64_t blocks = 2;
+  std::int64_t layers = 2;
   double dropout = 0.2;        // on f2's input
   double input_dropout = 0.2;  // on the embeddings
   double ln_eps = 1e-6;
   bool ln_affine = false;
-  std::string norm = "constant";     // constant: divide by norm_constant | length: by each sequence's length
+  AttentionNorm norm = AttentionNorm::constant;
   double norm_constant = 211;        // the paper's code: 200 + 11 (its padded array width)
-  std::string item_init = "truncated_normal";
+  ItemInit item_init = ItemInit::truncated_normal;
   bool scale_embedding = true;  // x = √d M[s] + P (the paper's code); false: M[s] + P (the chapter)
   bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
-  // "zero_bias": f2's bias starts at 0 | "torch_reference": U(±1/√fan_in), torch's nn.Linear default, which
-  // generative-recommenders' HSTU keeps for its output projection _o (its reset skips the layers)
-  std::string init = "zero_bias";
+  HSTUInit init = HSTUInit::zero_bias;
   bool time_bias = false;       // add rab^t (needs key and query times in the side inputs)
   std::int64_t actions = 0;     // rows of the action embedding E_a (0: no action input; ratings: 6)
   bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter

@@ -1,4 +1,4 @@
-// recgrad/models/metrics.hpp — ranks and the HR@k / NDCG@k metrics (PROTOCOLS.md §0).
+// recgrad/models/metrics.hpp — ranks and the HR@k / NDCG@k metrics (docs/PROTOCOLS.md §0).
 //
 // Tie rule (project rule): the 0-based rank of the target t among the admitted candidates is
 //   r = #{j ≠ t admitted : s_j > s_t} + #{j ≠ t admitted : s_j == s_t}

@@ -1,5 +1,7 @@
 #include "models/rqvae.hpp"
 
+#include <optional>
+
 #include <fmt/core.h>
 
 #include "nn/optim.hpp"
@@ -52,12 +54,13 @@ RQVAE::Output RQVAE::forward(const Tensor& x) const {
 
 namespace {
 
-RQVAEReport report(const RQVAE& model, const Tensor& x, const RQVAEConfig& c, int epoch, double loss) {
+// epoch 0 (before training) reports the model's loss on every row; later epochs the mean over the epoch's batches.
+RQVAEReport report(const RQVAE& model, const Tensor& x, const RQVAEConfig& c, int epoch, std::optional<double> loss = {}) {
   NoGradGuard no_grad;
   const RQVAE::Output o = model.forward(x);
   RQVAEReport r;
   r.epoch = epoch;
-  r.loss = loss;
+  r.loss = loss ? *loss : o.loss.item();
   r.recon_error = o.recon_loss.item();
   r.usage = code_usage(o.codes.to_vector<std::int64_t>(), c.levels, c.codebook_size);
   return r;
@@ -92,7 +95,7 @@ RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t
     const Tensor first = index_select(x, 0, Tensor::from_vector(std::vector<std::int64_t>(order.begin(), order.begin() + B), {B}));
     model.rq.kmeans_init(model.encoder.forward(first), gen);
   }
-  result.log.push_back(report(model, x, c, 0, 0.0));
+  result.log.push_back(report(model, x, c, 0));
   if (progress) print_report(result.log.back());
   nn::Adam::Options adam;
   adam.lr = c.lr;

@@ -4,7 +4,7 @@
 //   ẑ, (c_1..c_m) = RQ(z)          residual quantisation, m = 3 levels × 256 codes (nn/residual_quantizer.hpp)
 //   x̂ = Decoder(ẑ)                 the mirror MLP
 //   L = ‖x − x̂‖² + L_rq            reconstruction summed over dimensions (a mean would divide it by the input
-//                                   width and collapse the codebooks, PROTOCOLS.md §3.3), averaged over items
+//                                   width and collapse the codebooks, docs/PROTOCOLS.md §3.3), averaged over items
 // Training: k-means initialisation of every level on the first batch's latents, then Adam; after each
 // epoch, codes no item uses are moved to random residuals (dead-code restart).
 #pragma once

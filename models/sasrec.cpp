@@ -11,7 +11,9 @@ SASRecBlock::SASRecBlock(const SASRecConfig& c, Generator& gen)
       ln_out(c.d, c.ln_eps, c.ln_affine),
       attn(c.d, c.heads, c.dropout, gen),
       ffn(c.d, c.d, c.dropout, gen),
-      ffn_out_drop(c.ffn_output_dropout ? c.dropout : 0.0, gen) {
+      ffn_out_drop(c.ffn_output_dropout ? c.dropout : 0.0, gen),
+      attn_residual(c.attn_residual),
+      ffn_residual(c.ffn_residual) {
   register_module("ln_attn", ln_attn);
   register_module("attn", attn);
   register_module("ln_out", ln_out);
@@ -24,20 +26,20 @@ SASRec::SASRec(const SASRecConfig& c, Generator& gen)
       item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0),
       final_ln(c.d, c.ln_eps, c.ln_affine),
       input_drop(c.input_dropout, gen) {
-  if (c.item_init == "truncated_normal") nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  if (c.item_init == ItemInit::truncated_normal) nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
   else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
   if (!c.padding_row_trainable) slice(item_emb.weight, 0, 0, 1).fill_(0.0);
   register_module("item_emb", item_emb);
   P = Tensor::empty({c.max_len, c.d});
   nn::init::xavier_uniform_(P, gen);
   register_parameter("P", P);
-  for (std::int64_t b = 0; b < c.blocks; ++b) {
+  for (std::int64_t b = 0; b < c.layers; ++b) {
     blocks.push_back(std::make_unique<SASRecBlock>(c, gen));
     register_module("blocks." + std::to_string(b), *blocks.back());
   }
   register_module("final_ln", final_ln);
   register_module("input_drop", input_drop);
-  if (c.init == "torch_reference") init_like_torch_reference(gen);
+  if (c.init == SASRecInit::torch_reference) init_like_torch_reference(gen);
 }
 
 // generative-recommenders' SASRec: reset_state() draws every ≥2-D block weight Xavier-normal, where Q, K, V
@@ -59,27 +61,27 @@ void SASRec::init_like_torch_reference(Generator& gen) {
   }
 }
 
+// x: (B, T, d), valid: (B, T) -> (B, T, d)
+Tensor SASRecBlock::forward(const Tensor& x, const Tensor& valid) const {
+  // A = Attention(LN(x), x)
+  const Tensor q = ln_attn.forward(x);
+  const Tensor A = attn.forward(q, x, valid);
+  // x = LN(x + A), or LN(LN(x) + A) with the residual taken from the query
+  const Tensor h = ln_out.forward((attn_residual == AttnResidual::query ? q : x) + A);
+  // x = x + FFN(x), or FFN(x) alone without the residual (fun-rec's code)
+  const Tensor f = ffn_out_drop.forward(ffn.forward(h));
+  return ffn_residual ? h + f : f;
+}
+
 Tensor SASRec::forward(const Tensor& seq) const {
-  const std::int64_t B = seq.size(0), T = seq.size(1);
-  // valid[b, t] = 1 where seq[b, t] is an item, 0 where it is padding
-  std::vector<float> valid_v;
-  for (auto id : seq.to_vector<std::int64_t>()) valid_v.push_back(id != 0 ? 1.0f : 0.0f);
-  const Tensor valid = Tensor::from_vector(valid_v, {B, T});
-  const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
-  // E = M[s] + P   (√d M[s] + P when scale_embedding)
+  const Tensor valid = padding_mask(seq);                   // (B, T): 1 where seq[b, t] is an item
+  const Tensor keep = unsqueeze(valid.to(P.dtype()), 2);    // (B, T, 1)
+  auto zero_padding = [&](const Tensor& x) { return config.zero_padding ? x * keep : x; };
+  // E = M[s] + P   (√d M[s] + P with scale_embedding)
   Tensor items = item_emb.forward(seq);
   if (config.scale_embedding) items = items * std::sqrt(static_cast<double>(config.d));
-  Tensor x = input_drop.forward(items + position_rows(P, T, config.positions_from_start));
-  if (config.zero_padding) x = x * keep;
-  for (const auto& blk : blocks) {
-    // A = Attention(LN(x), x);  x = LN(x + A) (or LN(LN(x) + A));  x = x + FFN(x)
-    const Tensor q = blk->ln_attn.forward(x);
-    const Tensor A = blk->attn.forward(q, x, valid);
-    x = blk->ln_out.forward((config.attn_residual == "query" ? q : x) + A);
-    const Tensor f = blk->ffn_out_drop.forward(blk->ffn.forward(x));
-    x = config.ffn_residual ? x + f : f;
-    if (config.zero_padding) x = x * keep;
-  }
+  Tensor x = zero_padding(input_drop.forward(items + position_rows(P, seq.size(1), config.positions_from_start)));
+  for (const auto& blk : blocks) x = zero_padding(blk->forward(x, valid));
   return config.final_ln ? final_ln.forward(x) : x;  // F: (B, T, d)
 }
 

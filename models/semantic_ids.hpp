@@ -26,7 +26,7 @@ struct SemanticIdTable {
 // codes: row-major (n, m), row i = item i + 1. Adds the collision token.
 SemanticIdTable assign_semantic_ids(const std::vector<std::int64_t>& codes, int levels, std::int64_t codebook_size);
 
-// What the codes say about the codebooks (PROTOCOLS.md §4: collapse shows up here).
+// What the codes say about the codebooks (docs/PROTOCOLS.md §4: collapse shows up here).
 struct CodeUsage {
   std::vector<std::int64_t> used;  // per level: codes used by at least one item (of codebook_size)
   std::vector<double> entropy;     // per level: entropy of the code distribution, in bits (max log2 K)

@@ -82,11 +82,7 @@ Tiger::Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen)
   register_module("head", head);
 }
 
-Tensor token_valid(const Tensor& tokens) {
-  std::vector<float> v;
-  for (std::int64_t t : tokens.to_vector<std::int64_t>()) v.push_back(t != TokenSpace::pad ? 1.0f : 0.0f);
-  return Tensor::from_vector(v, tokens.shape());
-}
+Tensor token_valid(const Tensor& tokens) { return padding_mask(tokens, TokenSpace::pad); }
 
 Tensor Tiger::encode(const Tensor& tokens) const {
   const std::int64_t S = tokens.size(1);

@@ -13,10 +13,15 @@
 #include <memory>
 #include <vector>
 
+#include "models/enum_names.hpp"
 #include "models/semantic_ids.hpp"
 #include "nn/multihead_attention.hpp"
 
 namespace recgrad::models {
+
+// The learning rate after `warmup_steps` of linear warm-up: constant, or a cosine decay to 0 at the last step.
+enum class LrSchedule { constant, cosine };
+inline NameTable<LrSchedule> names(LrSchedule) { return {{LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"}}; }
 
 struct TigerConfig {
   std::int64_t d = 128;          // d_model
@@ -30,7 +35,7 @@ struct TigerConfig {
   std::int64_t user_buckets = 2000;
   int beam = 20;                 // beam width at evaluation (must be ≥ every k reported)
   int prefixes_per_user = 0;     // training targets drawn per user each epoch (0: every prefix)
-  std::string lr_schedule = "cosine";  // constant | cosine (after `warmup_steps` of linear warm-up)
+  LrSchedule lr_schedule = LrSchedule::cosine;
   std::int64_t warmup_steps = 500;
   std::int64_t valid_users = 0;  // validate on this many users (0: all), drawn once with the seed
   double cold_item_share = 0.0;  // hold this share of items out of training entirely (cold-start test)

@@ -1,8 +1,14 @@
 #include "nn/losses.hpp"
 
+#include "autograd/kernels/kernel_path.hpp"
+
 #include <stdexcept>
 
 namespace recgrad::nn {
+
+// A sampled negative that is the positive itself gets this logit (the HSTU paper's code): exp(−5e4 / τ) is 0,
+// so the accidental hit drops out of the softmax, while the value stays finite in float16 and bfloat16.
+constexpr double kAccidentalHitLogit = -5e4;
 
 // L = Σ m [softplus(-s⁺) + Σ_k softplus(s⁻)] / Σ m
 Tensor bce_sampled(const Tensor& pos, const Tensor& neg, const Tensor& mask) {
@@ -64,9 +70,9 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
   dispatch_float(hit.dtype(), "sampled_softmax", [&](auto tag) {
     using T = decltype(tag);
     T* h = hit.data<T>();
-#pragma omp parallel for schedule(static) if (N * k >= 65536)
+#pragma omp parallel for schedule(static) if (N * k >= kernels::kParallelGrain)
     for (std::int64_t i = 0; i < N; ++i)
-      for (std::int64_t j = 0; j < k; ++j) h[i * k + j] = np[i * k + j] == pp[i] ? T(-5e4) : T(0);
+      for (std::int64_t j = 0; j < k; ++j) h[i * k + j] = np[i * k + j] == pp[i] ? T(kAccidentalHitLogit) : T(0);
   });
   const Tensor logits = concat({pos_logit, neg_logit_in + hit}, 1) * (1.0 / temperature);
   Tensor target = Tensor::empty({N}, DType::i64);  // class 0 (the positive); -100 for rows that do not count

@@ -3,7 +3,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "nn/heads.hpp"
+
 namespace recgrad::nn {
+
+// Added to the score of a padded or future key: softmax gives it exactly 0 weight (as T5's large negative bias).
+constexpr double kMaskedScore = -1e9;
 
 MultiHeadAttention::MultiHeadAttention(std::int64_t d, std::int64_t h, std::int64_t dkv, double p, Generator& gen)
     : W_Q(d, h * dkv, gen, false), W_K(d, h * dkv, gen, false), W_V(d, h * dkv, gen, false),
@@ -28,14 +33,9 @@ Tensor attention_mask(const Tensor& key_valid, std::int64_t Tq, std::int64_t Tk,
       for (std::int64_t j = 0; j < Tk; ++j) {
         const bool padded = key_valid.defined() && valid[static_cast<std::size_t>(b * Tk + j)] == 0;
         const bool future = causal && j > i;
-        if (padded || future) m[static_cast<std::size_t>((b * rows + i) * Tk + j)] = -1e9;
+        if (padded || future) m[static_cast<std::size_t>((b * rows + i) * Tk + j)] = kMaskedScore;
       }
   return Tensor::from_vector(m, {B, 1, rows, Tk}).to(dtype);
-}
-
-// x: (B, T, H·d_kv) -> (B, H, T, d_kv)
-static Tensor split_heads(const Tensor& x, std::int64_t H) {
-  return permute(reshape(x, {x.size(0), x.size(1), H, x.size(2) / H}), {0, 2, 1, 3});
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid, bool causal) const {
@@ -50,13 +50,13 @@ std::pair<Tensor, Tensor> MultiHeadAttention::keys_values(const Tensor& kv_in) c
 }
 
 Tensor MultiHeadAttention::attend(const Tensor& query_in, const Tensor& K, const Tensor& V, const Tensor& key_valid, bool causal) const {
-  const std::int64_t B = query_in.size(0), Tq = query_in.size(1), Tk = K.size(2);
+  const std::int64_t Tq = query_in.size(1), Tk = K.size(2);
   const Tensor Q = split_heads(W_Q.forward(query_in), heads);  // (B, H, Tq, d_kv)
   // S = Q Kᵀ / √d_kv + M: (B, H, Tq, Tk)
   const Tensor S = matmul(Q, transpose(K, 2, 3)) * (1.0 / std::sqrt(static_cast<double>(d_kv))) +
                    attention_mask(key_valid, Tq, Tk, causal, query_in.dtype());
   const Tensor A = matmul(attn_dropout.forward(softmax(S, -1)), V);  // (B, H, Tq, d_kv)
-  return W_O.forward(reshape(permute(A, {0, 2, 1, 3}), {B, Tq, heads * d_kv}));
+  return W_O.forward(merge_heads(A));  // (B, Tq, d)
 }
 
 }  // namespace recgrad::nn

@@ -15,7 +15,7 @@ if [ ! -f "$DIR/ml-1m/ratings.dat" ]; then
 fi
 # The sequence file recgrad reads: one line per user, items oldest first. Built here from ratings.dat
 # with a stable sort by (user, timestamp, line). (The project's shared copy keeps DiffuRec's order
-# among same-second ratings; this rebuild keeps ratings.dat's file order instead: see PROTOCOLS.md §4.)
+# among same-second ratings; this rebuild keeps ratings.dat's file order instead: see docs/PROTOCOLS.md §4.)
 if [ ! -f "$DIR/ml-1m/ml-1m.seq.txt" ]; then
   awk -F'::' '{print $1, $4, NR, $2}' "$DIR/ml-1m/ratings.dat" | sort -k1,1n -k2,2n -k3,3n -s |
     awk '{ if ($1 != u) { if (u != "") print line; u = $1; line = $1 } line = line " " $4 } END { print line }' \

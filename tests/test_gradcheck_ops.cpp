@@ -78,6 +78,15 @@ TEST(GradCheck, softplus) { check_unary([](const In& x) { return softplus(x[0] *
 TEST(GradCheck, gelu) { check_unary([](const In& x) { return gelu(x[0]); }); }
 
 // ---- matmul ---------------------------------------------------------------------------------------
+// NumPy's rule for two 1-D operands: the inner product, a 0-d tensor.
+TEST(Matmul, TwoVectorsGiveTheirInnerProduct) {
+  const Tensor a = Tensor::from_vector(std::vector<double>{1, 2, 3}, {3});
+  const Tensor b = Tensor::from_vector(std::vector<double>{4, -5, 6}, {3});
+  const Tensor c = matmul(a, b);
+  EXPECT_EQ(c.dim(), 0);
+  EXPECT_DOUBLE_EQ(c.item(), 1 * 4 - 2 * 5 + 3 * 6);
+}
+
 TEST(GradCheck, matmul) {
   Generator gen(5);
   auto mm = [](const In& x) { return matmul(x[0], x[1]); };
@@ -90,6 +99,7 @@ TEST(GradCheck, matmul) {
   EXPECT_TRUE(gradcheck(mm, {input({2, 2, 3, 4}, gen), input_noncontiguous({4, 2}, gen)})) << "two batch axes, transposed matrix";
   EXPECT_TRUE(gradcheck(mm, {input_noncontiguous({3, 4}, gen), input_noncontiguous({4, 5}, gen)})) << "transposed";
   EXPECT_TRUE(gradcheck(mm, {input({4}, gen), input({4, 3}, gen)})) << "vector @ matrix";
+  EXPECT_TRUE(gradcheck(mm, {input({4}, gen), input({4}, gen)})) << "vector @ vector (the inner product)";
   EXPECT_TRUE(gradcheck(mm, {input({3, 4}, gen), input({4}, gen)})) << "matrix @ vector";
 }
 

@@ -1,5 +1,5 @@
 // HSTU: a float64 Jacobian check of the whole forward (relative bias included), causality, the time
-// buckets of PROTOCOLS.md §2.3, and training on a tiny data set through the same trainer as SASRec.
+// buckets of docs/PROTOCOLS.md §2.3, and training on a tiny data set through the same trainer as SASRec.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,7 +21,7 @@ HSTUConfig tiny() {
   c.heads = 2;
   c.d_qk = 3;
   c.d_v = 4;
-  c.blocks = 2;
+  c.layers = 2;
   c.dropout = c.input_dropout = 0.0;
   c.norm_constant = 7;
   return c;
@@ -97,7 +97,7 @@ TEST(HSTU, TorchReferenceInitDrawsTheOutputBias) {
   HSTUConfig c = tiny();
   Generator g1(4), g2(4);
   const HSTU plain(c, g1);
-  c.init = "torch_reference";
+  c.init = models::HSTUInit::torch_reference;
   const HSTU ref(c, g2);
   // f2: (d, H·d_v) = (8, 8); its bias U(±1/√8) instead of zeros; every other parameter drawn the same.
   for (float b : plain.blocks[1]->f2.bias.to_vector<float>()) EXPECT_EQ(b, 0.0f);
@@ -173,7 +173,7 @@ TEST(HSTU, OutputsAtPositionTIgnoreLaterItems) {
 TEST(HSTU, LengthNormaliserDividesByEachSequencesLength) {
   // The attention weights of layer 0 (same seed, same weights): n = length scales A by 1/3, n = 7 by 1/7.
   HSTUConfig c = tiny();
-  c.norm = "length";
+  c.norm = models::AttentionNorm::length;
   Generator gen(4);
   HSTU model(c, gen);
   model.eval();

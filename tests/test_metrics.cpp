@@ -1,4 +1,4 @@
-// Ranks (tie rule) and HR / NDCG on hand-computed cases (PROTOCOLS.md §0).
+// Ranks (tie rule) and HR / NDCG on hand-computed cases (docs/PROTOCOLS.md §0).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -10,7 +10,8 @@
 
 #include "apps/plots.hpp"
 #include "apps/steps.hpp"
-#include "models/trainer.hpp"
+#include "training/evaluation.hpp"
+#include "training/sequential_task.hpp"
 #include "tests/tiny_run.hpp"
 
 using namespace recgrad;
@@ -43,7 +44,7 @@ TEST(NotebookApi, FiveStepsEqualRunChapterAndAreSeeded) {
   EXPECT_EQ(a.step_losses, b.step_losses) << "same seed, same thread count: same losses";
   EXPECT_EQ(a.step_losses.size(), 4u);  // ceil(480 / 128) Adam steps
   const auto metrics = evaluate(a, features);
-  const auto whole = models::run_chapter(data.sequences, config, 3);  // the CLI's path
+  const auto whole = training::run_chapter(data.sequences, config, 3);  // the CLI's path
   for (const char* k : {"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"}) EXPECT_EQ(metrics.at(k), whole.test.at(k)) << k;
   EXPECT_EQ(whole.step_losses, a.step_losses);
 }
@@ -79,18 +80,18 @@ TEST(Plots, GnuplotWritesPngs) {
 
 TEST(Trainer, HistoryAndAttentionMapOfASavedModel) {
   auto c = test::tiny_config();
-  c.epochs = 4;
-  c.eval_every = 2;
-  models::TrainOptions opt;
+  c.train.epochs = 4;
+  c.train.eval_every = 2;
+  training::TrainOptions opt;
   opt.progress = false;
   opt.data_dir = test::tiny_data("_attn");
   opt.run_dir = opt.data_dir / "run";
-  const auto r = models::train_sequential(c, opt);
+  const auto r = training::train_sequential(c, opt);
   ASSERT_EQ(r.history.size(), 4u);
   EXPECT_EQ(r.history[0].valid, -1) << "epoch 1 is not validated";
   EXPECT_GE(r.history[1].valid, 0);
   EXPECT_TRUE(std::isfinite(r.history[3].loss));
-  const Tensor A = models::attention_map(c, opt, opt.run_dir / "best.safetensors", 0);  // (L, L) softmax rows
+  const Tensor A = training::attention_map(c, opt, opt.run_dir / "best.safetensors", 0);  // (L, L) softmax rows
   const std::int64_t L = A.size(0);
   ASSERT_EQ(A.size(1), L);
   EXPECT_EQ(L, 8) << "user 1's test history (9 items) cut to max_len";
@@ -104,6 +105,6 @@ TEST(Trainer, HistoryAndAttentionMapOfASavedModel) {
     }
     EXPECT_NEAR(row, 1.0, 1e-5) << "softmax row " << i;
   }
-  EXPECT_THROW(models::attention_map(c, opt, opt.run_dir / "best.safetensors", 1000), std::invalid_argument);
+  EXPECT_THROW(training::attention_map(c, opt, opt.run_dir / "best.safetensors", 1000), std::invalid_argument);
   std::filesystem::remove_all(opt.data_dir);
 }

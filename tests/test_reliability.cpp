@@ -18,8 +18,9 @@
 
 #include "autograd/autograd.hpp"
 #include "datasets/movielens.hpp"
-#include "models/batching.hpp"
-#include "models/trainer.hpp"
+#include "training/optimizer_step.hpp"
+#include "training/evaluation.hpp"
+#include "training/sequential_task.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/optim.hpp"
 #include "tests/expect_error.hpp"
@@ -72,7 +73,7 @@ TEST(Anomaly, OffByDefaultAndTheGuardRestoresIt) {
 TEST(Reliability, NaNLossNamesItsOpAndLeavesTheParametersAlone) {
   Tensor w = leaf({-1.0f, 2.0f});
   nn::SGD sgd({w}, 0.1);
-  expect_error([&] { models::optimizer_step(sum(log(w), {0}), sgd, {{"w", w}}); },
+  expect_error([&] { training::optimizer_step(sum(log(w), {0}), sgd, {{"w", w}}); },
                {"training loss is NaN", "output of 'sum'", "stopped before the optimizer step", "--detect-anomaly"});
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{-1.0f, 2.0f}));
 }
@@ -80,25 +81,25 @@ TEST(Reliability, NaNLossNamesItsOpAndLeavesTheParametersAlone) {
 TEST(Reliability, NonFiniteGradientNamesTheParameter) {
   Tensor w = leaf({0.0f, 1.0f});
   nn::SGD sgd({w}, 0.1);
-  expect_error([&] { models::optimizer_step(sum(sqrt(w), {0}), sgd, {{"blocks.0.w", w}}); },
+  expect_error([&] { training::optimizer_step(sum(sqrt(w), {0}), sgd, {{"blocks.0.w", w}}); },
                {"gradient of blocks.0.w (2,)", "NaN or an Inf", "stopped before the optimizer step"});
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{0.0f, 1.0f}));
 }
 
 // A run that trained one good epoch, then resumes with a learning rate that blows the weights up.
 struct DivergingRun {
-  models::TrainConfig c = test::tiny_config();
-  models::TrainOptions opt;
+  training::TrainConfig c = test::tiny_config();
+  training::TrainOptions opt;
   DivergingRun(const std::string& tag) {
     opt.data_dir = test::tiny_data(tag);
     opt.progress = false;
     opt.run_dir = opt.data_dir / "run";
-    c.epochs = 1;
-    c.eval_every = 1;
-    c.batch_size = 8;  // 5 steps an epoch
-    models::train_sequential(c, opt);
-    c.epochs = 3;
-    c.lr = 1e30;
+    c.train.epochs = 1;
+    c.train.eval_every = 1;
+    c.train.batch_size = 8;  // 5 steps an epoch
+    training::train_sequential(c, opt);
+    c.train.epochs = 3;
+    c.train.lr = 1e30;
     opt.resume = opt.run_dir / "last.safetensors";
   }
   ~DivergingRun() { std::filesystem::remove_all(opt.data_dir); }
@@ -112,7 +113,7 @@ struct DivergingRun {
 
 TEST(Reliability, DivergingRunStopsWithTheLastGoodCheckpointIntact) {
   DivergingRun run("_nan");
-  expect_error([&] { models::train_sequential(run.c, run.opt); },
+  expect_error([&] { training::train_sequential(run.c, run.opt); },
                {"epoch 2 step", "stopped before the optimizer step", "last.safetensors holds the last finished epoch"});
   run.expect_last_checkpoint_intact();
 }
@@ -121,7 +122,7 @@ TEST(Reliability, DivergingRunUnderAnomalyModeNamesTheFirstOp) {
   DivergingRun run("_anomaly");
   run.opt.detect_anomaly = true;
   try {
-    models::train_sequential(run.c, run.opt);
+    training::train_sequential(run.c, run.opt);
     ADD_FAILURE() << "no exception";
   } catch (const AnomalyError& e) {
     const std::string m = e.what();
@@ -149,15 +150,15 @@ TEST(Reliability, FullDiskKeepsTheOldCheckpoint) {
 
 TEST(Reliability, WeightsOnlyCheckpointCannotBeResumed) {
   auto c = test::tiny_config();
-  c.epochs = 1;
-  c.eval_every = 1;
-  models::TrainOptions opt;
+  c.train.epochs = 1;
+  c.train.eval_every = 1;
+  training::TrainOptions opt;
   opt.data_dir = test::tiny_data("_best");
   opt.progress = false;
   opt.run_dir = opt.data_dir / "run";
-  models::train_sequential(c, opt);
+  training::train_sequential(c, opt);
   opt.resume = opt.run_dir / "best.safetensors";
-  expect_error([&] { models::train_sequential(c, opt); }, {"best.safetensors", "--resume takes the last.safetensors"});
+  expect_error([&] { training::train_sequential(c, opt); }, {"best.safetensors", "--resume takes the last.safetensors"});
   std::filesystem::remove_all(opt.data_dir);
 }
 
@@ -206,7 +207,7 @@ std::string read_file(const std::filesystem::path& p) {
 std::filesystem::path write_tiny_preset(const std::filesystem::path& dir, int epochs) {
   std::ofstream f(dir / "tiny.toml");
   f << "protocol = \"paper-hstu\"\nmodel = \"sasrec\"\n[data]\nfile = \"seq.txt\"\n"
-    << "[sasrec]\nd = 16\nmax_len = 8\nblocks = 1\ndropout = 0.1\nzero_padding = true\n"
+    << "[sasrec]\nd = 16\nmax_len = 8\nlayers = 1\ndropout = 0.1\nzero_padding = true\n"
     << "[train]\nloss = \"sampled_softmax\"\nnegatives = 6\nl2_normalize = false\ntemperature = 1.0\nlr = 0.01\n"
     << "epochs = " << epochs << "\nbatch_size = 8\neval_every = 3\n"
     << "[eval]\nks = [1, 5]\nselect_metric = \"ndcg@5\"\n";

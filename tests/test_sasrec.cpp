@@ -21,7 +21,7 @@ SASRecConfig tiny() {
   c.max_len = 6;
   c.d = 8;
   c.heads = 2;
-  c.blocks = 1;
+  c.layers = 1;
   c.dropout = 0.0;
   return c;
 }
@@ -41,7 +41,7 @@ TEST(SASRec, TorchReferenceInitDrawsTheReferenceScales) {
   c.d = 64;
   c.heads = 1;
   c.max_len = 200;
-  c.init = "torch_reference";
+  c.init = models::SASRecInit::torch_reference;
   const SASRec model(c, gen);
   // Q, K, V: one fused (3d, d) Xavier-normal draw, std √(2/(4d)) = 0.0884; W_O: √(2/(2d)) = 0.125.
   EXPECT_NEAR(spread(model.blocks[0]->attn.W_Q.weight), std::sqrt(2.0 / (4 * 64)), 0.006);
@@ -54,7 +54,7 @@ TEST(SASRec, TorchReferenceInitDrawsTheReferenceScales) {
   for (float x : b1.to_vector<float>()) EXPECT_LE(std::abs(x), 0.125f);
   for (float x : model.blocks[0]->attn.W_Q.bias.to_vector<float>()) EXPECT_EQ(x, 0.0f);
   // The default keeps Xavier-uniform: W_Q spread √(2/(2d)).
-  c.init = "xavier_uniform";
+  c.init = models::SASRecInit::xavier_uniform;
   const SASRec plain(c, gen);
   EXPECT_NEAR(spread(plain.blocks[0]->attn.W_Q.weight), std::sqrt(2.0 / (2 * 64)), 0.008);
 }
@@ -82,7 +82,7 @@ TEST(GradCheck, SASRecForwardPaperBlock) {
   SASRecConfig c = tiny();
   c.max_len = 4;
   c.d = 4;
-  c.attn_residual = "query";
+  c.attn_residual = models::AttnResidual::query;
   c.ln_affine = c.final_ln = false;
   c.ffn_output_dropout = c.zero_padding = true;
   SASRec model(c, gen);

@@ -184,4 +184,15 @@ TEST(Allocator, PoisonFillsReusedBlocksWithNaN) {
   EXPECT_TRUE(allocator::set_poison(before));
 }
 
+// padding_mask: 1 for items, 0 for the padding id, on any layout; integer ids only; never on the tape.
+TEST(PaddingMask, MarksItemsOfAnyLayoutAndRecordsNothing) {
+  const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{0, 0, 7, 3, 0, 5}, {2, 3});
+  EXPECT_EQ(padding_mask(ids).to_vector<float>(), (std::vector<float>{0, 0, 1, 1, 0, 1}));
+  EXPECT_EQ(padding_mask(ids).dtype(), DType::f32);
+  EXPECT_EQ(padding_mask(transpose(ids, 0, 1)).to_vector<float>(), (std::vector<float>{0, 1, 0, 0, 1, 1})) << "non-contiguous";
+  EXPECT_EQ(padding_mask(ids, 7, DType::f64).to_vector<double>(), (std::vector<double>{1, 1, 0, 1, 1, 1})) << "another pad id";
+  EXPECT_FALSE(padding_mask(ids).requires_grad());
+  EXPECT_THROW(padding_mask(Tensor::zeros({2, 3})), std::invalid_argument) << "float ids";
+}
+
 }  // namespace recgrad

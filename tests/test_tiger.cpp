@@ -10,7 +10,8 @@
 #include "models/beam_search.hpp"
 #include "models/content_vectors.hpp"
 #include "models/rqvae.hpp"
-#include "models/tiger_trainer.hpp"
+#include "models/tiger_decoding.hpp"
+#include "training/tiger_task.hpp"
 #include "nn/kmeans.hpp"
 #include "nn/multihead_attention.hpp"
 #include "nn/residual_quantizer.hpp"
@@ -19,6 +20,13 @@
 #include "tests/tiny_run.hpp"
 
 namespace recgrad::models {
+using training::TigerData;
+using training::TigerResult;
+using training::TrainConfig;
+using training::TrainOptions;
+using training::load_tiger_data;
+using training::train_tiger;
+
 namespace {
 
 // ---- residual quantiser --------------------------------------------------------------------------
@@ -175,6 +183,23 @@ TEST(RQVAE, SeparableDataUsesTheCodebooksAndGivesUniqueIds) {
   EXPECT_GE(u.used[1], 4) << "level 2 collapsed";
   EXPECT_GE(u.unique_share, 0.75);
   EXPECT_LT(r.log.back().recon_error, r.log.front().recon_error);
+}
+
+// The epoch-0 line reports the untrained model's loss (reconstruction + quantisation), not a placeholder.
+TEST(RQVAE, EpochZeroReportsTheUntrainedLoss) {
+  Generator gen(6);
+  std::vector<float> x;
+  for (int i = 0; i < 16 * 6; ++i) x.push_back(static_cast<float>(gen.next_normal()));
+  RQVAEConfig c;
+  c.hidden = {8};
+  c.latent = 4;
+  c.levels = 2;
+  c.codebook_size = 4;
+  c.epochs = 2;
+  c.batch_size = 8;
+  const RQVAEResult r = train_rqvae(Tensor::from_vector(x, {16, 6}), c, 3, {}, 1);
+  ASSERT_EQ(r.log.front().epoch, 0);
+  EXPECT_GT(r.log.front().loss, r.log.front().recon_error) << "loss = reconstruction + a positive quantisation term";
 }
 
 // ---- semantic IDs, tokens, trie -----------------------------------------------------------------------
@@ -435,7 +460,7 @@ TrainConfig tiny_tiger(const std::filesystem::path& dir) {
   f.close();
   TrainConfig c = test::tiny_config();
   c.protocol = "tiger";
-  c.model = "tiger";
+  c.model = training::ModelKind::tiger;
   c.content.file = "attrs.tsv";
   c.content.dim = 8;
   c.content.epochs = 5;
@@ -456,14 +481,14 @@ TrainConfig tiny_tiger(const std::filesystem::path& dir) {
   c.tiger.user_buckets = 5;
   c.tiger.beam = 5;
   c.tiger.warmup_steps = 1;
-  c.tiger.lr_schedule = "constant";
-  c.lr = 0.01;
-  c.epochs = 25;
-  c.eval_every = 25;
-  c.batch_size = 32;
-  c.exclude_history = false;
-  c.ks = {1, 5};
-  c.select_metric = "ndcg@5";
+  c.tiger.lr_schedule = LrSchedule::constant;
+  c.train.lr = 0.01;
+  c.train.epochs = 25;
+  c.train.eval_every = 25;
+  c.train.batch_size = 32;
+  c.eval.exclude_history = false;
+  c.eval.ks = {1, 5};
+  c.eval.select_metric = "ndcg@5";
   return c;
 }
 
@@ -475,10 +500,10 @@ TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
   o.cache_dir = dir / "cache";
   o.progress = false;
   const TigerResult r = train_tiger(c, o);
-  EXPECT_EQ(r.invalid_ids, 0);
+  EXPECT_EQ(r.test.invalid_ids, 0);
   // the next item is a function of the last one: a trained model ranks it first for most users
-  EXPECT_GT(r.train.test.at("recall@1"), 0.6);
-  EXPECT_GE(r.train.test.at("recall@5"), r.train.test.at("recall@1"));
+  EXPECT_GT(r.train.test.at("hit_rate@1"), 0.6);
+  EXPECT_GE(r.train.test.at("hit_rate@5"), r.train.test.at("hit_rate@1"));
   EXPECT_GT(r.collision_size, 1);  // 12 items, 6 attribute sets: collisions must be numbered
   std::filesystem::remove_all(dir);
 }
@@ -488,8 +513,8 @@ TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
   const auto dir = test::tiny_data("_tiger_cold");
   TrainConfig c = tiny_tiger(dir);
   c.tiger.cold_item_share = 0.3;
-  c.epochs = 2;
-  c.eval_every = 2;
+  c.train.epochs = 2;
+  c.train.eval_every = 2;
   const TigerData data = load_tiger_data(c, dir, 42);
   std::int64_t cold = 0;
   for (std::size_t i = 1; i < data.cold.size(); ++i) cold += data.cold[i];
@@ -501,19 +526,19 @@ TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
   o.cache_dir = dir / "cache";
   o.progress = false;
   const TigerResult r = train_tiger(c, o);
-  EXPECT_EQ(r.cold_items, cold);
-  EXPECT_GT(r.cold_users, 0);
-  EXPECT_EQ(r.test_users, 40);
-  EXPECT_EQ(r.invalid_ids, 0);
-  EXPECT_TRUE(r.test_cold.count("recall@5"));
-  EXPECT_TRUE(r.test_warm.count("recall@5"));
+  EXPECT_EQ(r.test.cold_items, cold);
+  EXPECT_GT(r.test.cold_users, 0);
+  EXPECT_EQ(r.test.users, 40);
+  EXPECT_EQ(r.test.invalid_ids, 0);
+  EXPECT_TRUE(r.test.cold.count("hit_rate@5"));
+  EXPECT_TRUE(r.test.warm.count("hit_rate@5"));
   std::filesystem::remove_all(dir);
 }
 
 TEST(TigerConfig, KLargerThanTheBeamIsRefused) {
   const auto dir = test::tiny_data("_tiger_k");
   TrainConfig c = tiny_tiger(dir);
-  c.ks = {1, 10};
+  c.eval.ks = {1, 10};
   TrainOptions o;
   o.data_dir = dir;
   o.progress = false;

@@ -4,7 +4,8 @@
 #include <fstream>
 
 #include "apps/config.hpp"
-#include "models/trainer.hpp"
+#include "training/evaluation.hpp"
+#include "training/sequential_task.hpp"
 #include "tests/expect_error.hpp"
 #include "tests/tiny_run.hpp"
 
@@ -20,28 +21,28 @@ TEST(Config, EveryPresetParses) {
   for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "ablation/u2999_sasrec.toml",
                            "ablation/sasrec_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
-    EXPECT_EQ(c.model, "sasrec") << name;
+    EXPECT_EQ(c.model, training::ModelKind::sasrec) << name;
   }
   for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml", "hstu_events.toml",
                            "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml", "ablation/hstu_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
-    EXPECT_EQ(c.model, "hstu") << name;
+    EXPECT_EQ(c.model, training::ModelKind::hstu) << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
   }
   for (const char* name : {"tiger_beauty.toml", "tiger_beauty_coldstart.toml", "tiger_ml1m.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
-    EXPECT_EQ(c.model, "tiger") << name;
+    EXPECT_EQ(c.model, training::ModelKind::tiger) << name;
     EXPECT_EQ(c.rqvae.levels, 3) << name;
     EXPECT_EQ(c.rqvae.codebook_size, 256) << name;
     EXPECT_EQ(c.rqvae.hidden, (std::vector<std::int64_t>{512, 256, 128})) << name;
     EXPECT_EQ(c.tiger.encoder_layers + c.tiger.decoder_layers, 8) << name;
-    EXPECT_GE(c.tiger.beam, *std::max_element(c.ks.begin(), c.ks.end())) << name;
+    EXPECT_GE(c.tiger.beam, *std::max_element(c.eval.ks.begin(), c.eval.ks.end())) << name;
   }
   const auto paper = apps::load_train_config(kRoot / "configs/sasrec_paper.toml");
   EXPECT_EQ(paper.protocol, "paper-hstu");
-  EXPECT_EQ(paper.negatives, 128);
-  EXPECT_EQ(paper.epochs, 101);
-  EXPECT_DOUBLE_EQ(paper.beta2, 0.98);
+  EXPECT_EQ(paper.train.negatives, 128);
+  EXPECT_EQ(paper.train.epochs, 101);
+  EXPECT_DOUBLE_EQ(paper.train.beta2, 0.98);
 }
 
 TEST(Config, ProblemsAreReportedTogether) {
@@ -81,9 +82,9 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n";
   test::expect_error([&] { apps::load_train_config(path); }, {"data.split"});
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n[data]\nsplit = \"reference\"\n";
-  EXPECT_EQ(apps::load_train_config(path).split, "reference");
+  EXPECT_EQ(apps::load_train_config(path).data.split, training::Split::reference);
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\nmodel = \"tiger\"\n[data]\nsplit = \"reference\"\n[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
-  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference' is read by the SASRec and HSTU trainer only"});
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference' is read by the SASRec and HSTU tasks only"});
   std::filesystem::remove(path);
 }
 
@@ -108,28 +109,28 @@ TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {
 
 // The tiny data set of tests/tiny_run.hpp: 40 users walking the cycle 1..12 from different starts.
 TEST(Trainer, LearnsATinyCycle) {
-  models::TrainOptions opt;
+  training::TrainOptions opt;
   opt.data_dir = tiny_data();
   opt.progress = false;
-  const auto r = models::train_sequential(tiny_config(), opt);
+  const auto r = training::train_sequential(tiny_config(), opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   EXPECT_GT(r.best_epoch, 0);
   std::filesystem::remove_all(opt.data_dir);
 }
 
 TEST(Trainer, HSTULearnsATinyCycle) {
-  models::TrainConfig c = tiny_config();
-  c.model = "hstu";
+  training::TrainConfig c = tiny_config();
+  c.model = training::ModelKind::hstu;
   c.hstu.d = 16;
   c.hstu.d_qk = c.hstu.d_v = 8;
   c.hstu.max_len = 8;
-  c.hstu.blocks = 1;
+  c.hstu.layers = 1;
   c.hstu.dropout = c.hstu.input_dropout = 0.1;
   c.hstu.norm_constant = 8;
-  models::TrainOptions opt;
+  training::TrainOptions opt;
   opt.data_dir = tiny_data();
   opt.progress = false;
-  const auto r = models::train_sequential(c, opt);
+  const auto r = training::train_sequential(c, opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   std::filesystem::remove_all(opt.data_dir);
 }
@@ -146,57 +147,57 @@ TEST(Trainer, HSTUOnTheEventStreamLearnsATinyCycle) {
   }
   ratings.close();
   users.close();
-  models::TrainConfig c = tiny_config();
-  c.model = "hstu";
-  c.id_space = "raw";
-  c.ratings_file = "ratings.dat";
-  c.user_attributes_file = "users.dat";
-  c.positive_min_rating = 4;
+  training::TrainConfig c = tiny_config();
+  c.model = training::ModelKind::hstu;
+  c.data.id_space = training::IdSpace::raw;
+  c.data.ratings = "ratings.dat";
+  c.data.user_attributes = "users.dat";
+  c.data.positive_min_rating = 4;
   c.hstu.d = 16;
   c.hstu.d_qk = c.hstu.d_v = 8;
   c.hstu.max_len = 10;
-  c.hstu.blocks = 1;
+  c.hstu.layers = 1;
   c.hstu.dropout = c.hstu.input_dropout = 0.0;
   c.hstu.norm_constant = 10;
   c.hstu.time_bias = true;
   c.hstu.actions = 6;
-  c.epochs = 60;
-  models::TrainOptions opt;
+  c.train.epochs = 60;
+  training::TrainOptions opt;
   opt.data_dir = dir;
   opt.progress = false;
   opt.run_dir = dir / "run";
-  const auto r = models::train_sequential(c, opt);
+  const auto r = training::train_sequential(c, opt);
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy, whatever its rating";
   // The saved best model evaluates to the same numbers; the rated >= 4 subset has the users whose last
   // item (t = 8 + u % 6) is not a rating-2 one.
-  const auto e = models::evaluate_checkpoint(c, opt, opt.run_dir / "best.safetensors");
+  const auto e = training::evaluate_checkpoint(c, opt, opt.run_dir / "best.safetensors");
   EXPECT_EQ(e.test, r.test);
   EXPECT_EQ(e.valid, r.valid);
   int rated_5 = 0;
   for (int u = 1; u <= 40; ++u) rated_5 += (8 + u % 6) % 3 != 2;
   EXPECT_EQ(e.users_rated_4_plus, rated_5);
   EXPECT_FALSE(e.test_rated_4_plus.empty());
-  c.user_attributes_file = "missing_users.dat";
-  EXPECT_THROW(models::train_sequential(c, opt), std::exception) << "a missing users file is an error";
+  c.data.user_attributes = "missing_users.dat";
+  EXPECT_THROW(training::train_sequential(c, opt), std::exception) << "a missing users file is an error";
   std::filesystem::remove_all(dir);
 }
 
 TEST(Trainer, ResumeGivesTheSameResultAsOneRun) {
-  models::TrainConfig c = tiny_config();
-  c.epochs = 6;
-  c.eval_every = 2;
-  models::TrainOptions opt;
+  training::TrainConfig c = tiny_config();
+  c.train.epochs = 6;
+  c.train.eval_every = 2;
+  training::TrainOptions opt;
   opt.data_dir = tiny_data();
   opt.progress = false;
   opt.run_dir = opt.data_dir / "full";
-  const auto full = models::train_sequential(c, opt);
+  const auto full = training::train_sequential(c, opt);
   // Stop after 3 epochs, then resume from last.safetensors up to 6.
-  c.epochs = 3;
+  c.train.epochs = 3;
   opt.run_dir = opt.data_dir / "part";
-  models::train_sequential(c, opt);
-  c.epochs = 6;
+  training::train_sequential(c, opt);
+  c.train.epochs = 6;
   opt.resume = opt.run_dir / "last.safetensors";
-  const auto resumed = models::train_sequential(c, opt);
+  const auto resumed = training::train_sequential(c, opt);
   EXPECT_EQ(resumed.best_epoch, full.best_epoch);
   EXPECT_EQ(resumed.test, full.test);
   EXPECT_EQ(resumed.last_loss, full.last_loss);

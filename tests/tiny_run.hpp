@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "models/train_config.hpp"
+#include "training/config.hpp"
 
 namespace recgrad::test {
 
@@ -24,26 +24,26 @@ inline std::filesystem::path tiny_data(const std::string& tag = "", int users = 
   return dir;
 }
 
-inline models::TrainConfig tiny_config() {
-  models::TrainConfig c;
+inline training::TrainConfig tiny_config() {
+  training::TrainConfig c;
   c.protocol = "paper-hstu";
-  c.data_file = "seq.txt";
-  c.id_space = "ascending";
+  c.data.file = "seq.txt";
+  c.data.id_space = training::IdSpace::ascending;
   c.sasrec.d = 16;
   c.sasrec.max_len = 8;
-  c.sasrec.blocks = 1;
+  c.sasrec.layers = 1;
   c.sasrec.dropout = 0.1;
   c.sasrec.zero_padding = true;
-  c.loss = "sampled_softmax";
-  c.negatives = 6;
-  c.l2_normalize = false;
-  c.temperature = 1.0;
-  c.lr = 0.01;
-  c.epochs = 30;
-  c.batch_size = 16;
-  c.eval_every = 10;
-  c.ks = {1, 5};
-  c.select_metric = "ndcg@5";
+  c.train.loss = training::Loss::sampled_softmax;
+  c.train.negatives = 6;
+  c.train.l2_normalize = false;
+  c.train.temperature = 1.0;
+  c.train.lr = 0.01;
+  c.train.epochs = 30;
+  c.train.batch_size = 16;
+  c.train.eval_every = 10;
+  c.eval.ks = {1, 5};
+  c.eval.select_metric = "ndcg@5";
   return c;
 }
 

@@ -9,6 +9,9 @@
 
 namespace recgrad {
 
+// Subtracted from the score of a key a query may not see: exp(s − 1e30 − max) is exactly 0 in float32 and float64.
+constexpr double kHidden = 1e30;
+
 namespace {
 
 void check_attention_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid) {
@@ -35,7 +38,7 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
         if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1, alive[b * T + i] = 1;
   const Tensor vis = Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
   const Tensor S = matmul(Q, transpose(K, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(Q.size(3))));
-  const Tensor P = softmax(S + (vis - 1.0) * 1e30, -1) * reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()),
+  const Tensor P = softmax(S + (vis - 1.0) * kHidden, -1) * reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()),
                                                                     {B, 1, T, 1});
   if (weights) *weights = P.detach();
   return matmul(dropout(P, p, training, gen), V);

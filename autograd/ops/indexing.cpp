@@ -1,4 +1,4 @@
-// Indexing ops: embedding, embedding_dot, index_select, gather, where / masked_fill.
+// Indexing ops: embedding, embedding_dot, index_select, gather, where / masked_fill, padding_mask.
 // Gathers copy rows forward; their backward scatter-adds (+=) rows, so repeated ids accumulate.
 #include "autograd/kernels/embedding_dot.hpp"
 #include "autograd/kernels/kernel_path.hpp"
@@ -214,6 +214,16 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 // y = mask ? value : x
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   return where(mask, Tensor::scalar(value, x.dtype()), x);
+}
+
+// m[...] = ids[...] != pad. The ids are integers, so there is nothing to differentiate and nothing is recorded.
+Tensor padding_mask(const Tensor& ids, std::int64_t pad, DType dtype) {
+  check_index(ids, "padding_mask");
+  const std::vector<std::int64_t> v = ids.to_vector<std::int64_t>();  // row-major, whatever the strides
+  Tensor m = Tensor::empty(ids.shape(), DType::f64);
+  double* out = m.data<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i] != pad ? 1.0 : 0.0;
+  return dtype == DType::f64 ? m : m.to(dtype);
 }
 
 }  // namespace recgrad

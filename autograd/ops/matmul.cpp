@@ -69,6 +69,7 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)
     throw std::invalid_argument("matmul: 0-d operands " + a.str() + " and " + b.str() + " (use mul)");
+  if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});  // inner product
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);  // vector @ matrix
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);  // matrix @ vector
   if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous() && a.size(-1) == b.size(0)) {

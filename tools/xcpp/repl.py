@@ -1,7 +1,7 @@
 """One clang-repl-19 session that runs notebook cells written for xeus-cling (kernelspec xcpp17).
 
 Used by tools/nbrun.py (runs and checks whole notebooks) and tools/xcpp/kernel.py (the Jupyter kernel).
-Design (the project's TOOLCHAIN.md §7): each cell is written to its own file and fed to ONE clang-repl
+Design: each cell is written to its own file and fed to ONE clang-repl
 process as `#include "<file>"` followed by a call that prints an end-of-cell marker on stdout and stderr.
 So a cell is one incremental unit with its line breaks intact, state carries over as in Jupyter, and
 compiler errors name the cell's file and line.

@@ -1,0 +1,67 @@
+#include "training/semantic_id_cache.hpp"
+
+#include <algorithm>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include "nn/checkpoint.hpp"
+
+namespace recgrad::training {
+
+namespace {
+
+// The RQ-VAE codes are cached beside the content vectors, keyed (FNV-1a) by the vectors, the items the
+// RQ-VAE trains on, its settings and the seed.
+std::filesystem::path codes_cache_path(const Tensor& content, const std::vector<char>& train_rows, const models::RQVAEConfig& q,
+                                       std::uint64_t seed, const std::filesystem::path& cache_dir) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<const unsigned char*>(p)[i]) * 1099511628211ull;
+  };
+  const std::vector<float> x = content.to_vector<float>();
+  mix(x.data(), x.size() * sizeof(float));
+  mix(train_rows.data(), train_rows.size());
+  const std::string settings = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", fmt::join(q.hidden, ","), q.latent, q.levels,
+                                           q.codebook_size, q.beta, q.epochs, q.batch_size, q.lr, q.kmeans_init,
+                                           q.restart_dead_codes, seed);
+  mix(settings.data(), settings.size());
+  return cache_dir / fmt::format("rqvae-codes-{:016x}.safetensors", h);
+}
+
+}  // namespace
+
+SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, std::uint64_t seed,
+                                 const std::filesystem::path& cache_dir, bool progress) {
+  SemanticIdRun r;
+  r.content = models::cached_content_vectors(data.item_tokens, cfg.content, seed, cache_dir, progress);
+  std::vector<char> train_rows(data.raw_item.size(), 1);
+  for (std::size_t i = 0; i < train_rows.size(); ++i) train_rows[i] = !data.cold[i + 1];
+  const auto& q = cfg.rqvae;
+  const auto path = codes_cache_path(r.content, train_rows, q, seed, cache_dir);
+  if (std::filesystem::exists(path)) {
+    const auto loaded = nn::load_safetensors(path);
+    r.rqvae.codes = loaded.tensors.at("codes").to_vector<std::int64_t>();
+    r.rqvae.log.push_back({});
+    r.rqvae.log.back().recon_error = std::stod(loaded.metadata.at("reconstruction_error"));
+    if (progress) fmt::print("rq-vae: codes read from cache {}\n", path.string());
+  } else {
+    r.rqvae = models::train_rqvae(r.content, q, seed, train_rows, std::max(1, q.epochs / 4), progress);
+    std::filesystem::create_directories(cache_dir);
+    const std::int64_t n = static_cast<std::int64_t>(train_rows.size());
+    nn::save_safetensors(path, {{"codes", Tensor::from_vector(r.rqvae.codes, {n, q.levels})}},
+                         {{"reconstruction_error", fmt::format("{:.17g}", r.rqvae.log.back().recon_error)}});
+  }
+  r.table = models::assign_semantic_ids(r.rqvae.codes, q.levels, q.codebook_size);
+  r.usage = models::code_usage(r.rqvae.codes, q.levels, q.codebook_size);
+  return r;
+}
+
+void print_usage(const models::CodeUsage& u, const models::SemanticIdTable& t) {
+  std::string used;
+  for (std::size_t d = 0; d < u.used.size(); ++d) used += fmt::format("{}{}/{} ({:.2f} bits)", d ? ", " : "", u.used[d], t.codebook_size, u.entropy[d]);
+  fmt::print("semantic ids: codes used per level {} | items with a unique (c1..c{}) {:.1f} % | largest group {} -> collision token takes {} values\n",
+             used, t.levels, 100.0 * u.unique_share, u.max_group, t.collision_size);
+}
+
+}  // namespace recgrad::training

@@ -1,0 +1,104 @@
+#include "training/sequential_data.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "models/hstu.hpp"
+#include "models/sasrec.hpp"
+
+namespace recgrad::training {
+
+namespace {
+
+// With [data] ratings: keep the users that have ratings, attach times and ratings, and build each
+// user's token stream (attribute tokens first when [data] user_attributes is set, at ids vocab..vocab+29).
+void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, datasets::UserSequences& s,
+                   std::vector<std::vector<std::int64_t>>& times, std::vector<std::vector<int>>& stars) {
+  if (cfg.data.id_space != IdSpace::raw) throw std::invalid_argument("[data] ratings needs id_space = \"raw\" (ratings use MovieIDs)");
+  const auto path = dir / cfg.data.ratings;
+  auto timed = datasets::attach_ratings(s, datasets::read_ratings(path), path.string());
+  if (timed.seqs.users.empty()) throw std::runtime_error(path.string() + ": no user of " + cfg.data.file + " has ratings here");
+  s = std::move(timed.seqs);
+  times = std::move(timed.times);
+  stars = std::move(timed.ratings);
+}
+
+// The token stream of every user (datasets/event_stream.hpp): with [data] user_attributes, 30 attribute
+// tokens are appended to the vocabulary (never candidates) and each stream starts with its user's three.
+void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const datasets::UserSequences& s,
+                 const std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars, SequentialData& d) {
+  std::map<std::int64_t, datasets::User> users;
+  const datasets::AttributeTokens attr{d.vocab};
+  if (!cfg.data.user_attributes.empty()) {
+    for (const auto& u : datasets::read_users(dir / cfg.data.user_attributes)) users[u.id] = u;
+    d.vocab += datasets::AttributeTokens::kCount;
+    d.candidate.resize(static_cast<std::size_t>(d.vocab), 0);
+  }
+  for (std::size_t u = 0; u < s.users.size(); ++u) {
+    Ids attributes;
+    if (!users.empty()) {
+      const auto it = users.find(s.users[u]);
+      if (it == users.end())
+        throw std::runtime_error((dir / cfg.data.user_attributes).string() + ": user " + std::to_string(s.users[u]) + " is missing");
+      for (auto t : attr.of(it->second)) attributes.push_back(t);
+    }
+    d.streams.push_back(datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.data.positive_min_rating));
+  }
+}
+
+}  // namespace
+
+SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
+  const auto path = dir / cfg.data.file;
+  datasets::UserSequences s = cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(path)
+                                                          : datasets::read_sequences(path);
+  std::vector<std::vector<std::int64_t>> times;
+  std::vector<std::vector<int>> stars;
+  if (!cfg.data.ratings.empty()) build_streams(cfg, dir, s, times, stars);
+  SequentialData d;
+  if (cfg.data.id_space == IdSpace::ascending) {
+    const auto map = datasets::ItemIdMap::by_ascending_id(s);
+    s = map.remap(s);
+    d.vocab = map.num_items() + 1;
+    d.candidate.assign(static_cast<std::size_t>(d.vocab), 1);
+  } else {  // raw ids
+    std::int64_t max_id = 0;
+    for (const auto& v : s.items)
+      for (auto i : v) max_id = std::max(max_id, i);
+    Ids cand;
+    if (!cfg.data.candidates.empty())
+      for (const auto& m : datasets::read_movies(dir / cfg.data.candidates)) cand.push_back(m.id);
+    else
+      for (const auto& v : s.items) cand.insert(cand.end(), v.begin(), v.end());
+    for (auto i : cand) max_id = std::max(max_id, i);
+    d.vocab = max_id + 1;
+    d.candidate.assign(static_cast<std::size_t>(d.vocab), 0);
+    for (auto i : cand) d.candidate[i] = 1;
+    for (const auto& v : s.items)
+      for (auto i : v)
+        if (!d.candidate[i]) throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " +
+                                                      cfg.data.candidates);
+  }
+  if (!cfg.data.ratings.empty()) add_streams(cfg, dir, s, times, stars, d);
+  d.candidate[0] = 0;
+  for (std::int64_t i = 1; i < d.vocab; ++i)
+    if (d.candidate[i]) d.candidate_ids.push_back(i);
+  d.split = cfg.data.split == Split::reference ? datasets::reference_split(s) : datasets::leave_one_out(s);
+  d.full = s.items;
+  return d;
+}
+
+TrainConfig fitted_to(const TrainConfig& cfg, std::int64_t vocab) {
+  TrainConfig c = cfg;
+  c.sasrec.vocab = c.hstu.vocab = vocab;
+  c.sasrec.positions_from_start = c.hstu.positions_from_start = c.data.padding == Padding::right;
+  return c;
+}
+
+std::unique_ptr<models::SequenceModel> make_sequence_model(const TrainConfig& fitted, Generator& gen) {
+  if (fitted.model == ModelKind::hstu) return std::make_unique<models::HSTU>(fitted.hstu, gen);
+  return std::make_unique<models::SASRec>(fitted.sasrec, gen);
+}
+
+}  // namespace recgrad::training

@@ -1,0 +1,127 @@
+#include "training/sequential_task.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "autograd/kernels/kernel_path.hpp"
+#include "models/batching.hpp"
+#include "nn/losses.hpp"
+#include "training/evaluation.hpp"
+#include "training/optimizer_step.hpp"
+#include "training/seeds.hpp"
+
+namespace recgrad::training {
+
+Tensor next_item_bce(const Tensor& F, const Tensor& M, const std::vector<Ids>& pos, const std::vector<Ids>& neg) {
+  const std::int64_t N = F.size(0) * F.size(1);
+  const Tensor P = models::stack_rows(pos);  // (B, T)
+  // r = F_t · M_i for the positive and the negative item of each position
+  const Tensor s_pos = reshape(sum(F * embedding(M, P), {-1}), {N});
+  const Tensor s_neg = reshape(sum(F * embedding(M, models::stack_rows(neg)), {-1}), {N, 1});
+  return nn::bce_sampled(s_pos, s_neg, reshape(padding_mask(P), {N}));
+}
+
+IdSampler::IdSampler(const Ids& v, std::uint64_t seed)
+    : ids(&v), pick(static_cast<std::int64_t>(v.size()), seed), key(splitmix64(seed ^ 0x5bd1e995ull)) {}
+
+void IdSampler::fill(std::int64_t* out, std::int64_t count) {
+  const std::uint64_t base = counter, n = ids->size();
+  const std::int64_t* v = ids->data();
+#pragma omp parallel for schedule(static) if (count >= kernels::kParallelGrain)
+  for (std::int64_t i = 0; i < count; ++i)
+    out[i] = v[((splitmix64(key ^ (base + static_cast<std::uint64_t>(i))) >> 32) * n) >> 32];
+  counter += static_cast<std::uint64_t>(count);
+}
+
+SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& data, std::uint64_t seed)
+    : cfg_(fitted_to(cfg, data.vocab)),
+      data_(data),
+      seed_(seed),
+      gen_(seed),
+      model_(make_sequence_model(cfg_, gen_)),
+      adam_(make_adam(model_->parameters(), cfg_.train)) {
+  const bool right = cfg_.data.padding == Padding::right;
+  for (std::size_t u = 0; u < data.split.train.size(); ++u) {
+    if (data.split.train[u].size() < 2) continue;
+    if (!data.streams.empty()) {
+      const auto& st = data.streams[u];
+      stream_rows_.push_back(datasets::stream_row(st, st.first_item + data.split.train[u].size(), cfg_.max_len(), right));
+      rows_.push_back({stream_rows_.back().seq, stream_rows_.back().pos});
+    } else {
+      rows_.push_back(datasets::next_item_row(data.split.train[u], cfg_.max_len(), right));
+    }
+    items_of_.emplace_back(data.full[u].begin(), data.full[u].end());
+  }
+}
+
+std::size_t SequentialTask::begin_epoch(int epoch) {
+  const auto e = static_cast<std::uint64_t>(epoch);
+  Generator shuffle(derive_seed(seed_, SeedStream::epoch_order, e));
+  sampler_ = std::make_unique<IdSampler>(data_.candidate_ids, derive_seed(seed_, SeedStream::negatives, e));
+  order_.resize(rows_.size());
+  std::iota(order_.begin(), order_.end(), 0);
+  recgrad::shuffle(order_, shuffle);
+  const auto B = static_cast<std::size_t>(cfg_.train.batch_size);
+  return (order_.size() + B - 1) / B;
+}
+
+double SequentialTask::step(std::size_t b) {
+  const auto B = static_cast<std::size_t>(cfg_.train.batch_size);
+  const std::vector<std::size_t> batch(order_.begin() + b * B, order_.begin() + std::min(order_.size(), (b + 1) * B));
+  return optimizer_step(loss(batch), adam_, model_->named_parameters());
+}
+
+Tensor SequentialTask::loss(const std::vector<std::size_t>& batch) {
+  std::vector<Ids> seq, pos;
+  std::vector<const datasets::StreamRow*> side;
+  for (auto i : batch) {
+    seq.push_back(rows_[i].seq);
+    pos.push_back(rows_[i].pos);
+    if (!stream_rows_.empty()) side.push_back(&stream_rows_[i]);
+  }
+  const Tensor F = side.empty() ? model_->forward(models::stack_rows(seq))
+                                : model_->forward(models::stack_rows(seq), models::stack_side(side));  // (B, T, d)
+  const Tensor& M = model_->item_table();
+  if (cfg_.train.loss == Loss::bce) {
+    std::vector<Ids> neg(batch.size());  // one negative per position, not among the user's items
+    for (std::size_t k = 0; k < batch.size(); ++k)
+      for (std::size_t t = 0; t < pos[k].size(); ++t) {
+        std::int64_t n;
+        do n = (*sampler_)();
+        while (items_of_[batch[k]].count(n));
+        neg[k].push_back(n);
+      }
+    return next_item_bce(F, M, pos, neg);
+  }
+  // sampled softmax over the valid positions: the next item against k negatives drawn for each position
+  // (uniform with replacement, as the HSTU paper's code samples them), logits = <F_t, e> / τ on L2-normalised vectors
+  const std::int64_t T = F.size(1);
+  Ids rows_idx, pos_ids;
+  for (std::size_t k = 0; k < pos.size(); ++k)
+    for (std::int64_t t = 0; t < T; ++t)
+      if (pos[k][t] != 0) {
+        rows_idx.push_back(static_cast<std::int64_t>(k) * T + t);
+        pos_ids.push_back(pos[k][t]);
+      }
+  const std::int64_t N = static_cast<std::int64_t>(rows_idx.size()), K = cfg_.train.negatives;
+  Tensor neg_ids = Tensor::empty({N, K}, DType::i64);
+  sampler_->fill(neg_ids.data<std::int64_t>(), N * K);
+  return nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}), neg_ids,
+                                  {cfg_.train.temperature, cfg_.train.l2_normalize});
+}
+
+Metrics SequentialTask::validate() {
+  return evaluate_sequential(cfg_, *model_, data_, false, derive_seed(seed_, SeedStream::valid_ranking));
+}
+
+Metrics SequentialTask::test() {
+  return evaluate_sequential(cfg_, *model_, data_, true, derive_seed(seed_, SeedStream::test_ranking));
+}
+
+TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
+  const SequentialData data = load_sequential_data(cfg, opt.data_dir);
+  SequentialTask task(cfg, data, opt.seed);
+  return train(task, loop_options(cfg, opt));
+}
+
+}  // namespace recgrad::training

@@ -1,0 +1,47 @@
+#include "training/tiger_data.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "datasets/item_content.hpp"
+#include "training/seeds.hpp"
+
+namespace recgrad::training {
+
+TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& dir, std::uint64_t seed) {
+  const datasets::UserSequences raw = cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(dir / cfg.data.file)
+                                                                 : datasets::read_sequences(dir / cfg.data.file);
+  const datasets::ItemDocuments docs = cfg.content.source == ContentSource::movielens_titles
+                                           ? datasets::read_movie_documents(dir / cfg.content.file)
+                                           : datasets::read_beauty_attributes(dir / cfg.content.file);
+  // the catalogue: every item with content, and every item in a sequence; dense ids by ascending raw id
+  std::set<std::int64_t> universe(docs.items.begin(), docs.items.end());
+  for (const auto& s : raw.items) universe.insert(s.begin(), s.end());
+  TigerData d;
+  d.users = raw.users;
+  d.raw_item.assign(universe.begin(), universe.end());
+  std::map<std::int64_t, std::int64_t> dense;
+  for (std::size_t i = 0; i < d.raw_item.size(); ++i) dense[d.raw_item[i]] = static_cast<std::int64_t>(i) + 1;
+  d.item_tokens.assign(d.raw_item.size(), {});
+  d.titles.assign(d.raw_item.size(), "");
+  for (std::size_t j = 0; j < docs.items.size(); ++j) {
+    d.item_tokens[dense[docs.items[j]] - 1] = docs.tokens[j];
+    d.titles[dense[docs.items[j]] - 1] = docs.titles[j];
+  }
+  datasets::UserSequences mapped = raw;
+  for (auto& s : mapped.items)
+    for (auto& i : s) i = dense[i];
+  d.split = datasets::leave_one_out(mapped);
+  // cold start: a seeded share of the items never appears in training (nor in the RQ-VAE's training)
+  d.cold.assign(d.raw_item.size() + 1, 0);
+  if (cfg.tiger.cold_item_share > 0) {
+    Generator gen(derive_seed(seed, SeedStream::cold_items));
+    for (std::size_t i = 1; i < d.cold.size(); ++i) d.cold[i] = gen.next_double() < cfg.tiger.cold_item_share;
+    for (auto& train : d.split.train)
+      train.erase(std::remove_if(train.begin(), train.end(), [&](std::int64_t i) { return d.cold[i] != 0; }), train.end());
+  }
+  return d;
+}
+
+}  // namespace recgrad::training

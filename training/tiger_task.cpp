@@ -1,0 +1,273 @@
+#include "training/tiger_task.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+#include <fmt/core.h>
+
+#include "models/metrics.hpp"
+#include "models/tiger_decoding.hpp"
+#include "nn/checkpoint.hpp"
+#include "training/optimizer_step.hpp"
+#include "training/seeds.hpp"
+
+namespace recgrad::training {
+
+namespace {
+
+constexpr std::size_t kLengthWindowBatches = 50;  // samples are sorted by length within windows of this many batches
+
+// Every (user, t ≥ 1) of the training lists, or `per_user` positions drawn per user.
+std::vector<TigerTask::Sample> samples_of_epoch(const TigerData& data, int per_user, Generator& gen) {
+  std::vector<TigerTask::Sample> s;
+  for (std::size_t u = 0; u < data.split.train.size(); ++u) {
+    const std::size_t n = data.split.train[u].size();
+    if (n < 2) continue;
+    if (per_user <= 0 || static_cast<std::size_t>(per_user) >= n - 1) {
+      for (std::size_t t = 1; t < n; ++t) s.push_back({u, t});
+    } else {
+      for (int k = 0; k < per_user; ++k) s.push_back({u, 1 + static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(n - 1)))});
+    }
+  }
+  return s;
+}
+
+// Shuffles, then sorts each window of 50 batches by history length so that a batch pads little.
+void shuffle_by_length(std::vector<TigerTask::Sample>& s, std::int64_t batch, Generator& gen) {
+  shuffle(s, gen);
+  const std::size_t window = static_cast<std::size_t>(batch) * kLengthWindowBatches;
+  for (std::size_t w = 0; w < s.size(); w += window)
+    std::stable_sort(s.begin() + static_cast<std::ptrdiff_t>(w), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), w + window)),
+                     [](const TigerTask::Sample& a, const TigerTask::Sample& b) { return a.target < b.target; });
+}
+
+// One teacher-forced step: decoder input [BOS, t_1..t_m], targets [t_1..t_{m+1}] (as logit indices).
+// -> the cross-entropy over the P code positions of every sample, (scalar)
+Tensor teacher_forced_loss(const models::Tiger& model, const TigerData& data, const models::SemanticIdTable& ids,
+                           const std::vector<TigerTask::Sample>& batch) {
+  const models::TokenSpace& space = model.space;
+  const int P = space.positions();
+  std::vector<std::vector<std::int64_t>> enc;
+  std::vector<std::int64_t> dec, target;
+  for (const TigerTask::Sample& s : batch) {
+    const auto& list = data.split.train[s.user];
+    const std::vector<std::int64_t> history(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(s.target));
+    enc.push_back(models::encoder_tokens(space, ids, data.users[s.user], history, model.config.max_items));
+    const auto& id = ids.id[list[s.target]];
+    dec.push_back(models::TokenSpace::bos);
+    for (int p = 0; p < P; ++p) {
+      if (p + 1 < P) dec.push_back(space.token(p, id[p]));
+      target.push_back(space.logit(p, id[p]));
+    }
+  }
+  const std::int64_t B = static_cast<std::int64_t>(batch.size());
+  const Tensor tokens = models::pad_rows(enc);
+  const Tensor memory = model.encode(tokens);  // (B, S, d)
+  const Tensor logits = model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
+  return cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
+}
+
+// The 0-based rank of each of `users` (indices into data.users)' validation or test item in its beam
+// list (data.num_items() when it is not there: no hit at any k ≤ beam).
+std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data, const models::SemanticIdTable& ids,
+                                     const models::IdTrie& trie, const TrainConfig& c, const std::vector<std::size_t>& users,
+                                     bool test, std::int64_t* invalid_ids, bool progress = false) {
+  NoGradGuard no_grad;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_print = t0;
+  model.eval();
+  std::vector<std::int64_t> ranks;
+  const models::TokenSpace& space = model.space;
+  const std::size_t chunk = 32;
+  for (std::size_t start = 0; start < users.size(); start += chunk) {
+    const std::vector<std::size_t> us(users.begin() + static_cast<std::ptrdiff_t>(start),
+                                      users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + chunk)));
+    std::vector<std::vector<std::int64_t>> enc;
+    for (std::size_t u : us)
+      enc.push_back(models::encoder_tokens(space, ids, data.users[u], test ? data.split.test_history[u] : data.split.valid_history[u],
+                                   model.config.max_items));
+    const Tensor tokens = models::pad_rows(enc);
+    const Tensor memory = model.encode(tokens), valid = models::token_valid(tokens);
+    const models::NextTokenLogProbs next = models::next_token_log_probs(model, memory, valid);
+    const auto recs = models::constrained_beam_search(static_cast<std::int64_t>(us.size()), next, trie, space, model.config.beam);
+    for (std::size_t j = 0; j < us.size(); ++j) {
+      const std::size_t u = us[j];
+      const std::int64_t target = test ? data.split.test_target[u] : data.split.valid_target[u];
+      const auto& history = test ? data.split.test_history[u] : data.split.valid_history[u];
+      const std::unordered_set<std::int64_t> seen(history.begin(), history.end());
+      std::int64_t rank = data.num_items();  // not in the beam: no hit at any k ≤ beam
+      std::int64_t r = 0;
+      for (const models::Recommendation& rec : recs[j]) {
+        if (rec.item < 1 || rec.item > data.num_items()) ++*invalid_ids;
+        if (c.eval.exclude_history && seen.count(rec.item)) continue;
+        if (rec.item == target) { rank = r; break; }
+        ++r;
+      }
+      ranks.push_back(rank);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && std::chrono::duration<double>(now - last_print).count() >= 60.0) {  // a line a minute: where it is, and the ETA
+      last_print = now;
+      const double el = std::chrono::duration<double>(now - t0).count();
+      const double done = static_cast<double>(ranks.size());
+      fmt::print("  {}: {}/{} users, {:.0f} s, about {:.0f} s left\n", test ? "test" : "validation", ranks.size(), users.size(), el,
+                 el / done * (static_cast<double>(users.size()) - done));
+      std::fflush(stdout);
+    }
+  }
+  model.train();
+  return ranks;
+}
+
+// Recall@k / NDCG@k of the ranks whose flag is set (all when `keep` is empty).
+std::map<std::string, double> metrics_of(const std::vector<std::int64_t>& ranks, const std::vector<int>& ks, const std::vector<char>& keep = {}) {
+  models::RankingMetrics metrics(ks);
+  for (std::size_t i = 0; i < ranks.size(); ++i)
+    if (keep.empty() || keep[i]) metrics.add(ranks[i]);
+  return metrics.result();
+}
+
+std::vector<std::size_t> users_with_target(const TigerData& data, bool test, int cold_filter) {
+  std::vector<std::size_t> out;
+  for (std::size_t u = 0; u < data.users.size(); ++u) {
+    const std::int64_t t = test ? data.split.test_target[u] : data.split.valid_target[u];
+    if (t == 0) continue;
+    if (cold_filter == 0 && data.cold[t]) continue;   // warm targets only
+    if (cold_filter == 1 && !data.cold[t]) continue;  // cold targets only
+    out.push_back(u);
+  }
+  return out;
+}
+
+}  // namespace
+
+TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models::SemanticIdTable& ids, std::uint64_t seed,
+                     bool progress)
+    : cfg_(cfg),
+      data_(data),
+      ids_(ids),
+      seed_(seed),
+      progress_(progress),
+      trie_(ids),
+      gen_(seed),
+      model_(cfg.tiger, models::TokenSpace(ids, cfg.tiger.user_buckets), gen_),
+      adam_(make_adam(model_.parameters(), cfg.train)) {
+  for (int k : cfg.eval.ks)
+    if (k > cfg.tiger.beam)
+      throw std::invalid_argument(fmt::format("tiger: k = {} is larger than the beam ({}): Recall@{} would be capped", k, cfg.tiger.beam, k));
+  valid_users_ = users_with_target(data, false, 0);
+  if (cfg.tiger.valid_users > 0 && static_cast<std::size_t>(cfg.tiger.valid_users) < valid_users_.size()) {
+    Generator pick(derive_seed(seed, SeedStream::valid_users));  // a fixed subset, the same at every epoch
+    shuffle(valid_users_, pick);
+    valid_users_.resize(static_cast<std::size_t>(cfg.tiger.valid_users));
+    std::sort(valid_users_.begin(), valid_users_.end());
+  }
+  Generator unused(0);  // the sample count does not depend on the draws
+  const std::size_t per_epoch = samples_of_epoch(data, cfg.tiger.prefixes_per_user, unused).size();
+  const auto B = static_cast<std::size_t>(cfg.train.batch_size);
+  total_steps_ = static_cast<std::int64_t>((per_epoch + B - 1) / B) * cfg.train.epochs;
+  for (std::size_t i = 1; i < data.cold.size(); ++i) test_.cold_items += data.cold[i];
+  if (progress) {
+    std::int64_t n = 0;
+    for (const auto& p : model_.parameters()) n += p.numel();
+    fmt::print("tiger: {} users, {} items ({} cold), {} training samples per epoch, {} parameters, vocabulary {}\n",
+               data.users.size(), data.num_items(), test_.cold_items, per_epoch, n, model_.space.vocab());
+  }
+}
+
+// Linear warm-up over tiger.warmup_steps, then constant or a cosine decay to 0 at the run's last step.
+double TigerTask::learning_rate() const {
+  const std::int64_t step = adam_.steps();
+  const double warm = static_cast<double>(std::max<std::int64_t>(1, cfg_.tiger.warmup_steps));
+  double lr = cfg_.train.lr * std::min(1.0, static_cast<double>(step + 1) / warm);
+  if (cfg_.tiger.lr_schedule == LrSchedule::cosine)
+    lr *= 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(std::max<std::int64_t>(1, total_steps_))));
+  return lr;
+}
+
+std::size_t TigerTask::begin_epoch(int epoch) {
+  Generator order(derive_seed(seed_, SeedStream::epoch_order, static_cast<std::uint64_t>(epoch)));
+  samples_ = samples_of_epoch(data_, cfg_.tiger.prefixes_per_user, order);
+  shuffle_by_length(samples_, cfg_.train.batch_size, order);
+  starts_.clear();  // batches in a shuffled order (each batch holds similar lengths)
+  for (std::size_t s = 0; s < samples_.size(); s += static_cast<std::size_t>(cfg_.train.batch_size)) starts_.push_back(s);
+  shuffle(starts_, order);
+  return starts_.size();
+}
+
+double TigerTask::step(std::size_t b) {
+  adam_.set_lr(learning_rate());
+  const auto first = samples_.begin() + static_cast<std::ptrdiff_t>(starts_[b]);
+  const auto end = std::min(samples_.size(), starts_[b] + static_cast<std::size_t>(cfg_.train.batch_size));
+  const std::vector<Sample> batch(first, samples_.begin() + static_cast<std::ptrdiff_t>(end));
+  return optimizer_step(teacher_forced_loss(model_, data_, ids_, batch), adam_, model_.named_parameters());
+}
+
+std::string TigerTask::epoch_note() const { return fmt::format("  lr {:.2e}", adam_.lr()); }
+
+Metrics TigerTask::validate() {
+  return metrics_of(user_ranks(model_, data_, ids_, trie_, cfg_, valid_users_, false, &test_.invalid_ids, progress_), cfg_.eval.ks);
+}
+
+// Every test user, or tiger.test_users of them drawn with a fixed seed (the cold users are always all kept).
+Metrics TigerTask::test() {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::size_t> users = users_with_target(data_, true, -1);
+  if (cfg_.tiger.test_users > 0) {
+    Generator pick(derive_seed(static_cast<std::uint64_t>(cfg_.tiger.test_users), SeedStream::test_users));
+    std::vector<char> take(users.size(), 0);
+    std::vector<std::size_t> order(users.size());
+    std::iota(order.begin(), order.end(), 0);
+    shuffle(order, pick);
+    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg_.tiger.test_users; ++i) take[order[i]] = 1;
+    std::vector<std::size_t> kept;
+    for (std::size_t i = 0; i < users.size(); ++i)
+      if (take[i] || data_.cold[data_.split.test_target[users[i]]]) kept.push_back(users[i]);
+    users = kept;
+  }
+  const std::vector<std::int64_t> ranks = user_ranks(model_, data_, ids_, trie_, cfg_, users, true, &test_.invalid_ids, progress_);
+  test_.all = metrics_of(ranks, cfg_.eval.ks);
+  test_.users = static_cast<std::int64_t>(users.size());
+  if (test_.cold_items > 0) {
+    std::vector<char> cold(users.size()), warm(users.size());
+    for (std::size_t i = 0; i < users.size(); ++i) warm[i] = !(cold[i] = data_.cold[data_.split.test_target[users[i]]]);
+    test_.cold_users = std::count(cold.begin(), cold.end(), 1);
+    test_.cold = metrics_of(ranks, cfg_.eval.ks, cold);
+    test_.warm = metrics_of(ranks, cfg_.eval.ks, warm);
+  }
+  if (progress_)
+    fmt::print("test: {:.1f} s, {} generated IDs that name no item\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), test_.invalid_ids);
+  return test_.all;
+}
+
+TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
+  const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
+  const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
+  if (opt.progress) print_usage(sid.usage, sid.table);
+  if (!opt.run_dir.empty()) {
+    std::filesystem::create_directories(opt.run_dir);
+    models::write_semantic_ids(opt.run_dir / "semantic_ids.tsv", sid.table, data.raw_item);
+  }
+  TigerTask task(cfg, data, sid.table, opt.seed, opt.progress);
+  TigerResult result{train(task, loop_options(cfg, opt)), task.last_test(), sid.usage, sid.table.collision_size};
+  return result;
+}
+
+TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
+  const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
+  const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
+  TigerTask task(cfg, data, sid.table, opt.seed, false);
+  nn::load_into(checkpoint, task.model().named_parameters());  // names, shapes and sizes checked
+  TigerResult result;
+  result.train.test = task.test();
+  result.test = task.last_test();
+  result.usage = sid.usage;
+  result.collision_size = sid.table.collision_size;
+  return result;
+}
+
+}  // namespace recgrad::training
