@@ -21,7 +21,8 @@ Setter number(T& dst, double lo, double hi) {
     std::optional<double> v = n.value<double>();
     if (!v) return "expected a number";
     // written so that nan fails too (every comparison with nan is false)
-    if (!(lo <= *v && *v <= hi)) return "value " + std::to_string(*v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (!(lo <= *v && *v <= hi))
+      return "value " + std::to_string(*v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
     if (std::is_integral_v<T> && *v != std::floor(*v)) return "expected a whole number, got " + std::to_string(*v);
     dst = static_cast<T>(*v);
     return "";
@@ -95,70 +96,123 @@ Keys top_keys(training::TrainConfig& c) {
 }
 
 Keys data_keys(training::DataConfig& d) {
-  return {{"file", text(d.file)}, {"format", choice(d.format)}, {"id_space", choice(d.id_space)},
-          {"candidates", text(d.candidates)}, {"padding", choice(d.padding)}, {"split", choice(d.split)},
-          {"ratings", text(d.ratings)}, {"user_attributes", text(d.user_attributes)},
+  return {{"file", text(d.file)},
+          {"format", choice(d.format)},
+          {"id_space", choice(d.id_space)},
+          {"candidates", text(d.candidates)},
+          {"padding", choice(d.padding)},
+          {"split", choice(d.split)},
+          {"ratings", text(d.ratings)},
+          {"user_attributes", text(d.user_attributes)},
           {"positive_min_rating", number(d.positive_min_rating, 0, 5)}};
 }
 
 Keys sasrec_keys(models::SASRecConfig& m) {
-  return {{"d", number(m.d, 1, 4096)}, {"heads", number(m.heads, 1, 64)}, {"layers", number(m.layers, 1, 64)},
-          {"max_len", number(m.max_len, 1, 4096)}, {"dropout", number(m.dropout, 0, 0.99)},
-          {"input_dropout", number(m.input_dropout, 0, 0.99)}, {"ln_eps", number(m.ln_eps, 1e-12, 1)},
-          {"ffn_residual", boolean(m.ffn_residual)}, {"scale_embedding", boolean(m.scale_embedding)},
-          {"zero_padding", boolean(m.zero_padding)}, {"padding_row_trainable", boolean(m.padding_row_trainable)},
-          {"item_init", choice(m.item_init)}, {"attn_residual", choice(m.attn_residual)}, {"ln_affine", boolean(m.ln_affine)},
-          {"ffn_output_dropout", boolean(m.ffn_output_dropout)}, {"final_ln", boolean(m.final_ln)}, {"init", choice(m.init)}};
+  return {{"d", number(m.d, 1, 4096)},
+          {"heads", number(m.heads, 1, 64)},
+          {"layers", number(m.layers, 1, 64)},
+          {"max_len", number(m.max_len, 1, 4096)},
+          {"dropout", number(m.dropout, 0, 0.99)},
+          {"input_dropout", number(m.input_dropout, 0, 0.99)},
+          {"ln_eps", number(m.ln_eps, 1e-12, 1)},
+          {"ffn_residual", boolean(m.ffn_residual)},
+          {"scale_embedding", boolean(m.scale_embedding)},
+          {"zero_padding", boolean(m.zero_padding)},
+          {"padding_row_trainable", boolean(m.padding_row_trainable)},
+          {"item_init", choice(m.item_init)},
+          {"attn_residual", choice(m.attn_residual)},
+          {"ln_affine", boolean(m.ln_affine)},
+          {"ffn_output_dropout", boolean(m.ffn_output_dropout)},
+          {"final_ln", boolean(m.final_ln)},
+          {"init", choice(m.init)}};
 }
 
 Keys hstu_keys(models::HSTUConfig& h) {
-  return {{"d", number(h.d, 1, 4096)}, {"heads", number(h.heads, 1, 64)}, {"d_qk", number(h.d_qk, 1, 4096)},
-          {"d_v", number(h.d_v, 1, 4096)}, {"layers", number(h.layers, 1, 64)}, {"max_len", number(h.max_len, 1, 4096)},
-          {"dropout", number(h.dropout, 0, 0.99)}, {"input_dropout", number(h.input_dropout, 0, 0.99)},
-          {"ln_eps", number(h.ln_eps, 1e-12, 1)}, {"ln_affine", boolean(h.ln_affine)}, {"norm", choice(h.norm)},
-          {"norm_constant", number(h.norm_constant, 1, 1e9)}, {"item_init", choice(h.item_init)},
-          {"scale_embedding", boolean(h.scale_embedding)}, {"final_ln", boolean(h.final_ln)},
-          {"time_bias", boolean(h.time_bias)}, {"actions", number(h.actions, 0, 1000)}, {"init", choice(h.init)}};
+  return {{"d", number(h.d, 1, 4096)},
+          {"heads", number(h.heads, 1, 64)},
+          {"d_qk", number(h.d_qk, 1, 4096)},
+          {"d_v", number(h.d_v, 1, 4096)},
+          {"layers", number(h.layers, 1, 64)},
+          {"max_len", number(h.max_len, 1, 4096)},
+          {"dropout", number(h.dropout, 0, 0.99)},
+          {"input_dropout", number(h.input_dropout, 0, 0.99)},
+          {"ln_eps", number(h.ln_eps, 1e-12, 1)},
+          {"ln_affine", boolean(h.ln_affine)},
+          {"norm", choice(h.norm)},
+          {"norm_constant", number(h.norm_constant, 1, 1e9)},
+          {"item_init", choice(h.item_init)},
+          {"scale_embedding", boolean(h.scale_embedding)},
+          {"final_ln", boolean(h.final_ln)},
+          {"time_bias", boolean(h.time_bias)},
+          {"actions", number(h.actions, 0, 1000)},
+          {"init", choice(h.init)}};
 }
 
 Keys content_keys(models::ContentConfig& c) {
-  return {{"source", choice(c.source)}, {"file", text(c.file)}, {"dim", number(c.dim, 1, 4096)},
-          {"epochs", number(c.epochs, 0, 10000)}, {"negatives", number(c.negatives, 1, 1000)},
-          {"min_count", number(c.min_count, 1, 1000000)}, {"lr", number(c.lr, 1e-9, 10)},
+  return {{"source", choice(c.source)},
+          {"file", text(c.file)},
+          {"dim", number(c.dim, 1, 4096)},
+          {"epochs", number(c.epochs, 0, 10000)},
+          {"negatives", number(c.negatives, 1, 1000)},
+          {"min_count", number(c.min_count, 1, 1000000)},
+          {"lr", number(c.lr, 1e-9, 10)},
           {"batch_size", number(c.batch_size, 1, 1 << 20)}};
 }
 
 Keys rqvae_keys(models::RQVAEConfig& q) {
-  return {{"hidden", width_list(q.hidden)}, {"latent", number(q.latent, 1, 4096)}, {"levels", number(q.levels, 1, 16)},
-          {"codebook_size", number(q.codebook_size, 1, 1 << 16)}, {"beta", number(q.beta, 0, 100)},
-          {"epochs", number(q.epochs, 0, 1000000)}, {"batch_size", number(q.batch_size, 1, 1 << 20)},
-          {"lr", number(q.lr, 1e-9, 10)}, {"kmeans_init", boolean(q.kmeans_init)},
+  return {{"hidden", width_list(q.hidden)},
+          {"latent", number(q.latent, 1, 4096)},
+          {"levels", number(q.levels, 1, 16)},
+          {"codebook_size", number(q.codebook_size, 1, 1 << 16)},
+          {"beta", number(q.beta, 0, 100)},
+          {"epochs", number(q.epochs, 0, 1000000)},
+          {"batch_size", number(q.batch_size, 1, 1 << 20)},
+          {"lr", number(q.lr, 1e-9, 10)},
+          {"kmeans_init", boolean(q.kmeans_init)},
           {"restart_dead_codes", boolean(q.restart_dead_codes)}};
 }
 
 Keys tiger_keys(models::TigerConfig& t) {
-  return {{"d", number(t.d, 1, 4096)}, {"heads", number(t.heads, 1, 64)}, {"d_kv", number(t.d_kv, 1, 4096)},
-          {"d_ff", number(t.d_ff, 1, 65536)}, {"encoder_layers", number(t.encoder_layers, 1, 64)},
-          {"decoder_layers", number(t.decoder_layers, 1, 64)}, {"dropout", number(t.dropout, 0, 0.99)},
-          {"max_items", number(t.max_items, 1, 4096)}, {"user_buckets", number(t.user_buckets, 1, 1 << 24)},
-          {"beam", number(t.beam, 1, 10000)}, {"prefixes_per_user", number(t.prefixes_per_user, 0, 100000)},
-          {"lr_schedule", choice(t.lr_schedule)}, {"warmup_steps", number(t.warmup_steps, 0, 1e9)},
-          {"valid_users", number(t.valid_users, 0, 1e9)}, {"cold_item_share", number(t.cold_item_share, 0, 0.9)},
+  return {{"d", number(t.d, 1, 4096)},
+          {"heads", number(t.heads, 1, 64)},
+          {"d_kv", number(t.d_kv, 1, 4096)},
+          {"d_ff", number(t.d_ff, 1, 65536)},
+          {"encoder_layers", number(t.encoder_layers, 1, 64)},
+          {"decoder_layers", number(t.decoder_layers, 1, 64)},
+          {"dropout", number(t.dropout, 0, 0.99)},
+          {"max_items", number(t.max_items, 1, 4096)},
+          {"user_buckets", number(t.user_buckets, 1, 1 << 24)},
+          {"beam", number(t.beam, 1, 10000)},
+          {"prefixes_per_user", number(t.prefixes_per_user, 0, 100000)},
+          {"lr_schedule", choice(t.lr_schedule)},
+          {"warmup_steps", number(t.warmup_steps, 0, 1e9)},
+          {"valid_users", number(t.valid_users, 0, 1e9)},
+          {"cold_item_share", number(t.cold_item_share, 0, 0.9)},
           {"test_users", number(t.test_users, 0, 1e9)}};
 }
 
 Keys train_keys(training::TrainSettings& t) {
-  return {{"loss", choice(t.loss)}, {"negatives", number(t.negatives, 1, 100000)},
-          {"temperature", number(t.temperature, 1e-6, 1e6)}, {"l2_normalize", boolean(t.l2_normalize)},
-          {"optimizer", choice(t.optimizer)}, {"lr", number(t.lr, 1e-9, 10)}, {"beta1", number(t.beta1, 0, 0.999999)},
-          {"beta2", number(t.beta2, 0, 0.999999)}, {"eps", number(t.eps, 1e-12, 1)},
-          {"weight_decay", number(t.weight_decay, 0, 10)}, {"epochs", number(t.epochs, 1, 100000)},
-          {"batch_size", number(t.batch_size, 1, 1 << 20)}, {"eval_every", number(t.eval_every, 1, 100000)}};
+  return {{"loss", choice(t.loss)},
+          {"negatives", number(t.negatives, 1, 100000)},
+          {"temperature", number(t.temperature, 1e-6, 1e6)},
+          {"l2_normalize", boolean(t.l2_normalize)},
+          {"optimizer", choice(t.optimizer)},
+          {"lr", number(t.lr, 1e-9, 10)},
+          {"beta1", number(t.beta1, 0, 0.999999)},
+          {"beta2", number(t.beta2, 0, 0.999999)},
+          {"eps", number(t.eps, 1e-12, 1)},
+          {"weight_decay", number(t.weight_decay, 0, 10)},
+          {"epochs", number(t.epochs, 1, 100000)},
+          {"batch_size", number(t.batch_size, 1, 1 << 20)},
+          {"eval_every", number(t.eval_every, 1, 100000)}};
 }
 
 Keys eval_keys(training::EvalConfig& e) {
-  return {{"ranking", choice(e.ranking)}, {"scoring", choice(e.scoring)}, {"exclude_history", boolean(e.exclude_history)},
-          {"ks", int_list(e.ks)}, {"select_metric", text(e.select_metric)}};
+  return {{"ranking", choice(e.ranking)},
+          {"scoring", choice(e.scoring)},
+          {"exclude_history", boolean(e.exclude_history)},
+          {"ks", int_list(e.ks)},
+          {"select_metric", text(e.select_metric)}};
 }
 
 // Reads every key of `doc` through `keys`; returns the problems, one per line.
@@ -186,7 +240,8 @@ std::string read_keys(const toml::table& doc, const std::map<std::string, Keys>&
     if (!node.is_table()) continue;
     const std::string section(k.str());
     if (!keys.count(section)) {
-      errors += "\n  [" + section + "]: unknown section (accepted: data, sasrec, hstu, content, rqvae, tiger, train, eval)";
+      errors +=
+          "\n  [" + section + "]: unknown section (accepted: data, sasrec, hstu, content, rqvae, tiger, train, eval)";
       continue;
     }
     visit(section, *node.as_table());
@@ -201,23 +256,31 @@ std::string check_consistent(const training::TrainConfig& c) {
   std::string errors;
   const auto& ks = c.eval.ks;
   const bool select_ok = std::any_of(ks.begin(), ks.end(), [&](int k) {
-    return c.eval.select_metric == "ndcg@" + std::to_string(k) || c.eval.select_metric == "hit_rate@" + std::to_string(k);
+    return c.eval.select_metric == "ndcg@" + std::to_string(k) ||
+           c.eval.select_metric == "hit_rate@" + std::to_string(k);
   });
   if (c.model == ModelKind::tiger)
     for (int k : ks)
       if (k > c.tiger.beam)
-        errors += "\n  eval.ks: k = " + std::to_string(k) + " is larger than tiger.beam = " + std::to_string(c.tiger.beam) +
+        errors += "\n  eval.ks: k = " + std::to_string(k) +
+                  " is larger than tiger.beam = " + std::to_string(c.tiger.beam) +
                   " (Recall@k would be capped by the beam)";
   if ((c.data.split == Split::reference) != (c.protocol == "paper-hstu-refsplit"))
-    errors += "\n  data.split: 'reference' (test item used for selection) goes with protocol = \"paper-hstu-refsplit\" and only with it";
+    errors +=
+        "\n  data.split: 'reference' (test item used for selection) goes with protocol = \"paper-hstu-refsplit\" and "
+        "only with it";
   if (c.data.split == Split::reference && c.model == ModelKind::tiger)
     errors += "\n  data.split: 'reference' is read by the SASRec and HSTU tasks only (TIGER keeps leave_one_out)";
   if ((c.data.split == Split::chapter) != (c.protocol == "chapter"))
-    errors += "\n  data.split: 'chapter' (users 1..4832 train, no validation) goes with protocol = \"chapter\" and only with it";
+    errors +=
+        "\n  data.split: 'chapter' (users 1..4832 train, no validation) goes with protocol = \"chapter\" and only with "
+        "it";
   if (c.data.split == Split::chapter && c.model == ModelKind::tiger)
     errors += "\n  data.split: 'chapter' trains SASRec or HSTU (the chapter has no TIGER table)";
-  if (c.protocol == "tiger" && c.model != ModelKind::tiger) errors += "\n  protocol: 'tiger' labels a TIGER run (model = \"tiger\")";
-  if (!select_ok) errors += "\n  eval.select_metric: '" + c.eval.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
+  if (c.protocol == "tiger" && c.model != ModelKind::tiger)
+    errors += "\n  protocol: 'tiger' labels a TIGER run (model = \"tiger\")";
+  if (!select_ok)
+    errors += "\n  eval.select_metric: '" + c.eval.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   return errors;
 }
 
@@ -228,7 +291,8 @@ training::TrainConfig load_train_config(const std::filesystem::path& path) {
   try {
     doc = toml::parse_file(path.string());
   } catch (const toml::parse_error& e) {
-    throw std::runtime_error(path.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    throw std::runtime_error(path.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                             std::string(e.description()));
   }
   training::TrainConfig c;
   c.preset = path.filename().string();

@@ -61,7 +61,8 @@ int run_demo(const DemoOptions& opt) {
   const Spirals data = make_spirals(500, gen);
   MLP model(gen);
   nn::Adam adam(model.parameters(), {.lr = 1e-2});
-  fmt::print("recgrad demo: MLP 2-64-64-2 (SiLU) on 1000 synthetic spiral points, Adam lr 0.01, seed {}, {} threads\n", opt.seed, threads);
+  fmt::print("recgrad demo: MLP 2-64-64-2 (SiLU) on 1000 synthetic spiral points, Adam lr 0.01, seed {}, {} threads\n",
+             opt.seed, threads);
   const auto t0 = std::chrono::steady_clock::now();
   double first = 0, last = 0;
   for (int step = 0; step <= opt.steps; ++step) {
@@ -79,8 +80,8 @@ int run_demo(const DemoOptions& opt) {
   fmt::print("final loss {:.4f} (from {:.4f}), training accuracy {:.3f}, {:.2f} s\n", last, first,
              accuracy(model.forward(data.x), data.y), secs);
   const bool ok = last < 0.25 * first;
-  fmt::print("{}\n", ok ? "the loss fell below a quarter of its start: the engine learns"
-                        : "the loss did not fall enough");
+  fmt::print("{}\n",
+             ok ? "the loss fell below a quarter of its start: the engine learns" : "the loss did not fall enough");
   return ok ? 0 : 1;
 }
 

@@ -1,9 +1,10 @@
 // recgrad — the command-line entry point.
 //   build/recgrad demo [--seed N] [--steps N] [--threads N]
-//   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F] [--detect-anomaly]
-//   build/recgrad evaluate --config configs/hstu_events.toml --checkpoint runs/hstu_events-seed1/best.safetensors
-//   build/recgrad semantic-ids --config configs/tiger_beauty.toml [--out F] [--neighbours ID,ID]
-//   build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out FILE]
+//   build/recgrad train --config configs/sasrec_paper.toml [--seed N] [--epochs N] [--metrics-out F] [--resume F]
+//   [--detect-anomaly] build/recgrad evaluate --config configs/hstu_events.toml --checkpoint
+//   runs/hstu_events-seed1/best.safetensors build/recgrad semantic-ids --config configs/tiger_beauty.toml [--out F]
+//   [--neighbours ID,ID] build/recgrad reproduce chapter --model sasrec --seeds 10 [--data-dir DIR] [--metrics-out
+//   FILE]
 #include <exception>
 #include <iostream>
 
@@ -29,25 +30,32 @@ CLI::App* add_demo(CLI::App& app, DemoOptions& demo) {
 
 CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   auto* train_cmd = app.add_subcommand("train", "train a preset (configs/*.toml) and print the test table");
-  train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")->required()->check(CLI::ExistingFile);
+  train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")
+      ->required()
+      ->check(CLI::ExistingFile);
   train_cmd->add_option("--seed", tr.seed, "random seed");
   train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(CLI::PositiveNumber);
-  train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")->check(CLI::PositiveNumber);
+  train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")
+      ->check(CLI::PositiveNumber);
   train_cmd->add_option("--data-dir", tr.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
-  train_cmd->add_flag("--plots", tr.plots, "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
+  train_cmd->add_flag("--plots", tr.plots,
+                      "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
   train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,
                       "stop at the first op whose forward or backward makes a NaN or an Inf (slower)");
   return train_cmd;
 }
 
 CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
-  auto* eval_cmd = app.add_subcommand("evaluate", "evaluate a saved model (best.safetensors) under its preset's protocol");
+  auto* eval_cmd =
+      app.add_subcommand("evaluate", "evaluate a saved model (best.safetensors) under its preset's protocol");
   eval_cmd->add_option("--config", ev.config, "the preset it was trained with")->required()->check(CLI::ExistingFile);
-  eval_cmd->add_option("--checkpoint", ev.checkpoint, "e.g. runs/sasrec_paper-seed42/best.safetensors")->required()->check(CLI::ExistingFile);
+  eval_cmd->add_option("--checkpoint", ev.checkpoint, "e.g. runs/sasrec_paper-seed42/best.safetensors")
+      ->required()
+      ->check(CLI::ExistingFile);
   eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives");
   eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
@@ -56,7 +64,8 @@ CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
 }
 
 CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
-  auto* rep_cmd = app.add_subcommand("reproduce", "run a protocol's preset over several seeds and compare with the published range");
+  auto* rep_cmd = app.add_subcommand("reproduce",
+                                     "run a protocol's preset over several seeds and compare with the published range");
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
   rep_cmd->add_option("--model", rep.model, "model (sasrec | hstu)");
   rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(CLI::PositiveNumber);
@@ -70,15 +79,21 @@ CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
 }
 
 CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
-  auto* sem_cmd = app.add_subcommand("semantic-ids", "build a TIGER preset's content vectors and RQ-VAE; write item -> semantic ID with the codebook figures");
-  sem_cmd->add_option("--config", sem.config, "a TIGER preset, e.g. configs/tiger_beauty.toml")->required()->check(CLI::ExistingFile);
+  auto* sem_cmd = app.add_subcommand(
+      "semantic-ids",
+      "build a TIGER preset's content vectors and RQ-VAE; write item -> semantic ID with the codebook figures");
+  sem_cmd->add_option("--config", sem.config, "a TIGER preset, e.g. configs/tiger_beauty.toml")
+      ->required()
+      ->check(CLI::ExistingFile);
   sem_cmd->add_option("--seed", sem.seed, "random seed");
   sem_cmd->add_option("--data-dir", sem.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   sem_cmd->add_option("--out", sem.out, "the table (default runs/<preset>-semantic_ids.tsv)");
   sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");
   sem_cmd->add_flag("--plots", sem.plots, "write the codebook usage as a PNG beside the table (needs gnuplot)");
-  sem_cmd->add_option("--neighbours", sem.neighbours, "raw item ids whose 5 nearest items by content vector are printed")->delimiter(',');
+  sem_cmd
+      ->add_option("--neighbours", sem.neighbours, "raw item ids whose 5 nearest items by content vector are printed")
+      ->delimiter(',');
   return sem_cmd;
 }
 

@@ -83,15 +83,17 @@ Image line_plot(const std::vector<Series>& series, const Labels& labels, const s
   gp << header(labels, path) << "set key top right noenhanced\nset grid\n";
   for (std::size_t s = 0; s < series.size(); ++s) {
     if (series[s].x.size() != series[s].y.size())
-      throw std::invalid_argument("line_plot: series '" + series[s].name + "' has " + std::to_string(series[s].x.size()) +
-                                  " x and " + std::to_string(series[s].y.size()) + " y values");
+      throw std::invalid_argument("line_plot: series '" + series[s].name + "' has " +
+                                  std::to_string(series[s].x.size()) + " x and " + std::to_string(series[s].y.size()) +
+                                  " y values");
     gp << "$S" << s << " << EOD\n";
     for (std::size_t i = 0; i < series[s].x.size(); ++i) gp << series[s].x[i] << ' ' << series[s].y[i] << '\n';
     gp << "EOD\n";
   }
   gp << "plot ";
   for (std::size_t s = 0; s < series.size(); ++s)
-    gp << (s ? ", " : "") << "$S" << s << " using 1:2 with linespoints pt 7 ps 0.5 lw 2 title " << quoted(series[s].name);
+    gp << (s ? ", " : "") << "$S" << s << " using 1:2 with linespoints pt 7 ps 0.5 lw 2 title "
+       << quoted(series[s].name);
   gp << '\n';
   return render(gp.str(), path);
 }
@@ -119,7 +121,8 @@ Image bar_plot(const std::vector<std::string>& names, const std::vector<double>&
   std::ostringstream gp;
   gp << header(labels, path) << "set style fill solid 0.8\nset boxwidth 0.7\nset yrange [0:*]\nset grid ytics\n"
      << "$B << EOD\n";
-  for (std::size_t i = 0; i < names.size(); ++i) gp << i << " \"" << names[i] << "\" " << values[i] << '\n';  // data-block strings are double-quoted
+  for (std::size_t i = 0; i < names.size(); ++i)
+    gp << i << " \"" << names[i] << "\" " << values[i] << '\n';  // data-block strings are double-quoted
   gp << "EOD\nplot $B using 1:3:xtic(2) with boxes lc rgb '#3b6fb6' notitle\n";
   return render(gp.str(), path);
 }

@@ -25,14 +25,14 @@ struct Range {
 };
 // The chapter's printed SASRec tables, min–max over its ten runs A–J.
 const std::map<std::string, Range> kChapterSASRec{{"hit_rate@10", {0.0154, 0.0220}},
-                                                   {"hit_rate@5", {0.0076, 0.0121}},
-                                                   {"ndcg@10", {0.0066, 0.0107}},
-                                                   {"ndcg@5", {0.0041, 0.0080}}};
+                                                  {"hit_rate@5", {0.0076, 0.0121}},
+                                                  {"ndcg@10", {0.0066, 0.0107}},
+                                                  {"ndcg@5", {0.0041, 0.0080}}};
 // ... and its HSTU tables (fun-rec's HSTU code, whose defects docs/PROTOCOLS.md §1.7 lists).
 const std::map<std::string, Range> kChapterHSTU{{"hit_rate@10", {0.0101, 0.0283}},
-                                                 {"hit_rate@5", {0.0048, 0.0175}},
-                                                 {"ndcg@10", {0.0045, 0.0132}},
-                                                 {"ndcg@5", {0.0028, 0.0099}}};
+                                                {"hit_rate@5", {0.0048, 0.0175}},
+                                                {"ndcg@10", {0.0045, 0.0132}},
+                                                {"ndcg@5", {0.0028, 0.0099}}};
 const std::vector<std::string> kColumns{"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"};
 
 double median(std::vector<double> v) {
@@ -50,25 +50,28 @@ int run_reproduce(const ReproduceOptions& opt) {
   const bool hstu = opt.model == "hstu";
   const std::string Model = hstu ? "HSTU" : "SASRec";
   const int threads = set_num_threads(opt.threads);
-  training::TrainConfig cfg = load_config(opt.model);  // configs/<model>_chapter.toml, the notebooks' step 1 (apps/steps.hpp)
+  training::TrainConfig cfg =
+      load_config(opt.model);  // configs/<model>_chapter.toml, the notebooks' step 1 (apps/steps.hpp)
   cfg.sasrec.ffn_residual = !opt.funrec_no_ffn_residual;
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
   const auto seq_file = dir / cfg.data.file;
   const auto raw = datasets::read_sequences(seq_file);
-  fmt::print("protocol: chapter (fun-rec generative-recall chapter, docs/PROTOCOLS.md §1) | model: {} | data: {}\n", Model,
-             seq_file.string());
-  fmt::print("  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
-             "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads\n",
-             cfg.train.batch_size, cfg.train.lr, threads);
+  fmt::print("protocol: chapter (fun-rec generative-recall chapter, docs/PROTOCOLS.md §1) | model: {} | data: {}\n",
+             Model, seq_file.string());
+  fmt::print(
+      "  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
+      "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads\n",
+      cfg.train.batch_size, cfg.train.lr, threads);
   if (hstu)
-    fmt::print("  HSTU: d {}, {} layers, {} head, dropout {}, SiLU attention / {} with a learned position bias, "
-               "U-gating, final LayerNorm\n", cfg.hstu.d, cfg.hstu.layers, cfg.hstu.heads, cfg.hstu.dropout,
-               cfg.hstu.norm_constant);
+    fmt::print(
+        "  HSTU: d {}, {} layers, {} head, dropout {}, SiLU attention / {} with a learned position bias, "
+        "U-gating, final LayerNorm\n",
+        cfg.hstu.d, cfg.hstu.layers, cfg.hstu.heads, cfg.hstu.dropout, cfg.hstu.norm_constant);
   else
     fmt::print("  SASRec: d {}, {} blocks, dropout {}, FFN residual {}\n", cfg.sasrec.d, cfg.sasrec.layers,
                cfg.sasrec.dropout, cfg.sasrec.ffn_residual ? "on" : "off (fun-rec's defect)");
-  fmt::print("{:>5} | {:>11} | {:>10} | {:>8} | {:>7} | {:>6} | {:>8}\n", "seed", "hit_rate@10", "hit_rate@5", "ndcg@10",
-             "ndcg@5", "steps", "seconds");
+  fmt::print("{:>5} | {:>11} | {:>10} | {:>8} | {:>7} | {:>6} | {:>8}\n", "seed", "hit_rate@10", "hit_rate@5",
+             "ndcg@10", "ndcg@5", "steps", "seconds");
   std::map<std::string, std::vector<double>> all;
   std::ofstream out;
   if (!opt.metrics_out.empty()) {
@@ -78,17 +81,19 @@ int run_reproduce(const ReproduceOptions& opt) {
   for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
     const auto r = training::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
     fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
-               r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.step_losses.size(), r.train_seconds);
+               r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.step_losses.size(),
+               r.train_seconds);
     std::fflush(stdout);
     for (const auto& c : kColumns) all[c].push_back(r.test.at(c));
     if (out)
       out << fmt::format(R"({{"model": "{}", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
                          R"("hit_rate@10": {:.6f}, "hit_rate@5": {:.6f}, "ndcg@10": {:.6f}, "ndcg@5": {:.6f}}}}})",
-                         opt.model, s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"), r.test.at("ndcg@10"),
-                         r.test.at("ndcg@5"))
+                         opt.model, s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"),
+                         r.test.at("ndcg@10"), r.test.at("ndcg@5"))
           << "\n";
   }
-  fmt::print("\nprotocol: chapter | {} | {} seeds ({}..{})\n", Model, opt.seeds, opt.first_seed, opt.first_seed + opt.seeds - 1);
+  fmt::print("\nprotocol: chapter | {} | {} seeds ({}..{})\n", Model, opt.seeds, opt.first_seed,
+             opt.first_seed + opt.seeds - 1);
   fmt::print("{:>12} | {:>8} | {:>8} | {:>8} | {:>17} | {}\n", "metric", "median", "min", "max", "chapter min–max",
              "median inside");
   bool inside_all = true;

@@ -11,7 +11,7 @@ struct ReproduceOptions {
   int first_seed = 0;
   std::string data_dir;
   int threads = 0;
-  std::string metrics_out;  // JSON lines, one per seed, when set
+  std::string metrics_out;              // JSON lines, one per seed, when set
   bool funrec_no_ffn_residual = false;  // reproduce fun-rec's defect: the FFN without its residual
 };
 

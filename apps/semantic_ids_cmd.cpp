@@ -21,7 +21,8 @@ namespace {
 
 void print_neighbours(const training::TigerData& data, const training::SemanticIdRun& sid, std::int64_t raw) {
   const auto it = std::find(data.raw_item.begin(), data.raw_item.end(), raw);
-  if (it == data.raw_item.end()) throw std::invalid_argument(fmt::format("--neighbours: item {} is not in the catalogue", raw));
+  if (it == data.raw_item.end())
+    throw std::invalid_argument(fmt::format("--neighbours: item {} is not in the catalogue", raw));
   const std::int64_t row = it - data.raw_item.begin();
   auto id_str = [&](std::int64_t item) {
     std::string s;
@@ -37,22 +38,25 @@ void print_neighbours(const training::TigerData& data, const training::SemanticI
 
 int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
   const training::TrainConfig cfg = load_train_config(opt.config);
-  if (cfg.model != training::ModelKind::tiger) throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
+  if (cfg.model != training::ModelKind::tiger)
+    throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
-  fmt::print("preset {} | content {} ({}) | seed {} | {} threads\n", cfg.preset, name_of(cfg.content.source), (dir / cfg.content.file).string(),
-             opt.seed, threads);
+  fmt::print("preset {} | content {} ({}) | seed {} | {} threads\n", cfg.preset, name_of(cfg.content.source),
+             (dir / cfg.content.file).string(), opt.seed, threads);
   const training::TigerData data = training::load_tiger_data(cfg, dir, opt.seed);
   const training::SemanticIdRun sid = training::build_semantic_ids(cfg, data, opt.seed, "runs/cache", true);
   const auto& u = sid.usage;
   for (std::size_t d = 0; d < u.used.size(); ++d)
-    fmt::print("level {}: {} of {} codes used, entropy {:.2f} bits (max {:.2f})\n", d + 1, u.used[d], cfg.rqvae.codebook_size,
-               u.entropy[d], std::log2(static_cast<double>(cfg.rqvae.codebook_size)));
-  fmt::print("items: {} | distinct (c1..c{}): {} | unique before the collision token: {:.1f} % | largest group: {} items -> "
-             "collision token takes {} values | reconstruction error {:.4f}\n",
-             data.num_items(), cfg.rqvae.levels, u.distinct_prefixes, 100.0 * u.unique_share, u.max_group, sid.table.collision_size,
-             sid.rqvae.log.back().recon_error);
-  const std::string out = opt.out.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-semantic_ids.tsv" : opt.out;
+    fmt::print("level {}: {} of {} codes used, entropy {:.2f} bits (max {:.2f})\n", d + 1, u.used[d],
+               cfg.rqvae.codebook_size, u.entropy[d], std::log2(static_cast<double>(cfg.rqvae.codebook_size)));
+  fmt::print(
+      "items: {} | distinct (c1..c{}): {} | unique before the collision token: {:.1f} % | largest group: {} items -> "
+      "collision token takes {} values | reconstruction error {:.4f}\n",
+      data.num_items(), cfg.rqvae.levels, u.distinct_prefixes, 100.0 * u.unique_share, u.max_group,
+      sid.table.collision_size, sid.rqvae.log.back().recon_error);
+  const std::string out =
+      opt.out.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-semantic_ids.tsv" : opt.out;
   models::write_semantic_ids(out, sid.table, data.raw_item);
   fmt::print("wrote {}\n", out);
   if (opt.plots) {
@@ -63,9 +67,15 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
   }
   for (std::int64_t raw : opt.neighbours) print_neighbours(data, sid, raw);
   if (!opt.metrics_out.empty()) {
-    nlohmann::json j{{"preset", cfg.preset}, {"seed", opt.seed}, {"items", data.num_items()}, {"codes_used", u.used},
-                     {"entropy_bits", u.entropy}, {"unique_share", u.unique_share}, {"distinct_prefixes", u.distinct_prefixes},
-                     {"largest_group", u.max_group}, {"collision_size", sid.table.collision_size},
+    nlohmann::json j{{"preset", cfg.preset},
+                     {"seed", opt.seed},
+                     {"items", data.num_items()},
+                     {"codes_used", u.used},
+                     {"entropy_bits", u.entropy},
+                     {"unique_share", u.unique_share},
+                     {"distinct_prefixes", u.distinct_prefixes},
+                     {"largest_group", u.max_group},
+                     {"collision_size", sid.table.collision_size},
                      {"reconstruction_error", sid.rqvae.log.back().recon_error}};
     std::ofstream(opt.metrics_out) << j.dump(2) << "\n";
   }

@@ -19,7 +19,8 @@ std::filesystem::path source_dir() { return RECGRAD_SOURCE_DIR; }
 
 training::TrainConfig load_config(const std::string& model) {
   if (model != "sasrec" && model != "hstu")
-    throw std::invalid_argument("load_config: the chapter's presets are \"sasrec\" and \"hstu\" (asked: \"" + model + "\")");
+    throw std::invalid_argument("load_config: the chapter's presets are \"sasrec\" and \"hstu\" (asked: \"" + model +
+                                "\")");
   return apps::load_train_config(source_dir() / "configs" / (model + "_chapter.toml"));
 }
 
@@ -49,9 +50,10 @@ Dataset load_data(const std::string& data_dir) {
   data.synthetic = data.synthetic || std::filesystem::exists(data.dir / "SYNTHETIC.md");
   data.sequences = datasets::read_sequences(data.dir / probe);
   if (data.synthetic)
-    std::printf("NOTE: the real ML-1M was not found (or not asked for), so this runs on the small synthetic set bundled in\n"
-                "notebooks_cpp/synthetic_data (made by scripts/make_synthetic_data.py); its numbers say nothing about ML-1M.\n"
-                "Get the data with scripts/get_data.sh and set RECGRAD_DATA to run on it.\n");
+    std::printf(
+        "NOTE: the real ML-1M was not found (or not asked for), so this runs on the small synthetic set bundled in\n"
+        "notebooks_cpp/synthetic_data (made by scripts/make_synthetic_data.py); its numbers say nothing about ML-1M.\n"
+        "Get the data with scripts/get_data.sh and set RECGRAD_DATA to run on it.\n");
   return data;
 }
 
@@ -60,7 +62,7 @@ training::ChapterFeatures prepare_features(const Dataset& data, const training::
 }
 
 training::ChapterModel train(const training::ChapterFeatures& features, const training::TrainConfig& config,
-                           std::uint64_t seed) {
+                             std::uint64_t seed) {
   return training::train_chapter(features, config, seed);
 }
 

@@ -29,7 +29,7 @@ training::TrainConfig load_config(const std::string& model);
 // bundled in notebooks_cpp/synthetic_data/ and says so.
 struct Dataset {
   datasets::UserSequences sequences;
-  std::filesystem::path dir;   // the data directory (holds ml-1m/ml-1m.seq.txt and ml-1m/movies.dat)
+  std::filesystem::path dir;  // the data directory (holds ml-1m/ml-1m.seq.txt and ml-1m/movies.dat)
   bool synthetic = false;
   std::string describe() const;  // "ML-1M (ml-1m/ml-1m.seq.txt): 6040 users, 3706 items, 1000209 interactions"
 };
@@ -40,7 +40,7 @@ training::ChapterFeatures prepare_features(const Dataset& data, const training::
 
 // 4. One epoch of the chapter's training (BCE, one uniform negative per position) for a seed.
 training::ChapterModel train(const training::ChapterFeatures& features, const training::TrainConfig& config,
-                           std::uint64_t seed = 0);
+                             std::uint64_t seed = 0);
 
 // 5. The test metrics: cosine against every row, no history masking.
 std::map<std::string, double> evaluate(training::ChapterModel& trained, const training::ChapterFeatures& features);

@@ -53,7 +53,8 @@ void check_writable(const std::filesystem::path& file, const char* what) {
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0)
     throw std::runtime_error(std::string(what) + " " + file.string() + ": cannot write in " + dir.string() + ": " +
-                             (ec ? ec.message() : std::strerror(errno)) + " (checked before training, so nothing is lost)");
+                             (ec ? ec.message() : std::strerror(errno)) +
+                             " (checked before training, so nothing is lost)");
   ::close(fd);
   std::filesystem::remove(probe, ec);
 }
@@ -78,7 +79,8 @@ std::filesystem::path run_dir_of(const TrainCmdOptions& opt, const training::Tra
 }
 
 // The options of a run: seed, data, run directory (checked writable now), resume, anomaly mode.
-training::TrainOptions run_options(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+training::TrainOptions run_options(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
+                                   const std::filesystem::path& dir) {
   training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
@@ -97,10 +99,12 @@ void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerT
   print_table(fmt::format("{} ({} users; {})", what, t.users, proto), t.all);
   out.update({{"test", t.all}, {"test_users", t.users}, {"invalid_ids", t.invalid_ids}});
   if (t.cold_items == 0) return;
-  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what, t.cold_users,
-                          t.cold_items, proto), t.cold);
+  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what,
+                          t.cold_users, t.cold_items, proto),
+              t.cold);
   print_table(what + ", the other users (" + proto + ")", t.warm);
-  out.update({{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
+  out.update(
+      {{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
 }
 
 // --plots: the loss and validation curves, and the first test user's attention map (SASRec, HSTU), as PNGs.
@@ -133,7 +137,8 @@ void write_plots(const training::TrainConfig& cfg, const training::TrainOptions&
 }
 
 // The chapter protocol: one run of the chapter's budget, tested on every user (no validation split).
-nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
+                                    const std::filesystem::path& dir) {
   const auto r = training::run_chapter(datasets::read_sequences(dir / cfg.data.file), cfg, opt.seed);
   print_table("test (protocol: chapter; no validation split, as in the chapter)", r.test);
   if (opt.plots) {
@@ -143,17 +148,25 @@ nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::
     plots::line_plot({loss}, {cfg.preset + ": training loss (protocol chapter)", "Adam step", "loss"}, path);
     fmt::print("plots: {}\n", path.string());
   }
-  return {{"best_epoch", cfg.train.epochs}, {"train_seconds", r.train_seconds}, {"valid", nlohmann::json::object()}, {"test", r.test}};
+  return {{"best_epoch", cfg.train.epochs},
+          {"train_seconds", r.train_seconds},
+          {"valid", nlohmann::json::object()},
+          {"test", r.test}};
 }
 
-nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg, const std::filesystem::path& dir) {
+nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
+                                  const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_tiger(cfg, to);
-  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric, r.train.best_epoch,
-             r.train.train_seconds, (to.run_dir / "best.safetensors").string());
-  nlohmann::json out{{"best_epoch", r.train.best_epoch}, {"train_seconds", r.train.train_seconds}, {"valid", r.train.valid},
-                     {"collision_size", r.collision_size}, {"codes_used", r.usage.used},
-                     {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}};
+  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
+             r.train.best_epoch, r.train.train_seconds, (to.run_dir / "best.safetensors").string());
+  nlohmann::json out{{"best_epoch", r.train.best_epoch},
+                     {"train_seconds", r.train.train_seconds},
+                     {"valid", r.train.valid},
+                     {"collision_size", r.collision_size},
+                     {"codes_used", r.usage.used},
+                     {"code_entropy_bits", r.usage.entropy},
+                     {"unique_share", r.usage.unique_share}};
   print_tiger_tables(cfg, r.test, "test at the best epoch", out);
   if (opt.plots) write_plots(cfg, to, r.train);
   return out;
@@ -163,9 +176,10 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
                                        const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_sequential(cfg, to);
-  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric, r.best_epoch,
-             r.train_seconds, (to.run_dir / "best.safetensors").string());
-  print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking) + ")", r.test);
+  fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
+             r.best_epoch, r.train_seconds, (to.run_dir / "best.safetensors").string());
+  print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking) + ")",
+              r.test);
   if (opt.plots) write_plots(cfg, to, r);
   return {{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
 }
@@ -181,10 +195,14 @@ int run_train(const TrainCmdOptions& opt) {
   fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads\n", cfg.preset, cfg.protocol,
              name_of(cfg.model), (dir / cfg.data.file).string(), opt.seed, threads);
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
-  nlohmann::json out{{"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
-  if (cfg.data.split == training::Split::chapter) out.update(train_chapter_preset(opt, cfg, dir));
-  else if (cfg.model == training::ModelKind::tiger) out.update(train_tiger_preset(opt, cfg, dir));
-  else out.update(train_sequential_preset(opt, cfg, dir));
+  nlohmann::json out{
+      {"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
+  if (cfg.data.split == training::Split::chapter)
+    out.update(train_chapter_preset(opt, cfg, dir));
+  else if (cfg.model == training::ModelKind::tiger)
+    out.update(train_tiger_preset(opt, cfg, dir));
+  else
+    out.update(train_sequential_preset(opt, cfg, dir));
   if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
   return 0;
 }
@@ -195,14 +213,17 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
     throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
-  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol, name_of(cfg.model),
-             opt.checkpoint, threads);
+  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol,
+             name_of(cfg.model), opt.checkpoint, threads);
   training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
-  nlohmann::json out{{"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"preset", cfg.preset},
-                     {"checkpoint", opt.checkpoint}, {"seed", opt.seed}};
+  nlohmann::json out{{"model", name_of(cfg.model)},
+                     {"protocol", cfg.protocol},
+                     {"preset", cfg.preset},
+                     {"checkpoint", opt.checkpoint},
+                     {"seed", opt.seed}};
   if (cfg.model == training::ModelKind::tiger) {
     print_tiger_tables(cfg, training::evaluate_tiger_checkpoint(cfg, to, opt.checkpoint).test, "test", out);
   } else {
@@ -212,7 +233,8 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
     print_table("test (" + proto + ")", r.test);
     out.update({{"valid", r.valid}, {"test", r.test}});
     if (!r.test_rated_4_plus.empty()) {
-      print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " + proto + ")",
+      print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " +
+                      proto + ")",
                   r.test_rated_4_plus);
       out.update({{"test_rated_4_plus", r.test_rated_4_plus}, {"users_rated_4_plus", r.users_rated_4_plus}});
     }

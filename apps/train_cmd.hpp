@@ -8,7 +8,7 @@ namespace recgrad::apps {
 struct TrainCmdOptions {
   std::string config;
   std::uint64_t seed = 42;
-  int epochs = 0;  // 0: the preset's
+  int epochs = 0;      // 0: the preset's
   int eval_every = 0;  // 0: the preset's
   std::string data_dir;
   int threads = 0;

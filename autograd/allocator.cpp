@@ -26,7 +26,8 @@ std::size_t default_limit() {
     throw std::invalid_argument(std::string("RECGRAD_CACHE_MB=") + e + ": expected a whole number of megabytes");
   }
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  const std::size_t quarter = pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4 : 0;
+  const std::size_t quarter =
+      pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4 : 0;
   return std::max(std::size_t(2) << 30, quarter);
 }
 

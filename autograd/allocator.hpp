@@ -19,11 +19,11 @@
 
 namespace recgrad::allocator {
 
-void* allocate(std::size_t nbytes);                 // 64-byte aligned, uninitialised (or poisoned)
-void deallocate(void* p, std::size_t nbytes);       // nbytes as passed to allocate
-void empty_cache();                                 // free every cached block
-std::size_t cached_bytes();                         // bytes waiting in the cache now
-std::size_t& cache_limit();                         // RECGRAD_CACHE_MB, else max(2 GiB, memory / 4)
-bool set_poison(bool on);                           // poison new blocks from now on; returns the previous setting
+void* allocate(std::size_t nbytes);            // 64-byte aligned, uninitialised (or poisoned)
+void deallocate(void* p, std::size_t nbytes);  // nbytes as passed to allocate
+void empty_cache();                            // free every cached block
+std::size_t cached_bytes();                    // bytes waiting in the cache now
+std::size_t& cache_limit();                    // RECGRAD_CACHE_MB, else max(2 GiB, memory / 4)
+bool set_poison(bool on);                      // poison new blocks from now on; returns the previous setting
 
 }  // namespace recgrad::allocator

@@ -32,10 +32,13 @@ void check_finite(const std::string& op, const char* phase, const std::string& w
   const auto [at, v] = scan(value);
   if (at < 0) return;
   std::string shapes;
-  for (const auto& in : inputs) shapes += (shapes.empty() ? "" : ", ") + (in.defined() ? shape_str(in.shape()) : "none");
+  for (const auto& in : inputs)
+    shapes += (shapes.empty() ? "" : ", ") + (in.defined() ? shape_str(in.shape()) : "none");
   throw AnomalyError(std::string(phase) + " of '" + op + "': " + what + " " + shape_str(value.shape()) + " has " +
-                     (std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf") + " at flat index " + std::to_string(at) +
-                     "; inputs " + (shapes.empty() ? "none" : shapes));
+                     (std::isnan(v) ? "NaN"
+                      : v > 0       ? "+Inf"
+                                    : "-Inf") +
+                     " at flat index " + std::to_string(at) + "; inputs " + (shapes.empty() ? "none" : shapes));
 }
 
 }  // namespace recgrad

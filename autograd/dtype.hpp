@@ -16,9 +16,12 @@ enum class DType { f32, f64, i64 };
 
 inline const char* dtype_name(DType d) {
   switch (d) {
-    case DType::f32: return "float32";
-    case DType::f64: return "float64";
-    case DType::i64: return "int64";
+    case DType::f32:
+      return "float32";
+    case DType::f64:
+      return "float64";
+    case DType::i64:
+      return "int64";
   }
   return "?";
 }
@@ -26,17 +29,29 @@ inline const char* dtype_name(DType d) {
 inline std::size_t dtype_size(DType d) { return d == DType::f32 ? 4 : 8; }
 inline bool is_floating(DType d) { return d != DType::i64; }
 
-template <class T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<float>() { return DType::f32; }
-template <> constexpr DType dtype_of<double>() { return DType::f64; }
-template <> constexpr DType dtype_of<std::int64_t>() { return DType::i64; }
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::f64;
+}
+template <>
+constexpr DType dtype_of<std::int64_t>() {
+  return DType::i64;
+}
 
 // Calls f(T{}) with T = float or double. `what` names the op for the error message.
 template <class F>
 decltype(auto) dispatch_float(DType d, const char* what, F&& f) {
   switch (d) {
-    case DType::f32: return f(float{});
-    case DType::f64: return f(double{});
+    case DType::f32:
+      return f(float{});
+    case DType::f64:
+      return f(double{});
     default:
       throw std::invalid_argument(std::string(what) + ": expected a floating tensor, got " + dtype_name(d));
   }
@@ -46,9 +61,12 @@ decltype(auto) dispatch_float(DType d, const char* what, F&& f) {
 template <class F>
 decltype(auto) dispatch_any(DType d, F&& f) {
   switch (d) {
-    case DType::f32: return f(float{});
-    case DType::f64: return f(double{});
-    default: return f(std::int64_t{});
+    case DType::f32:
+      return f(float{});
+    case DType::f64:
+      return f(double{});
+    default:
+      return f(std::int64_t{});
   }
 }
 

@@ -63,8 +63,10 @@ static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::sha
 
 // slot += g. A leaf's .grad() gets its own dense buffer (optimizers may scale it in place).
 static void accumulate(Tensor& slot, const Tensor& g, bool own) {
-  if (slot.defined()) slot = add(slot, g);
-  else slot = own ? g.clone() : g;
+  if (slot.defined())
+    slot = add(slot, g);
+  else
+    slot = own ? g.clone() : g;
 }
 
 void Tensor::backward(bool retain_graph) const {
@@ -107,7 +109,9 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
                                " for input " + std::to_string(i) + " of shape " + shape_str(in.shape()));
       accumulate(grads[in.impl().get()], in_grads[i], false);
     }
-    if (profile) profiler::backward_op(node.op, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (profile)
+      profiler::backward_op(node.op,
+                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     grads.erase(found);
     if (!retain_graph) {
       node.released = true;

@@ -25,16 +25,23 @@ class Generator {
   explicit Generator(std::uint64_t seed = 0) : seed_(seed) {}
   std::uint64_t seed() const { return seed_; }
   std::uint64_t counter() const { return counter_; }
-  void set_state(std::uint64_t seed, std::uint64_t counter) { seed_ = seed; counter_ = counter; }
+  void set_state(std::uint64_t seed, std::uint64_t counter) {
+    seed_ = seed;
+    counter_ = counter;
+  }
 
   // Reserves n draws and returns the first counter value; element i then uses bits(base + i).
-  std::uint64_t advance(std::uint64_t n) { const auto base = counter_; counter_ += n; return base; }
+  std::uint64_t advance(std::uint64_t n) {
+    const auto base = counter_;
+    counter_ += n;
+    return base;
+  }
   std::uint64_t bits(std::uint64_t index) const { return splitmix64(splitmix64(seed_) ^ index); }
 
   std::uint64_t next_u64() { return bits(advance(1)); }
-  double next_double();                          // U[0, 1) with 53 bits
-  double next_normal();                          // N(0, 1), Box-Muller
-  std::int64_t next_int(std::int64_t n);         // uniform in [0, n)
+  double next_double();                   // U[0, 1) with 53 bits
+  double next_normal();                   // N(0, 1), Box-Muller
+  std::int64_t next_int(std::int64_t n);  // uniform in [0, n)
 
  private:
   std::uint64_t seed_;
@@ -44,7 +51,8 @@ class Generator {
 // Fisher–Yates shuffle in place: for i = n … 2, swap v[i − 1] with v[j], j uniform in [0, i).
 template <class T>
 void shuffle(std::vector<T>& v, Generator& gen) {
-  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(i)))]);
+  for (std::size_t i = v.size(); i > 1; --i)
+    std::swap(v[i - 1], v[static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(i)))]);
 }
 
 }  // namespace recgrad

@@ -16,10 +16,10 @@ namespace recgrad {
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
 struct Node {
-  std::string op;               // "matmul", "softmax", ... (used in error messages)
-  std::vector<Tensor> inputs;   // edges
-  BackwardFn backward;          // reads like the math: see autograd/ops/*.cpp
-  bool released = false;        // true after a backward without retain_graph freed it
+  std::string op;              // "matmul", "softmax", ... (used in error messages)
+  std::vector<Tensor> inputs;  // edges
+  BackwardFn backward;         // reads like the math: see autograd/ops/*.cpp
+  bool released = false;       // true after a backward without retain_graph freed it
 };
 
 // Attaches `backward` to `out` when grad mode is on and some input requires a gradient; returns out.

@@ -15,20 +15,20 @@ namespace recgrad {
 class Generator;
 
 // ---- binary elementwise, broadcasting (ops/binary.cpp) ----
-Tensor add(const Tensor& a, const Tensor& b);          // a + b
-Tensor sub(const Tensor& a, const Tensor& b);          // a - b
-Tensor mul(const Tensor& a, const Tensor& b);          // a ⊙ b
-Tensor div(const Tensor& a, const Tensor& b);          // a / b
-Tensor pow(const Tensor& a, const Tensor& b);          // a^b (a > 0 where b is non-integer)
-Tensor maximum(const Tensor& a, const Tensor& b);      // max(a, b); ties send the gradient to a
+Tensor add(const Tensor& a, const Tensor& b);      // a + b
+Tensor sub(const Tensor& a, const Tensor& b);      // a - b
+Tensor mul(const Tensor& a, const Tensor& b);      // a ⊙ b
+Tensor div(const Tensor& a, const Tensor& b);      // a / b
+Tensor pow(const Tensor& a, const Tensor& b);      // a^b (a > 0 where b is non-integer)
+Tensor maximum(const Tensor& a, const Tensor& b);  // max(a, b); ties send the gradient to a
 // scalar variants
 Tensor add(const Tensor& a, double s);
 Tensor sub(const Tensor& a, double s);
-Tensor rsub(double s, const Tensor& a);                // s - a
+Tensor rsub(double s, const Tensor& a);  // s - a
 Tensor mul(const Tensor& a, double s);
 Tensor div(const Tensor& a, double s);
-Tensor rdiv(double s, const Tensor& a);                // s / a
-Tensor pow(const Tensor& a, double p);                 // a^p
+Tensor rdiv(double s, const Tensor& a);  // s / a
+Tensor pow(const Tensor& a, double p);   // a^p
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
@@ -48,15 +48,15 @@ Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);                         // 1 / sqrt(x)
+Tensor rsqrt(const Tensor& x);  // 1 / sqrt(x)
 Tensor abs(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
-Tensor silu(const Tensor& x);                          // x · sigmoid(x)
-Tensor gelu(const Tensor& x);                          // x · Φ(x), the exact (erf) form
-Tensor softplus(const Tensor& x);                      // log(1 + eˣ), stable for large |x|
-Tensor clamp(const Tensor& x, double lo, double hi);   // gradient 1 strictly inside (lo, hi)
+Tensor silu(const Tensor& x);                         // x · sigmoid(x)
+Tensor gelu(const Tensor& x);                         // x · Φ(x), the exact (erf) form
+Tensor softplus(const Tensor& x);                     // log(1 + eˣ), stable for large |x|
+Tensor clamp(const Tensor& x, double lo, double hi);  // gradient 1 strictly inside (lo, hi)
 Tensor clamp_min(const Tensor& x, double lo);
 inline Tensor operator-(const Tensor& x) { return neg(x); }
 
@@ -73,11 +73,11 @@ Tensor sum_to(const Tensor& g, const Shape& shape);
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // ---- views and shape ops (ops/view.cpp) ----
-Tensor reshape(const Tensor& x, Shape shape);           // one -1 allowed; a view when x is contiguous
+Tensor reshape(const Tensor& x, Shape shape);  // one -1 allowed; a view when x is contiguous
 Tensor permute(const Tensor& x, std::vector<int> order);
 Tensor transpose(const Tensor& x, int a, int b);
 Tensor slice(const Tensor& x, int axis, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
-Tensor expand(const Tensor& x, const Shape& shape);      // broadcast to `shape` without copying
+Tensor expand(const Tensor& x, const Shape& shape);  // broadcast to `shape` without copying
 Tensor unsqueeze(const Tensor& x, int axis);
 Tensor squeeze(const Tensor& x, int axis);
 
@@ -102,8 +102,8 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
                         bool training, Generator& gen, Tensor* weights = nullptr);
 
 // ---- HSTU pointwise attention (ops/hstu_attention.cpp; fused kernel, checked against the composition) ----
-// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v); rab: (B or 1, 1, T, T) relative attention bias; key_valid: (B, T) or undefined;
-// n: (B) the normaliser (HSTU's code divides by the padded length, a constant) -> (B, H, T, d_v)
+// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v); rab: (B or 1, 1, T, T) relative attention bias; key_valid: (B, T) or
+// undefined; n: (B) the normaliser (HSTU's code divides by the padded length, a constant) -> (B, H, T, d_v)
 //   A = SiLU(Q Kᵀ + rab) / n on j ≤ i and real keys, 0 elsewhere;  out = A V.  `weights` receives A.
 Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
                       const Tensor& n, Tensor* weights = nullptr);
@@ -116,9 +116,9 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 // weight: (V, D), ids: int64 of any shape -> (*ids.shape, D); rows equal to padding_idx get no gradient.
 Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx = -1);
 Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids);  // (N,D),(V,D),(N,K) -> (N,K)
-Tensor index_select(const Tensor& x, int axis, const Tensor& index);  // index: int64 (n)
-Tensor gather(const Tensor& x, int axis, const Tensor& index);        // torch.gather semantics
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);   // cond != 0 ? a : b, broadcasting
+Tensor index_select(const Tensor& x, int axis, const Tensor& index);             // index: int64 (n)
+Tensor gather(const Tensor& x, int axis, const Tensor& index);                   // torch.gather semantics
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);              // cond != 0 ? a : b, broadcasting
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 // ids: int64 of any shape -> the same shape in `dtype`: 1 where ids != pad, 0 where it is padding. No gradient.
 Tensor padding_mask(const Tensor& ids, std::int64_t pad = 0, DType dtype = DType::f32);
@@ -129,8 +129,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::int64_t ig
 
 // ---- vector quantisation helpers (ops/vq.cpp) ----
 Tensor l2_normalize(const Tensor& x, int axis = -1, double eps = 1e-12);  // x / max(‖x‖, eps)
-Tensor pairwise_sq_dist(const Tensor& a, const Tensor& b);  // a: (N, D), b: (K, D) -> (N, K)
-Tensor argmin(const Tensor& x, int axis);                    // int64, first minimum wins; no gradient
+Tensor pairwise_sq_dist(const Tensor& a, const Tensor& b);                // a: (N, D), b: (K, D) -> (N, K)
+Tensor argmin(const Tensor& x, int axis);                                 // int64, first minimum wins; no gradient
 // Straight-through estimator: forward value q, gradient passed to x unchanged.  x + sg[q - x]
 Tensor straight_through(const Tensor& x, const Tensor& q);
 

@@ -76,9 +76,8 @@ std::vector<Row> rows() {
   std::lock_guard<std::mutex> lock(s.mu);
   std::vector<Row> out;
   for (const auto& [name, r] : s.rows) out.push_back(r);
-  std::sort(out.begin(), out.end(), [](const Row& a, const Row& b) {
-    return a.forward_ms + a.backward_ms > b.forward_ms + b.backward_ms;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Row& a, const Row& b) { return a.forward_ms + a.backward_ms > b.forward_ms + b.backward_ms; });
   return out;
 }
 
@@ -95,8 +94,8 @@ std::string report(std::size_t top) {
   for (std::size_t i = 0; i < rs.size() && i < top; ++i) {
     const Row& r = rs[i];
     std::snprintf(line, sizeof line, "%-24s %9lld %12.1f %9lld %12.1f %6.1f%%\n", r.op.c_str(),
-                  static_cast<long long>(r.forward_calls), r.forward_ms, static_cast<long long>(r.backward_calls), r.backward_ms,
-                  total > 0 ? 100.0 * (r.forward_ms + r.backward_ms) / total : 0.0);
+                  static_cast<long long>(r.forward_calls), r.forward_ms, static_cast<long long>(r.backward_calls),
+                  r.backward_ms, total > 0 ? 100.0 * (r.forward_ms + r.backward_ms) / total : 0.0);
     out += line;
   }
   return out;

@@ -25,7 +25,7 @@ struct Row {
 bool enabled();
 void enable(bool on = true);
 void reset();
-std::vector<Row> rows();             // sorted by forward + backward time, largest first
+std::vector<Row> rows();                   // sorted by forward + backward time, largest first
 std::string report(std::size_t top = 25);  // the table, with each row's share of the total
 
 // Called by the engine.

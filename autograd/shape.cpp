@@ -47,8 +47,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 
 int normalize_axis(int axis, int ndim, const char* op) {
   if (axis < -ndim || axis >= std::max(ndim, 1))
-    throw std::invalid_argument(std::string(op) + ": axis " + std::to_string(axis) +
-                                " out of range for a tensor of " + std::to_string(ndim) + " dimensions");
+    throw std::invalid_argument(std::string(op) + ": axis " + std::to_string(axis) + " out of range for a tensor of " +
+                                std::to_string(ndim) + " dimensions");
   return axis < 0 ? axis + ndim : axis;
 }
 
@@ -67,8 +67,10 @@ Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) 
   Shape out;
   for (int i = 0; i < static_cast<int>(s.size()); ++i) {
     const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) out.push_back(s[i]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced)
+      out.push_back(s[i]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }

@@ -71,8 +71,8 @@ Tensor Tensor::arange(std::int64_t n, DType dtype) {
 template <class T>
 static Tensor from_vector_impl(const std::vector<T>& v, const Shape& shape) {
   if (static_cast<std::int64_t>(v.size()) != recgrad::numel(shape))
-    throw std::invalid_argument("Tensor::from_vector: " + std::to_string(v.size()) +
-                                " values do not fill shape " + shape_str(shape));
+    throw std::invalid_argument("Tensor::from_vector: " + std::to_string(v.size()) + " values do not fill shape " +
+                                shape_str(shape));
   Tensor t = Tensor::empty(shape, dtype_of<T>());
   std::copy(v.begin(), v.end(), t.data<T>());
   return t;
@@ -139,8 +139,8 @@ template <class T>
 T* Tensor::data() const {
   const auto& impl = checked(impl_);
   if (impl.dtype != dtype_of<T>())
-    throw std::invalid_argument(std::string("Tensor::data: tensor is ") + dtype_name(impl.dtype) +
-                                ", requested " + dtype_name(dtype_of<T>()));
+    throw std::invalid_argument(std::string("Tensor::data: tensor is ") + dtype_name(impl.dtype) + ", requested " +
+                                dtype_name(dtype_of<T>()));
   return static_cast<T*>(impl.storage->data) + impl.offset;
 }
 template float* Tensor::data<float>() const;
@@ -212,9 +212,12 @@ void Tensor::fill_(double value) {
     T* base = static_cast<T*>(impl_->storage->data);
     const std::int64_t n = kernels::row_length(shape()), step = kernels::row_step(strides());
     const T v = static_cast<T>(value);
-    kernels::for_each_row(shape(), strides(), offset(), [&](std::int64_t, std::int64_t off) {
-      for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = v;
-    }, kernels::rows_overlap(shape(), strides()));
+    kernels::for_each_row(
+        shape(), strides(), offset(),
+        [&](std::int64_t, std::int64_t off) {
+          for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = v;
+        },
+        kernels::rows_overlap(shape(), strides()));
   });
 }
 
@@ -229,13 +232,16 @@ void Tensor::copy_(const Tensor& src) {
     T* base = static_cast<T*>(impl_->storage->data);
     const T* s = dense.data<T>();
     const std::int64_t n = kernels::row_length(shape()), step = kernels::row_step(strides());
-    kernels::for_each_row(shape(), strides(), offset(), [&](std::int64_t r, std::int64_t off) {
-      const T* in = s + r * n;
-      if (step == 1)
-        std::memcpy(base + off, in, static_cast<std::size_t>(n) * sizeof(T));
-      else
-        for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = in[i];
-    }, kernels::rows_overlap(shape(), strides()));
+    kernels::for_each_row(
+        shape(), strides(), offset(),
+        [&](std::int64_t r, std::int64_t off) {
+          const T* in = s + r * n;
+          if (step == 1)
+            std::memcpy(base + off, in, static_cast<std::size_t>(n) * sizeof(T));
+          else
+            for (std::int64_t i = 0; i < n; ++i) base[off + i * step] = in[i];
+        },
+        kernels::rows_overlap(shape(), strides()));
   });
 }
 
@@ -255,15 +261,22 @@ Tensor& Tensor::requires_grad_(bool on) {
 }
 
 const Tensor& Tensor::grad() const { return checked(impl_).grad; }
-Tensor& Tensor::mutable_grad() { checked(impl_); return impl_->grad; }
-void Tensor::zero_grad() { checked(impl_); impl_->grad = Tensor(); }
+Tensor& Tensor::mutable_grad() {
+  checked(impl_);
+  return impl_->grad;
+}
+void Tensor::zero_grad() {
+  checked(impl_);
+  impl_->grad = Tensor();
+}
 const std::shared_ptr<Node>& Tensor::grad_fn() const { return checked(impl_).grad_fn; }
 bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
-void Tensor::retain_grad() { checked(impl_); impl_->retains_grad = true; }
-
-Tensor Tensor::detach() const {
-  return make_view(*this, shape(), strides(), offset());
+void Tensor::retain_grad() {
+  checked(impl_);
+  impl_->retains_grad = true;
 }
+
+Tensor Tensor::detach() const { return make_view(*this, shape(), strides(), offset()); }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Strides& strides, std::int64_t offset) {
   auto impl = std::make_shared<TensorImpl>();

@@ -51,8 +51,8 @@ class Tensor {
   static Tensor from_vector(const std::vector<float>& v, const Shape& shape);
   static Tensor from_vector(const std::vector<double>& v, const Shape& shape);
   static Tensor from_vector(const std::vector<std::int64_t>& v, const Shape& shape);
-  static Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);            // N(0, 1)
-  static Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32);             // U[0, 1)
+  static Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);  // N(0, 1)
+  static Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32);   // U[0, 1)
   static Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype = DType::f32);
   static Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 
@@ -69,29 +69,31 @@ class Tensor {
   std::string str() const;  // "Tensor(float32, (2, 3))"
 
   // ---- data access ----
-  template <class T> T* data() const;           // pointer to element 0 of this view (checks the dtype)
-  Tensor contiguous() const;                    // self if already dense, else a dense copy (differentiable)
-  Tensor clone() const;                         // always a dense copy (differentiable)
-  Tensor to(DType dtype) const;                 // cast (differentiable between float types)
-  double item() const;                          // the single element of a 1-element tensor
+  template <class T>
+  T* data() const;               // pointer to element 0 of this view (checks the dtype)
+  Tensor contiguous() const;     // self if already dense, else a dense copy (differentiable)
+  Tensor clone() const;          // always a dense copy (differentiable)
+  Tensor to(DType dtype) const;  // cast (differentiable between float types)
+  double item() const;           // the single element of a 1-element tensor
   double at(const std::vector<std::int64_t>& index) const;
-  template <class T> std::vector<T> to_vector() const;  // elements in row-major order of this view
-  void fill_(double value);                     // in place, never recorded
-  void copy_(const Tensor& src);                // in place copy of same shape, never recorded
+  template <class T>
+  std::vector<T> to_vector() const;  // elements in row-major order of this view
+  void fill_(double value);          // in place, never recorded
+  void copy_(const Tensor& src);     // in place copy of same shape, never recorded
 
   // ---- autograd ----
   bool requires_grad() const;
-  Tensor& requires_grad_(bool on = true);       // only on leaves
-  const Tensor& grad() const;                   // undefined until a backward reaches this tensor
+  Tensor& requires_grad_(bool on = true);  // only on leaves
+  const Tensor& grad() const;              // undefined until a backward reaches this tensor
   Tensor& mutable_grad();
-  void zero_grad();                             // drops the gradient (next backward starts from 0)
+  void zero_grad();  // drops the gradient (next backward starts from 0)
   const std::shared_ptr<Node>& grad_fn() const;
   bool is_leaf() const;
-  void retain_grad();                           // keep .grad() on a non-leaf after backward
+  void retain_grad();  // keep .grad() on a non-leaf after backward
   // Backward from a 1-element tensor (seed 1) or with an explicit upstream gradient of this shape.
   void backward(bool retain_graph = false) const;
   void backward(const Tensor& grad_output, bool retain_graph = false) const;
-  Tensor detach() const;                        // same storage, no history, requires_grad false
+  Tensor detach() const;  // same storage, no history, requires_grad false
 
   const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 
@@ -107,8 +109,8 @@ struct TensorImpl {
   DType dtype = DType::f32;
   bool requires_grad = false;
   bool retains_grad = false;
-  Tensor grad;                   // accumulated with += by backward()
-  std::shared_ptr<Node> grad_fn; // the op that produced this tensor (null for leaves)
+  Tensor grad;                    // accumulated with += by backward()
+  std::shared_ptr<Node> grad_fn;  // the op that produced this tensor (null for leaves)
 };
 
 // A view of `base` with the given geometry, sharing its storage. No autograd history.

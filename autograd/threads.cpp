@@ -14,7 +14,7 @@ void ensure_thread_binding(char** argv) {
   setenv("OMP_PROC_BIND", "true", 1);
   setenv("OMP_PLACES", "cores", 1);
   setenv("RECGRAD_NO_REEXEC", "1", 1);  // never loop, even if exec'ing changes nothing
-  execv("/proc/self/exe", argv);         // returns only on failure: then run unbound
+  execv("/proc/self/exe", argv);        // returns only on failure: then run unbound
 }
 
 int set_num_threads(int n) {

@@ -29,8 +29,8 @@ void BM_matmul(benchmark::State& state) {
   Tensor a = Tensor::randn({batch, M, K}, gen), b = Tensor::randn({batch, K, N}, gen);
   NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b).data<float>());
-  state.counters["GFLOP"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP"] =
+      benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 #ifdef RECGRAD_HAVE_OPENBLAS
@@ -43,8 +43,8 @@ void BM_openblas_sgemm(benchmark::State& state) {
   for (auto _ : state)
     for (std::int64_t i = 0; i < batch; ++i)
       openblas_sgemm(M, N, K, a.data<float>() + i * M * K, b.data<float>() + i * K * N, c.data<float>() + i * M * N);
-  state.counters["GFLOP"] = benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9,
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP"] =
+      benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 #endif
 
@@ -99,10 +99,14 @@ void BM_causal_attention(benchmark::State& state) {
     Generator drop(1);
     causal_attention(q, k, v, Tensor(), 0.2, true, drop).backward(g);
   }
-  state.counters["GFLOP"] = benchmark::Counter(2.0 * 6 * B * H * T * T * dh * state.iterations() / 1e9,
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP"] =
+      benchmark::Counter(2.0 * 6 * B * H * T * T * dh * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_causal_attention)->Args({128, 1, 200, 50})->Args({128, 2, 200, 25})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_causal_attention)
+    ->Args({128, 1, 200, 50})
+    ->Args({128, 2, 200, 25})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // The sampled-softmax head's gather-dot: (N, d) rows against k negatives each, forward + backward.
 // GB counts the gathered table rows (read forward, read + written backward) and h.
@@ -115,7 +119,8 @@ void BM_embedding_dot(benchmark::State& state) {
   const Tensor idx = Tensor::from_vector(ids, {N, K});
   const Tensor g = Tensor::randn({N, K}, gen);
   for (auto _ : state) embedding_dot(h, w, idx).backward(g);
-  state.counters["GB"] = benchmark::Counter(4.0 * N * K * D * 4 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB"] =
+      benchmark::Counter(4.0 * N * K * D * 4 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_embedding_dot)->Args({25600, 128, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -129,7 +134,8 @@ void BM_embedding(benchmark::State& state) {
   const Tensor idx = Tensor::from_vector(ids, {B, T});
   const Tensor g = Tensor::randn({B, T, D}, gen);
   for (auto _ : state) embedding(w, idx).backward(g);
-  state.counters["GB"] = benchmark::Counter(4.0 * B * T * D * 3 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GB"] =
+      benchmark::Counter(4.0 * B * T * D * 3 * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_embedding)->Args({128, 200, 50})->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -1,7 +1,8 @@
 // recgrad/bench/step.cpp — one SASRec or HSTU training step at the HSTU paper's shapes, or one TIGER step
 // at configs/tiger_ml1m.toml's shapes, timed end to end.
 //
-//   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head position|row]
+//   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head
+//   position|row]
 //
 // Batch 128 × length 200 (every position has a target), d = 50, 2 blocks, 1 head, 128 negatives drawn per
 // position, sampled softmax on L2-normalised vectors (τ = 0.05), AdamW: the step `recgrad train` runs for
@@ -43,16 +44,17 @@ double cpu_now_ms() {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-void print_result(const std::string& model, const std::string& head, int threads, double dropout, std::vector<double> ms,
-                  std::vector<double> cpu_ms) {
+void print_result(const std::string& model, const std::string& head, int threads, double dropout,
+                  std::vector<double> ms, std::vector<double> cpu_ms) {
   std::sort(ms.begin(), ms.end());
   std::sort(cpu_ms.begin(), cpu_ms.end());
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  fmt::print("{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
-             "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-             model, head, threads, dropout, ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
-             ru.ru_maxrss / 1024.0);
+  fmt::print(
+      "{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
+      "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
+      model, head, threads, dropout, ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
+      ru.ru_maxrss / 1024.0);
 }
 
 // One TIGER training step on random semantic IDs (3 levels × 256 codes + a collision token of 154 values,
@@ -76,7 +78,8 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
       for (std::int64_t i = 0; i <= items; ++i)
         for (int p = 0; p < P; ++p) {
           const std::int64_t code = gen.next_int(table.position_size(p));
-          if (i < items) enc.push_back(space.token(p, code));
+          if (i < items)
+            enc.push_back(space.token(p, code));
           else {
             if (p == 0) dec.push_back(models::TokenSpace::bos);
             if (p + 1 < P) dec.push_back(space.token(p, code));
@@ -90,8 +93,10 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
     const double c0 = cpu_now_ms();
     const Tensor tokens = Tensor::from_vector(enc, {B, S});
     const Tensor memory = model.encode(tokens);  // (B, S, d)
-    const Tensor logits = model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
-    const Tensor loss = cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
+    const Tensor logits =
+        model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
+    const Tensor loss =
+        cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
     training::optimizer_step(loss, adam);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
@@ -163,8 +168,8 @@ int main(int argc, char** argv) {
                                       Tensor::from_vector(neg, {B * T, k}), {0.05, true});
     } else {  // one set of k negatives per user row: a batched (T × d) · (d × k) matmul per row
       const Tensor Fn = l2_normalize(F, -1, 1e-6), Mn = l2_normalize(M, -1, 1e-6);
-      const Tensor negE = embedding(Mn, Tensor::from_vector(row_neg, {B, k}));                // (B, k, d)
-      const Tensor negL = reshape(matmul(Fn, transpose(negE, 1, 2)), {B * T, k});             // (B·T, k)
+      const Tensor negE = embedding(Mn, Tensor::from_vector(row_neg, {B, k}));     // (B, k, d)
+      const Tensor negL = reshape(matmul(Fn, transpose(negE, 1, 2)), {B * T, k});  // (B·T, k)
       const Tensor pid = Tensor::from_vector(pos, {B * T});
       const Tensor posL = embedding_dot(reshape(Fn, {B * T, -1}), Mn, reshape(pid, {B * T, 1}));  // (B·T, 1)
       loss = nn::sampled_softmax_from_logits(posL, negL, pid, Tensor::from_vector(neg, {B * T, k}),

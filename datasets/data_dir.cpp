@@ -12,11 +12,14 @@ std::filesystem::path find_data_dir(const std::string& flag, const std::string& 
   if (!flag.empty()) {
     if (std::filesystem::exists(std::filesystem::path(flag) / probe)) return flag;
     throw std::runtime_error("--data-dir " + flag + ": data file '" + probe + "' not found there (" +
-                             (std::filesystem::path(flag) / probe).string() + "). Get the data with scripts/get_data.sh.");
+                             (std::filesystem::path(flag) / probe).string() +
+                             "). Get the data with scripts/get_data.sh.");
   }
   std::string looked;
-  if (const char* env = std::getenv("RECGRAD_DATA"); env && *env) candidates.emplace_back("$RECGRAD_DATA", env);
-  else looked += "\n  $RECGRAD_DATA: (not set)";
+  if (const char* env = std::getenv("RECGRAD_DATA"); env && *env)
+    candidates.emplace_back("$RECGRAD_DATA", env);
+  else
+    looked += "\n  $RECGRAD_DATA: (not set)";
   candidates.emplace_back("./data", "data");
   candidates.emplace_back("../shared/data", "../shared/data");
   for (const auto& [source, dir] : candidates) {

@@ -42,10 +42,12 @@ std::array<std::int64_t, 3> AttributeTokens::of(const User& u) const {
 }
 
 Stream make_stream(const std::vector<std::int64_t>& items, const std::vector<std::int64_t>& times,
-                   const std::vector<int>& ratings, const std::vector<std::int64_t>& attributes, int positive_min_rating) {
+                   const std::vector<int>& ratings, const std::vector<std::int64_t>& attributes,
+                   int positive_min_rating) {
   if (times.size() != items.size() || ratings.size() != items.size())
-    throw std::invalid_argument("make_stream: " + std::to_string(items.size()) + " items, " + std::to_string(times.size()) +
-                                " times, " + std::to_string(ratings.size()) + " ratings");
+    throw std::invalid_argument("make_stream: " + std::to_string(items.size()) + " items, " +
+                                std::to_string(times.size()) + " times, " + std::to_string(ratings.size()) +
+                                " ratings");
   Stream s;
   const std::int64_t t0 = times.empty() ? 0 : times.front();
   for (auto a : attributes) {

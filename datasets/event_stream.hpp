@@ -48,11 +48,12 @@ struct Stream {
 // items, times and ratings of one user -> a stream. attributes: leading tokens (may be empty);
 // positive_min_rating: an interaction is a target when rating >= it (0: every interaction).
 Stream make_stream(const std::vector<std::int64_t>& items, const std::vector<std::int64_t>& times,
-                   const std::vector<int>& ratings, const std::vector<std::int64_t>& attributes, int positive_min_rating);
+                   const std::vector<int>& ratings, const std::vector<std::int64_t>& attributes,
+                   int positive_min_rating);
 
 // The model inputs of one window of a stream, padded to T.
 struct StreamRow {
-  std::vector<std::int64_t> seq, pos;             // tokens and the target after each (0: none)
+  std::vector<std::int64_t> seq, pos;              // tokens and the target after each (0: none)
   std::vector<std::int64_t> key_time, query_time;  // each token's time and the next token's time
   std::vector<std::int64_t> action;                // each token's action
   std::int64_t last = 0;                           // slot of the last real token
@@ -61,8 +62,8 @@ struct StreamRow {
 // From the tokens [0, end) of `s`: seq = tokens[:-1], pos = tokens[1:] where a target (else 0),
 // key_time = times[:-1], query_time = times[1:], action = actions[:-1], padded to T on the right or the
 // left. When more than T tokens remain, the attribute tokens stay in front and the oldest events go (the
-// last attribute slot then predicts the first event kept). At evaluation, `end` is one past the target, which is then the last pos and
-// whose time is the last query time (the HSTU paper's code uses the request's time the same way).
+// last attribute slot then predicts the first event kept). At evaluation, `end` is one past the target, which is then
+// the last pos and whose time is the last query time (the HSTU paper's code uses the request's time the same way).
 StreamRow stream_row(const Stream& s, std::size_t end, std::int64_t T, bool pad_right);
 
 }  // namespace recgrad::datasets

@@ -21,12 +21,14 @@ ItemDocuments read_beauty_attributes(const std::filesystem::path& path) {
   LineReader reader(path);
   ItemDocuments docs;
   std::string line;
-  if (!reader.next(line) || line.rfind("item_id\t", 0) != 0) reader.fail("expected the header 'item_id<TAB>asin<TAB>attributes'");
+  if (!reader.next(line) || line.rfind("item_id\t", 0) != 0)
+    reader.fail("expected the header 'item_id<TAB>asin<TAB>attributes'");
   std::unordered_set<std::int64_t> ids;
   while (reader.next(line)) {
     if (line.empty()) continue;
     const std::vector<std::string> f = split_on(line, "\t");
-    if (f.size() != 3) reader.fail("expected 3 tab-separated fields (item_id, asin, attributes), got " + std::to_string(f.size()));
+    if (f.size() != 3)
+      reader.fail("expected 3 tab-separated fields (item_id, asin, attributes), got " + std::to_string(f.size()));
     const std::int64_t id = parse_int(reader, f[0], "item_id");
     if (id <= 0) reader.fail("item_id must be positive, got " + f[0]);
     if (!ids.insert(id).second) reader.fail("item " + f[0] + " appears twice");
@@ -45,9 +47,12 @@ std::vector<std::string> title_words(const std::string& title) {
   std::string text;
   int depth = 0;
   for (char ch : title) {
-    if (ch == '(') ++depth;
-    else if (ch == ')') depth = std::max(0, depth - 1);
-    else if (depth == 0) text += ch;
+    if (ch == '(')
+      ++depth;
+    else if (ch == ')')
+      depth = std::max(0, depth - 1);
+    else if (depth == 0)
+      text += ch;
   }
   std::vector<std::string> words;
   std::string w;
@@ -56,8 +61,10 @@ std::vector<std::string> title_words(const std::string& title) {
     w.clear();
   };
   for (unsigned char ch : text) {
-    if (std::isalpha(ch)) w += static_cast<char>(std::tolower(ch));
-    else flush();
+    if (std::isalpha(ch))
+      w += static_cast<char>(std::tolower(ch));
+    else
+      flush();
   }
   flush();
   return words;

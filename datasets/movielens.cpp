@@ -7,7 +7,8 @@
 namespace recgrad::datasets {
 
 // Splits a `::` line into exactly n fields or fails naming the count.
-static std::vector<std::string> fields(const LineReader& r, const std::string& line, std::size_t n, const char* layout) {
+static std::vector<std::string> fields(const LineReader& r, const std::string& line, std::size_t n,
+                                       const char* layout) {
   auto f = split_on(line, "::");
   if (f.size() != n)
     r.fail("expected " + std::to_string(n) + " fields (" + layout + "), found " + std::to_string(f.size()));
@@ -21,8 +22,8 @@ std::vector<Rating> read_ratings(const std::filesystem::path& path) {
   while (r.next(line)) {
     if (line.empty()) continue;
     const auto f = fields(r, line, 4, "UserID::MovieID::Rating::Timestamp");
-    Rating x{parse_int(r, f[0], "UserID"), parse_int(r, f[1], "MovieID"), static_cast<int>(parse_int(r, f[2], "Rating")),
-             parse_int(r, f[3], "Timestamp")};
+    Rating x{parse_int(r, f[0], "UserID"), parse_int(r, f[1], "MovieID"),
+             static_cast<int>(parse_int(r, f[2], "Rating")), parse_int(r, f[3], "Timestamp")};
     if (x.user <= 0 || x.item <= 0) r.fail("ids must be positive");
     if (x.rating < 1 || x.rating > 5) r.fail("rating " + f[2] + " outside 1..5");
     out.push_back(x);
@@ -77,7 +78,8 @@ UserSequences read_user_item_pairs(const std::filesystem::path& path) {
 std::string latin1_to_utf8(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (c < 0x80) out += static_cast<char>(c);
+    if (c < 0x80)
+      out += static_cast<char>(c);
     else {
       out += static_cast<char>(0xC0 | (c >> 6));
       out += static_cast<char>(0x80 | (c & 0x3F));

@@ -41,7 +41,8 @@ std::int64_t ItemIdMap::to_dense(std::int64_t raw) const {
 
 std::int64_t ItemIdMap::to_raw(std::int64_t dense) const {
   if (dense < 1 || dense > num_items())
-    throw std::out_of_range("ItemIdMap: dense id " + std::to_string(dense) + " outside 1.." + std::to_string(num_items()));
+    throw std::out_of_range("ItemIdMap: dense id " + std::to_string(dense) + " outside 1.." +
+                            std::to_string(num_items()));
   return raw_[dense - 1];
 }
 
@@ -103,7 +104,8 @@ std::vector<std::int64_t> right_pad(const std::vector<std::int64_t>& items, std:
 Row next_item_row(const std::vector<std::int64_t>& L, std::int64_t T, bool pad_right) {
   if (L.size() < 2) return {std::vector<std::int64_t>(T, 0), std::vector<std::int64_t>(T, 0)};
   auto pad = pad_right ? right_pad : left_pad;
-  return {pad(std::vector<std::int64_t>(L.begin(), L.end() - 1), T), pad(std::vector<std::int64_t>(L.begin() + 1, L.end()), T)};
+  return {pad(std::vector<std::int64_t>(L.begin(), L.end() - 1), T),
+          pad(std::vector<std::int64_t>(L.begin() + 1, L.end()), T)};
 }
 
 std::int64_t NegativeSampler::sample() {

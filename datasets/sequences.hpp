@@ -34,7 +34,7 @@ std::vector<std::int64_t> right_pad(const std::vector<std::int64_t>& items, std:
 // Leave-one-out: train on full[:-2] (every position predicts the next item), validate on full[-2]
 // with history full[:-2], test on full[-1] with history full[:-1]. Users with < 3 items only train.
 struct LeaveOneOut {
-  std::vector<std::vector<std::int64_t>> train;      // per user
+  std::vector<std::vector<std::int64_t>> train;         // per user
   std::vector<std::int64_t> valid_target, test_target;  // per user, 0 when the user has < 3 items
   std::vector<std::vector<std::int64_t>> valid_history, test_history;
 };

@@ -4,7 +4,9 @@
 #include "fuzz/fuzz_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  recgrad::fuzz::parse_file(data, size, "beauty_item_attributes.tsv", [](const auto& p) { recgrad::datasets::read_beauty_attributes(p); });
-  recgrad::fuzz::parse_file(data, size, "movies.dat", [](const auto& p) { recgrad::datasets::read_movie_documents(p); });
+  recgrad::fuzz::parse_file(data, size, "beauty_item_attributes.tsv",
+                            [](const auto& p) { recgrad::datasets::read_beauty_attributes(p); });
+  recgrad::fuzz::parse_file(data, size, "movies.dat",
+                            [](const auto& p) { recgrad::datasets::read_movie_documents(p); });
   return 0;
 }

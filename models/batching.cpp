@@ -63,15 +63,15 @@ Tensor last_position_vectors(SequenceModel& model, const std::vector<std::vector
     while (first < T && r[first] == 0) ++first;
     length.push_back(right ? index[u] + 1 : T - first);
   }
-  return vectors_by_length(model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width,
-                                              std::vector<std::int64_t>& slot) {
-    std::vector<std::vector<std::int64_t>> rows;
-    for (auto u : batch) {
-      rows.push_back(cut(padded_rows[u], width, right));
-      slot.push_back(right ? index[u] : width - 1);
-    }
-    return model.forward(stack_rows(rows));
-  });
+  return vectors_by_length(
+      model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width, std::vector<std::int64_t>& slot) {
+        std::vector<std::vector<std::int64_t>> rows;
+        for (auto u : batch) {
+          rows.push_back(cut(padded_rows[u], width, right));
+          slot.push_back(right ? index[u] : width - 1);
+        }
+        return model.forward(stack_rows(rows));
+      });
 }
 
 SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows) {
@@ -87,23 +87,27 @@ SideInputs stack_side(const std::vector<const datasets::StreamRow*>& rows) {
 Tensor stream_vectors(SequenceModel& model, const std::vector<datasets::StreamRow>& rows, bool pad_right) {
   std::vector<std::int64_t> length;
   for (const auto& r : rows) length.push_back(pad_right ? r.last + 1 : static_cast<std::int64_t>(r.seq.size()));
-  return vectors_by_length(model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width,
-                                              std::vector<std::int64_t>& slot) {
-    std::vector<datasets::StreamRow> cut_rows;
-    for (auto u : batch) {
-      const auto& r = rows[u];
-      cut_rows.push_back({cut(r.seq, width, pad_right), {}, cut(r.key_time, width, pad_right),
-                          cut(r.query_time, width, pad_right), cut(r.action, width, pad_right), r.last});
-      slot.push_back(pad_right ? r.last : width - 1);
-    }
-    std::vector<std::vector<std::int64_t>> seq;
-    std::vector<const datasets::StreamRow*> side;
-    for (const auto& r : cut_rows) {
-      seq.push_back(r.seq);
-      side.push_back(&r);
-    }
-    return model.forward(stack_rows(seq), stack_side(side));
-  });
+  return vectors_by_length(
+      model, length, [&](const std::vector<std::int64_t>& batch, std::int64_t width, std::vector<std::int64_t>& slot) {
+        std::vector<datasets::StreamRow> cut_rows;
+        for (auto u : batch) {
+          const auto& r = rows[u];
+          cut_rows.push_back({cut(r.seq, width, pad_right),
+                              {},
+                              cut(r.key_time, width, pad_right),
+                              cut(r.query_time, width, pad_right),
+                              cut(r.action, width, pad_right),
+                              r.last});
+          slot.push_back(pad_right ? r.last : width - 1);
+        }
+        std::vector<std::vector<std::int64_t>> seq;
+        std::vector<const datasets::StreamRow*> side;
+        for (const auto& r : cut_rows) {
+          seq.push_back(r.seq);
+          side.push_back(&r);
+        }
+        return model.forward(stack_rows(seq), stack_side(side));
+      });
 }
 
 }  // namespace recgrad::models

@@ -21,7 +21,8 @@ bool better(const Beam& a, const Beam& b) {
 }  // namespace
 
 std::vector<std::vector<Recommendation>> constrained_beam_search(std::int64_t n_users, const NextTokenLogProbs& next,
-                                                                 const IdTrie& trie, const TokenSpace& space, int beam) {
+                                                                 const IdTrie& trie, const TokenSpace& space,
+                                                                 int beam) {
   if (beam <= 0) throw std::invalid_argument("constrained_beam_search: beam must be positive");
   std::vector<std::vector<Beam>> beams(static_cast<std::size_t>(n_users), std::vector<Beam>(1));
   const std::int64_t V = space.n_semantic();
@@ -56,13 +57,15 @@ std::vector<std::vector<Recommendation>> constrained_beam_search(std::int64_t n_
   for (std::int64_t u = 0; u < n_users; ++u)
     for (const Beam& b : beams[u]) {
       const std::int64_t item = trie.item(b.node);
-      if (item < 0) throw std::logic_error("constrained_beam_search: a finished beam is not an item (trie depth mismatch)");
+      if (item < 0)
+        throw std::logic_error("constrained_beam_search: a finished beam is not an item (trie depth mismatch)");
       out[u].push_back({item, b.score});
     }
   return out;
 }
 
-double id_log_prob(const NextTokenLogProbs& next, std::int64_t user, const std::vector<std::int64_t>& codes, const TokenSpace& space) {
+double id_log_prob(const NextTokenLogProbs& next, std::int64_t user, const std::vector<std::int64_t>& codes,
+                   const TokenSpace& space) {
   double s = 0;
   for (int p = 0; p < static_cast<int>(codes.size()); ++p) {
     const std::vector<std::int64_t> prefix(codes.begin(), codes.begin() + p);

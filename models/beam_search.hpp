@@ -31,6 +31,7 @@ std::vector<std::vector<Recommendation>> constrained_beam_search(std::int64_t n_
                                                                  const IdTrie& trie, const TokenSpace& space, int beam);
 
 // The log-probability of one full ID for one user (teacher forcing through `next`), for exhaustive checks.
-double id_log_prob(const NextTokenLogProbs& next, std::int64_t user, const std::vector<std::int64_t>& codes, const TokenSpace& space);
+double id_log_prob(const NextTokenLogProbs& next, std::int64_t user, const std::vector<std::int64_t>& codes,
+                   const TokenSpace& space);
 
 }  // namespace recgrad::models

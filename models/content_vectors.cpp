@@ -53,7 +53,8 @@ std::vector<std::int64_t> unigram_table(const std::vector<std::int64_t>& count, 
   double acc = 0;
   std::size_t i = 0;
   for (std::int64_t j = 0; j < size; ++j) {
-    while (i + 1 < w.size() && (static_cast<double>(j) + 0.5) / static_cast<double>(size) > (acc + w[i]) / total) acc += w[i++];
+    while (i + 1 < w.size() && (static_cast<double>(j) + 0.5) / static_cast<double>(size) > (acc + w[i]) / total)
+      acc += w[i++];
     table.push_back(static_cast<std::int64_t>(i));
   }
   return table;
@@ -86,7 +87,8 @@ Tensor train_token_vectors(const Vocabulary& v, const ContentConfig& cfg, Genera
       for (std::int64_t r = 0; r < B; ++r) {
         a[r] = pairs[start + r].first;
         ctx[r * k] = pairs[start + r].second;
-        for (std::int64_t n = 1; n < k; ++n) ctx[r * k + n] = table[gen.next_int(static_cast<std::int64_t>(table.size()))];
+        for (std::int64_t n = 1; n < k; ++n)
+          ctx[r * k + n] = table[gen.next_int(static_cast<std::int64_t>(table.size()))];
       }
       // s = w_a · c: (B, 1 + negatives); the first column is the positive
       const Tensor s = embedding_dot(embedding(W, Tensor::from_vector(a, {B})), C, Tensor::from_vector(ctx, {B, k}));
@@ -98,7 +100,9 @@ Tensor train_token_vectors(const Vocabulary& v, const ContentConfig& cfg, Genera
       opt.step();
       total += loss.item() * static_cast<double>(B);
     }
-    if (progress) fmt::print("content vectors: epoch {:>3}/{}  skip-gram loss {:.4f}\n", epoch, cfg.epochs, total / static_cast<double>(P));
+    if (progress)
+      fmt::print("content vectors: epoch {:>3}/{}  skip-gram loss {:.4f}\n", epoch, cfg.epochs,
+                 total / static_cast<double>(P));
   }
   return W.detach();
 }
@@ -137,8 +141,8 @@ Tensor learn_content_vectors(const std::vector<std::vector<std::string>>& tokens
 
 Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
                               std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress) {
-  std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", name_of(cfg.source), cfg.dim, cfg.epochs, cfg.negatives,
-                                      cfg.min_count, cfg.lr, cfg.batch_size, seed));
+  std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", name_of(cfg.source), cfg.dim, cfg.epochs,
+                                      cfg.negatives, cfg.min_count, cfg.lr, cfg.batch_size, seed));
   for (const auto& doc : tokens) {
     for (const auto& t : doc) h = fnv1a(t + "\x1f", h);
     h = fnv1a("\x1e", h);
@@ -154,7 +158,8 @@ Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& token
   }
   const Tensor vectors = learn_content_vectors(tokens, cfg, seed, progress);
   std::filesystem::create_directories(cache_dir);
-  nn::save_safetensors(path, {{"item_vectors", vectors}}, {{"source", name_of(cfg.source)}, {"seed", std::to_string(seed)}});
+  nn::save_safetensors(path, {{"item_vectors", vectors}},
+                       {{"source", name_of(cfg.source)}, {"seed", std::to_string(seed)}});
   if (progress) fmt::print("content vectors: cached in {}\n", path.string());
   return vectors;
 }

@@ -27,7 +27,8 @@ namespace recgrad::models {
 // Where an item's text comes from: Beauty's category and brand names, or ML-1M's title words and genres.
 enum class ContentSource { beauty_attributes, movielens_titles };
 inline NameTable<ContentSource> names(ContentSource) {
-  return {{ContentSource::beauty_attributes, "beauty_attributes"}, {ContentSource::movielens_titles, "movielens_titles"}};
+  return {{ContentSource::beauty_attributes, "beauty_attributes"},
+          {ContentSource::movielens_titles, "movielens_titles"}};
 }
 
 struct ContentConfig {

@@ -14,7 +14,8 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
   NoGradGuard no_grad;
   const std::int64_t U = user_vecs.size(0), V = items.size(0);
   if (static_cast<std::int64_t>(targets.size()) != U)
-    throw std::invalid_argument("full_ranking: " + std::to_string(targets.size()) + " targets for " + std::to_string(U) + " users");
+    throw std::invalid_argument("full_ranking: " + std::to_string(targets.size()) + " targets for " +
+                                std::to_string(U) + " users");
   Tensor h = user_vecs, E = items;
   if (opt.scoring == Scoring::cosine) {
     h = l2_normalize(h, -1, 1e-12);
@@ -29,8 +30,10 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
     const Tensor scores = matmul(slice(h, 0, start, stop).to(DType::f32), Et).contiguous();  // (b, V)
     const float* s = scores.data<float>();
     for (std::int64_t u = start; u < stop; ++u) {
-      if (opt.candidates) admitted = *opt.candidates;
-      else std::fill(admitted.begin(), admitted.end(), 1);
+      if (opt.candidates)
+        admitted = *opt.candidates;
+      else
+        std::fill(admitted.begin(), admitted.end(), 1);
       admitted[0] = opt.rank_padding_row;
       if (opt.exclude_history)
         for (auto i : histories[u]) admitted[i] = 0;

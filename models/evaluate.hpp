@@ -15,8 +15,8 @@ inline NameTable<Scoring> names(Scoring) { return {{Scoring::dot, "dot"}, {Scori
 struct RankingOptions {
   std::vector<int> ks{5, 10};
   Scoring scoring = Scoring::dot;
-  bool exclude_history = false;  // drop the user's history items from the candidates
-  bool rank_padding_row = false; // row 0 of the item table is a candidate (the chapter's Keras code)
+  bool exclude_history = false;                   // drop the user's history items from the candidates
+  bool rank_padding_row = false;                  // row 0 of the item table is a candidate (the chapter's Keras code)
   const std::vector<char>* candidates = nullptr;  // V flags: only these rows compete (null: all but row 0)
 };
 

@@ -31,7 +31,7 @@ Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor&
   // φ1 acts elementwise, so each part is φ1 of LN(x) times its own rows of f1's weight (u, v, q, k in that
   // order): four narrow products rather than slices of one wide one, whose backward would build four
   // zero-padded (B, T, H·(2 d_v + 2 d_qk)) gradients and add them.
-  const Tensor xn = ln_in.forward(x);  // (B, T, d)
+  const Tensor xn = ln_in.forward(x);                      // (B, T, d)
   auto part = [&](std::int64_t begin, std::int64_t end) {  // -> (B, T, end - begin)
     return silu(matmul(xn, transpose(slice(f1.weight, 0, begin, end), 0, 1)));
   };
@@ -41,7 +41,7 @@ Tensor HSTUBlock::forward(const Tensor& x, const Tensor& rab_bias, const Tensor&
   const Tensor K = nn::split_heads(part(2 * H * dv + H * dqk, 2 * H * (dv + dqk)), H);
   // Pointwise aggregation:  A(X)V(X) = φ2(Q Kᵀ + rab) V / N   (causal)
   const Tensor AV = hstu_attention(Q, K, V, rab_bias, valid, n, &last_attention);  // (B, H, T, d_v)
-  const Tensor AVc = nn::merge_heads(AV);  // (B, T, H·d_v)
+  const Tensor AVc = nn::merge_heads(AV);                                          // (B, T, H·d_v)
   // Pointwise transformation:  Y = f2(Norm(A V) ⊙ U), with the residual
   return x + f2.forward(drop.forward(ln_attn.forward(AVc) * U));
 }
@@ -52,8 +52,10 @@ HSTU::HSTU(const HSTUConfig& c, Generator& gen)
       input_drop(c.input_dropout, gen),
       final_ln(c.d, c.ln_eps, c.ln_affine) {
   if (c.d_qk < 1 || c.d_v < 1 || c.heads < 1) throw std::invalid_argument("HSTU: heads, d_qk and d_v must be positive");
-  if (c.item_init == ItemInit::truncated_normal) nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
-  else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);
+  if (c.item_init == ItemInit::truncated_normal)
+    nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  else
+    nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);
   slice(item_emb.weight, 0, 0, 1).fill_(0.0);
   register_module("item_emb", item_emb);
   P = Tensor::empty({c.max_len, c.d});
@@ -85,7 +87,7 @@ Tensor HSTU::forward(const Tensor& seq, const SideInputs& side) const {
   const Tensor valid = padding_mask(seq);  // (B, T): 1 where seq[b, t] is an item
   // N of A = φ2(Q Kᵀ + rab) / N: each row's own length (at least 1), or the constant
   const Tensor n = config.norm == AttentionNorm::length ? clamp_min(sum(valid, {1}), 1.0)
-                                                         : Tensor::full({B}, config.norm_constant);  // (B)
+                                                        : Tensor::full({B}, config.norm_constant);  // (B)
   const Tensor keep = reshape(valid.to(P.dtype()), {B, T, 1});
   // x = Dropout(√d (M[s] + E_a[a]) + P) ⊙ keep
   Tensor tokens = item_emb.forward(seq);

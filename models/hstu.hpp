@@ -25,11 +25,15 @@ namespace recgrad::models {
 // What the attention weights are divided by: a constant N (the paper's code: its array width) or each
 // sequence's own length.
 enum class AttentionNorm { constant, length };
-inline NameTable<AttentionNorm> names(AttentionNorm) { return {{AttentionNorm::constant, "constant"}, {AttentionNorm::length, "length"}}; }
+inline NameTable<AttentionNorm> names(AttentionNorm) {
+  return {{AttentionNorm::constant, "constant"}, {AttentionNorm::length, "length"}};
+}
 // "zero_bias": f2's bias starts at 0 | "torch_reference": U(±1/√fan_in), torch's nn.Linear default, which
 // generative-recommenders' HSTU keeps for its output projection _o (its reset skips the layers)
 enum class HSTUInit { zero_bias, torch_reference };
-inline NameTable<HSTUInit> names(HSTUInit) { return {{HSTUInit::zero_bias, "zero_bias"}, {HSTUInit::torch_reference, "torch_reference"}}; }
+inline NameTable<HSTUInit> names(HSTUInit) {
+  return {{HSTUInit::zero_bias, "zero_bias"}, {HSTUInit::torch_reference, "torch_reference"}};
+}
 
 struct HSTUConfig {
   std::int64_t vocab = 3953;
@@ -44,13 +48,13 @@ struct HSTUConfig {
   double ln_eps = 1e-6;
   bool ln_affine = false;
   AttentionNorm norm = AttentionNorm::constant;
-  double norm_constant = 211;        // the paper's code: 200 + 11 (its padded array width)
+  double norm_constant = 211;  // the paper's code: 200 + 11 (its padded array width)
   ItemInit item_init = ItemInit::truncated_normal;
   bool scale_embedding = true;  // x = √d M[s] + P (the paper's code); false: M[s] + P (the chapter)
   bool final_ln = false;        // a LayerNorm on the last layer's output (the chapter's models have one)
   HSTUInit init = HSTUInit::zero_bias;
-  bool time_bias = false;       // add rab^t (needs key and query times in the side inputs)
-  std::int64_t actions = 0;     // rows of the action embedding E_a (0: no action input; ratings: 6)
+  bool time_bias = false;             // add rab^t (needs key and query times in the side inputs)
+  std::int64_t actions = 0;           // rows of the action embedding E_a (0: no action input; ratings: 6)
   bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter
                                       // than max_len); false: the last slot gets P[max_len − 1] (left padding)
 };
@@ -71,14 +75,14 @@ struct HSTUBlock : nn::Module {
 class HSTU : public SequenceModel {
  public:
   HSTU(const HSTUConfig& c, Generator& gen);
-  Tensor forward(const Tensor& seq) const override;  // seq: (B, T) -> F: (B, T, d)
+  Tensor forward(const Tensor& seq) const override;                          // seq: (B, T) -> F: (B, T, d)
   Tensor forward(const Tensor& seq, const SideInputs& side) const override;  // seq, side: (B, T) -> F: (B, T, d)
   const Tensor& item_table() const override { return item_emb.weight; }
 
   HSTUConfig config;
   nn::Embedding item_emb;
   std::unique_ptr<nn::Embedding> action_emb;  // (actions, d), row 0 = no action; only when config.actions > 0
-  Tensor P;  // (max_len, d)
+  Tensor P;                                   // (max_len, d)
   std::vector<std::unique_ptr<HSTUBlock>> blocks;
   nn::Dropout input_drop;
   nn::LayerNorm final_ln;

@@ -7,8 +7,9 @@ namespace recgrad::models {
 
 std::int64_t rank_of_target(const float* scores, std::int64_t n, std::int64_t target,
                             const std::vector<char>* admitted) {
-  if (target < 0 || target >= n) throw std::out_of_range("rank_of_target: target " + std::to_string(target) +
-                                                         " outside [0, " + std::to_string(n) + ")");
+  if (target < 0 || target >= n)
+    throw std::out_of_range("rank_of_target: target " + std::to_string(target) + " outside [0, " + std::to_string(n) +
+                            ")");
   if (admitted && !(*admitted)[target]) throw std::invalid_argument("rank_of_target: the target is not admitted");
   const float st = scores[target];
   if (std::isnan(st)) throw std::runtime_error("rank_of_target: NaN score for the target");

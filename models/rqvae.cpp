@@ -41,10 +41,10 @@ RQVAE::RQVAE(std::int64_t input_dim, const RQVAEConfig& c, Generator& gen)
 }
 
 RQVAE::Output RQVAE::forward(const Tensor& x) const {
-  const Tensor z = encoder.forward(x);                  // (N, latent)
+  const Tensor z = encoder.forward(x);  // (N, latent)
   const nn::ResidualQuantizer::Output q = rq.forward(z);
   Output o;
-  o.x_hat = decoder.forward(q.z_q);                     // (N, input)
+  o.x_hat = decoder.forward(q.z_q);  // (N, input)
   o.codes = q.codes;
   o.recon_loss = mean(sum(pow(x - o.x_hat, 2.0), {1}));  // ‖x − x̂‖², summed over dimensions
   o.rq_loss = q.loss;
@@ -55,7 +55,8 @@ RQVAE::Output RQVAE::forward(const Tensor& x) const {
 namespace {
 
 // epoch 0 (before training) reports the model's loss on every row; later epochs the mean over the epoch's batches.
-RQVAEReport report(const RQVAE& model, const Tensor& x, const RQVAEConfig& c, int epoch, std::optional<double> loss = {}) {
+RQVAEReport report(const RQVAE& model, const Tensor& x, const RQVAEConfig& c, int epoch,
+                   std::optional<double> loss = {}) {
   NoGradGuard no_grad;
   const RQVAE::Output o = model.forward(x);
   RQVAEReport r;
@@ -70,14 +71,16 @@ void print_report(const RQVAEReport& r) {
   std::string used;
   for (std::size_t d = 0; d < r.usage.used.size(); ++d)
     used += fmt::format("{}{} ({:.2f} bits)", d ? ", " : "", r.usage.used[d], r.usage.entropy[d]);
-  fmt::print("rq-vae: epoch {:>4}  loss {:.4f}  reconstruction {:.4f}  codes used per level {}  unique {:.1f} %  largest group {}\n",
-             r.epoch, r.loss, r.recon_error, used, 100.0 * r.usage.unique_share, r.usage.max_group);
+  fmt::print(
+      "rq-vae: epoch {:>4}  loss {:.4f}  reconstruction {:.4f}  codes used per level {}  unique {:.1f} %  largest "
+      "group {}\n",
+      r.epoch, r.loss, r.recon_error, used, 100.0 * r.usage.unique_share, r.usage.max_group);
 }
 
 }  // namespace
 
-RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t seed, const std::vector<char>& train_rows,
-                        int report_every, bool progress) {
+RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t seed,
+                        const std::vector<char>& train_rows, int report_every, bool progress) {
   Generator gen(seed);
   RQVAE model(x_all.size(1), c, gen);
   std::vector<std::int64_t> rows;
@@ -92,7 +95,8 @@ RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t
   if (c.kmeans_init) {  // every level's codebook from k-means on the first batch's residuals
     NoGradGuard no_grad;
     const std::int64_t B = std::min(c.batch_size, N);
-    const Tensor first = index_select(x, 0, Tensor::from_vector(std::vector<std::int64_t>(order.begin(), order.begin() + B), {B}));
+    const Tensor first =
+        index_select(x, 0, Tensor::from_vector(std::vector<std::int64_t>(order.begin(), order.begin() + B), {B}));
     model.rq.kmeans_init(model.encoder.forward(first), gen);
   }
   result.log.push_back(report(model, x, c, 0));

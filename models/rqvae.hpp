@@ -62,13 +62,13 @@ struct RQVAEReport {
 };
 
 struct RQVAEResult {
-  std::vector<std::int64_t> codes;   // row-major (n, levels), for every row of `x`
-  std::vector<RQVAEReport> log;      // epoch 0 (after k-means), then every `report_every` epochs and the last
+  std::vector<std::int64_t> codes;  // row-major (n, levels), for every row of `x`
+  std::vector<RQVAEReport> log;     // epoch 0 (after k-means), then every `report_every` epochs and the last
 };
 
 // Trains on the rows of x where train_rows[i] is true (all when empty), then encodes every row.
 // x: (n, input) content vectors.
-RQVAEResult train_rqvae(const Tensor& x, const RQVAEConfig& c, std::uint64_t seed, const std::vector<char>& train_rows = {},
-                        int report_every = 50, bool progress = false);
+RQVAEResult train_rqvae(const Tensor& x, const RQVAEConfig& c, std::uint64_t seed,
+                        const std::vector<char>& train_rows = {}, int report_every = 50, bool progress = false);
 
 }  // namespace recgrad::models

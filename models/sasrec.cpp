@@ -26,8 +26,10 @@ SASRec::SASRec(const SASRecConfig& c, Generator& gen)
       item_emb(c.vocab, c.d, gen, c.padding_row_trainable ? -1 : 0),
       final_ln(c.d, c.ln_eps, c.ln_affine),
       input_drop(c.input_dropout, gen) {
-  if (c.item_init == ItemInit::truncated_normal) nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
-  else nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
+  if (c.item_init == ItemInit::truncated_normal)
+    nn::init::truncated_normal_(item_emb.weight, 0.0, 0.02, gen);
+  else
+    nn::init::uniform_(item_emb.weight, -0.05, 0.05, gen);  // the chapter's Keras initialiser
   if (!c.padding_row_trainable) slice(item_emb.weight, 0, 0, 1).fill_(0.0);
   register_module("item_emb", item_emb);
   P = Tensor::empty({c.max_len, c.d});
@@ -74,8 +76,8 @@ Tensor SASRecBlock::forward(const Tensor& x, const Tensor& valid) const {
 }
 
 Tensor SASRec::forward(const Tensor& seq) const {
-  const Tensor valid = padding_mask(seq);                   // (B, T): 1 where seq[b, t] is an item
-  const Tensor keep = unsqueeze(valid.to(P.dtype()), 2);    // (B, T, 1)
+  const Tensor valid = padding_mask(seq);                 // (B, T): 1 where seq[b, t] is an item
+  const Tensor keep = unsqueeze(valid.to(P.dtype()), 2);  // (B, T, 1)
   auto zero_padding = [&](const Tensor& x) { return config.zero_padding ? x * keep : x; };
   // E = M[s] + P   (√d M[s] + P with scale_embedding)
   Tensor items = item_emb.forward(seq);

@@ -19,7 +19,9 @@ namespace recgrad::models {
 
 // Where the attention sub-layer's residual starts: x + A, or LN(x) + A (kang205, generative-recommenders).
 enum class AttnResidual { input, query };
-inline NameTable<AttnResidual> names(AttnResidual) { return {{AttnResidual::input, "input"}, {AttnResidual::query, "query"}}; }
+inline NameTable<AttnResidual> names(AttnResidual) {
+  return {{AttnResidual::input, "input"}, {AttnResidual::query, "query"}};
+}
 // "xavier_uniform": every Linear Xavier-uniform, biases 0, P Xavier-uniform | "torch_reference": as
 // generative-recommenders' sasrec.py under PyTorch (reset_state + torch defaults), see init_like_torch_reference
 enum class SASRecInit { xavier_uniform, torch_reference };
@@ -42,9 +44,9 @@ struct SASRecConfig {
   bool zero_padding = false;          // multiply padded positions by 0 after the input and each block
   ItemInit item_init = ItemInit::uniform;
   AttnResidual attn_residual = AttnResidual::input;
-  bool ln_affine = true;                // LayerNorms with γ, β (generative-recommenders' SASRec has none)
-  bool ffn_output_dropout = false;      // dropout after the FFN's second layer (kang205, generative-recommenders)
-  bool final_ln = true;                 // LN on the last block's output (kang205: yes; generative-recommenders: no)
+  bool ln_affine = true;            // LayerNorms with γ, β (generative-recommenders' SASRec has none)
+  bool ffn_output_dropout = false;  // dropout after the FFN's second layer (kang205, generative-recommenders)
+  bool final_ln = true;             // LN on the last block's output (kang205: yes; generative-recommenders: no)
   SASRecInit init = SASRecInit::xavier_uniform;
   bool positions_from_start = false;  // slot s of a row gets P[s] (right padding; rows may be cut shorter
                                       // than max_len); false: the last slot gets P[max_len − 1] (left padding)

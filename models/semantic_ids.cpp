@@ -22,8 +22,9 @@ SemanticIdTable assign_semantic_ids(const std::vector<std::int64_t>& codes, int 
     std::vector<std::int64_t> id(codes.begin() + static_cast<std::ptrdiff_t>(i * levels),
                                  codes.begin() + static_cast<std::ptrdiff_t>((i + 1) * levels));
     for (std::int64_t c : id)
-      if (c < 0 || c >= codebook_size) throw std::out_of_range("assign_semantic_ids: code " + std::to_string(c) + " of item " +
-                                                               std::to_string(i + 1) + " is outside [0, " + std::to_string(codebook_size) + ")");
+      if (c < 0 || c >= codebook_size)
+        throw std::out_of_range("assign_semantic_ids: code " + std::to_string(c) + " of item " + std::to_string(i + 1) +
+                                " is outside [0, " + std::to_string(codebook_size) + ")");
     const std::int64_t extra = taken[id]++;
     t.collision_size = std::max(t.collision_size, extra + 1);
     id.push_back(extra);
@@ -69,7 +70,9 @@ TokenSpace::TokenSpace(const SemanticIdTable& ids, std::int64_t buckets) : user_
 }
 
 std::int64_t TokenSpace::user_token(std::int64_t user) const {
-  return 2 + n_semantic() + static_cast<std::int64_t>(splitmix64(static_cast<std::uint64_t>(user)) % static_cast<std::uint64_t>(user_buckets));
+  return 2 + n_semantic() +
+         static_cast<std::int64_t>(splitmix64(static_cast<std::uint64_t>(user)) %
+                                   static_cast<std::uint64_t>(user_buckets));
 }
 
 IdTrie::IdTrie(const SemanticIdTable& ids) : nodes_(1) {
@@ -84,7 +87,8 @@ IdTrie::IdTrie(const SemanticIdTable& ids) : nodes_(1) {
       node = it->second;
     }
     if (nodes_[node].item != -1)
-      throw std::invalid_argument("IdTrie: items " + std::to_string(nodes_[node].item) + " and " + std::to_string(item) + " have the same ID");
+      throw std::invalid_argument("IdTrie: items " + std::to_string(nodes_[node].item) + " and " +
+                                  std::to_string(item) + " have the same ID");
     nodes_[node].item = item;
   }
 }
@@ -99,7 +103,8 @@ std::int64_t IdTrie::find(const std::vector<std::int64_t>& codes) const {
   return nodes_[node].item;
 }
 
-void write_semantic_ids(const std::filesystem::path& path, const SemanticIdTable& ids, const std::vector<std::int64_t>& raw_ids) {
+void write_semantic_ids(const std::filesystem::path& path, const SemanticIdTable& ids,
+                        const std::vector<std::int64_t>& raw_ids) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   const std::string tmp = path.string() + ".tmp";
   {

@@ -14,9 +14,9 @@
 namespace recgrad::models {
 
 struct SemanticIdTable {
-  int levels = 3;                    // RQ-VAE levels m (the ID has m + 1 tokens)
-  std::int64_t codebook_size = 256;  // codes per level
-  std::int64_t collision_size = 1;   // values the collision token takes (the largest group sharing codes)
+  int levels = 3;                             // RQ-VAE levels m (the ID has m + 1 tokens)
+  std::int64_t codebook_size = 256;           // codes per level
+  std::int64_t collision_size = 1;            // values the collision token takes (the largest group sharing codes)
   std::vector<std::vector<std::int64_t>> id;  // id[item] for dense items 1..n (id[0] is empty): m + 1 codes
   std::int64_t num_items() const { return static_cast<std::int64_t>(id.size()) - 1; }
   // tokens per position: codebook_size for 0..m-1, collision_size for m
@@ -64,6 +64,7 @@ class IdTrie {
   // The item whose ID is `codes`, or -1 when no item has it.
   std::int64_t find(const std::vector<std::int64_t>& codes) const;
   std::int64_t size() const { return static_cast<std::int64_t>(nodes_.size()); }
+
  private:
   struct Node {
     std::map<std::int64_t, std::int64_t> children;
@@ -73,6 +74,7 @@ class IdTrie {
 };
 
 // `item<TAB>raw_id<TAB>c_1 … c_m c_extra` per item, with a header; raw_ids[i] is item i + 1's raw id.
-void write_semantic_ids(const std::filesystem::path& path, const SemanticIdTable& ids, const std::vector<std::int64_t>& raw_ids);
+void write_semantic_ids(const std::filesystem::path& path, const SemanticIdTable& ids,
+                        const std::vector<std::int64_t>& raw_ids);
 
 }  // namespace recgrad::models

@@ -9,7 +9,9 @@ namespace recgrad::models {
 // How the item table M starts: U(±0.05) (the chapter's Keras initialiser) or a truncated normal with std 0.02
 // (the HSTU paper's code).
 enum class ItemInit { uniform, truncated_normal };
-inline NameTable<ItemInit> names(ItemInit) { return {{ItemInit::uniform, "uniform"}, {ItemInit::truncated_normal, "truncated_normal"}}; }
+inline NameTable<ItemInit> names(ItemInit) {
+  return {{ItemInit::uniform, "uniform"}, {ItemInit::truncated_normal, "truncated_normal"}};
+}
 
 // Per-token side inputs of an event stream (datasets/event_stream.hpp), each (B, T) int64 beside seq;
 // undefined when the data has none. A model uses what its config asks for and ignores the rest.

@@ -5,7 +5,11 @@
 namespace recgrad::models {
 
 TigerEncoderLayer::TigerEncoderLayer(const TigerConfig& c, Generator& gen)
-    : ln_attn(c.d), ln_ffn(c.d), attn(c.d, c.heads, c.d_kv, c.dropout, gen), ffn(c.d, c.d_ff, c.dropout, gen), drop(c.dropout, gen) {
+    : ln_attn(c.d),
+      ln_ffn(c.d),
+      attn(c.d, c.heads, c.d_kv, c.dropout, gen),
+      ffn(c.d, c.d_ff, c.dropout, gen),
+      drop(c.dropout, gen) {
   register_module("ln_attn", ln_attn);
   register_module("ln_ffn", ln_ffn);
   register_module("attn", attn);
@@ -20,8 +24,13 @@ Tensor TigerEncoderLayer::forward(const Tensor& x, const Tensor& valid) const {
 }
 
 TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
-    : ln_self(c.d), ln_cross(c.d), ln_ffn(c.d), self_attn(c.d, c.heads, c.d_kv, c.dropout, gen),
-      cross_attn(c.d, c.heads, c.d_kv, c.dropout, gen), ffn(c.d, c.d_ff, c.dropout, gen), drop(c.dropout, gen) {
+    : ln_self(c.d),
+      ln_cross(c.d),
+      ln_ffn(c.d),
+      self_attn(c.d, c.heads, c.d_kv, c.dropout, gen),
+      cross_attn(c.d, c.heads, c.d_kv, c.dropout, gen),
+      ffn(c.d, c.d_ff, c.dropout, gen),
+      drop(c.dropout, gen) {
   register_module("ln_self", ln_self);
   register_module("ln_cross", ln_cross);
   register_module("ln_ffn", ln_ffn);
@@ -31,7 +40,8 @@ TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
   register_module("drop", drop);
 }
 
-Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid,
+                                  std::int64_t beams) const {
   const Tensor h = ln_self.forward(y);
   const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), /*causal=*/true));
   const auto [memory_K, memory_V] = cross_attn.keys_values(memory);
@@ -61,10 +71,16 @@ Tensor TigerDecoderLayer::cross_and_feed_forward(const Tensor& y1, const Tensor&
 }
 
 Tiger::Tiger(const TigerConfig& c, const TokenSpace& tokens, Generator& gen)
-    : config(c), space(tokens), token_emb(tokens.vocab(), c.d, gen, TokenSpace::pad),
-      enc_pos(1 + c.max_items * tokens.positions(), c.d, gen), dec_pos(tokens.positions(), c.d, gen), enc_ln(c.d),
-      dec_ln(c.d), head(c.d, tokens.n_semantic(), gen) {
-  for (Tensor* t : {&token_emb.weight, &enc_pos.weight, &dec_pos.weight}) nn::init::truncated_normal_(*t, 0.0, 0.02, gen);
+    : config(c),
+      space(tokens),
+      token_emb(tokens.vocab(), c.d, gen, TokenSpace::pad),
+      enc_pos(1 + c.max_items * tokens.positions(), c.d, gen),
+      dec_pos(tokens.positions(), c.d, gen),
+      enc_ln(c.d),
+      dec_ln(c.d),
+      head(c.d, tokens.n_semantic(), gen) {
+  for (Tensor* t : {&token_emb.weight, &enc_pos.weight, &dec_pos.weight})
+    nn::init::truncated_normal_(*t, 0.0, 0.02, gen);
   slice(token_emb.weight, 0, TokenSpace::pad, TokenSpace::pad + 1).fill_(0.0);
   register_module("token_emb", token_emb);
   register_module("enc_pos", enc_pos);
@@ -95,17 +111,20 @@ Tensor Tiger::encode(const Tensor& tokens) const {
   return enc_ln.forward(x);
 }
 
-Tensor Tiger::decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+Tensor Tiger::decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid,
+                             std::int64_t beams) const {
   const std::int64_t t = dec_tokens.size(1);
   if (beams < 1 || dec_tokens.size(0) != memory.size(0) * beams)
     throw std::invalid_argument("Tiger::decode: " + std::to_string(dec_tokens.size(0)) + " decoder rows for " +
-                                std::to_string(memory.size(0)) + " memory rows and " + std::to_string(beams) + " beams each");
+                                std::to_string(memory.size(0)) + " memory rows and " + std::to_string(beams) +
+                                " beams each");
   Tensor y = token_emb.forward(dec_tokens) + slice(dec_pos.weight, 0, 0, t);  // (U·b, t, d)
   for (const auto& layer : decoder) y = layer->forward(y, memory, memory_valid, beams);
   return dec_ln.forward(y);
 }
 
-Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams) const {
+Tensor Tiger::decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid,
+                     std::int64_t beams) const {
   return head.forward(decoder_states(dec_tokens, memory, memory_valid, beams));  // (U·b, t, n_semantic)
 }
 
@@ -125,8 +144,9 @@ Tensor Tiger::decode_step(const Tensor& tokens, std::int64_t position, DecoderCa
                           std::int64_t beams) const {
   const std::int64_t rows = tokens.size(0);
   if (beams < 1 || rows != cache.memory_K.at(0).size(0) * beams)
-    throw std::invalid_argument("Tiger::decode_step: " + std::to_string(rows) + " rows for " + std::to_string(cache.memory_K.at(0).size(0)) +
-                                " memory rows and " + std::to_string(beams) + " beams each");
+    throw std::invalid_argument("Tiger::decode_step: " + std::to_string(rows) + " rows for " +
+                                std::to_string(cache.memory_K.at(0).size(0)) + " memory rows and " +
+                                std::to_string(beams) + " beams each");
   Tensor y = token_emb.forward(tokens) + slice(dec_pos.weight, 0, position, position + 1);  // (U·b, 1, d)
   for (std::size_t l = 0; l < decoder.size(); ++l)
     y = decoder[l]->step(y, cache.K[l], cache.V[l], cache.memory_K[l], cache.memory_V[l], memory_valid, beams);

@@ -21,20 +21,22 @@ namespace recgrad::models {
 
 // The learning rate after `warmup_steps` of linear warm-up: constant, or a cosine decay to 0 at the last step.
 enum class LrSchedule { constant, cosine };
-inline NameTable<LrSchedule> names(LrSchedule) { return {{LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"}}; }
+inline NameTable<LrSchedule> names(LrSchedule) {
+  return {{LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"}};
+}
 
 struct TigerConfig {
-  std::int64_t d = 128;          // d_model
+  std::int64_t d = 128;  // d_model
   std::int64_t heads = 6;
-  std::int64_t d_kv = 64;        // per head
+  std::int64_t d_kv = 64;  // per head
   std::int64_t d_ff = 1024;
   int encoder_layers = 4;
   int decoder_layers = 4;
   double dropout = 0.1;
-  std::int64_t max_items = 20;   // history cap (cornac's max_len = 20)
+  std::int64_t max_items = 20;  // history cap (cornac's max_len = 20)
   std::int64_t user_buckets = 2000;
-  int beam = 20;                 // beam width at evaluation (must be ≥ every k reported)
-  int prefixes_per_user = 0;     // training targets drawn per user each epoch (0: every prefix)
+  int beam = 20;              // beam width at evaluation (must be ≥ every k reported)
+  int prefixes_per_user = 0;  // training targets drawn per user each epoch (0: every prefix)
   LrSchedule lr_schedule = LrSchedule::cosine;
   std::int64_t warmup_steps = 500;
   std::int64_t valid_users = 0;  // validate on this many users (0: all), drawn once with the seed
@@ -61,12 +63,12 @@ struct TigerDecoderLayer : nn::Module {
   // y: (U·b, 1, d) the newest position; K, V: this layer's self-attention keys and values of the earlier
   // positions, (U·b, H, t, d_kv) or undefined, extended here by the new one; memory_K, memory_V: the
   // cross-attention keys and values of each user's memory, (U, H, S, d_kv) -> (U·b, 1, d)
-  Tensor step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V, const Tensor& memory_valid,
-              std::int64_t beams) const;
+  Tensor step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V,
+              const Tensor& memory_valid, std::int64_t beams) const;
   // The part both share: cross-attention to the memory's keys and values (U, H, S, d_kv), then the FFN.
   // y1: (U·b, t, d) -> (U·b, t, d)
-  Tensor cross_and_feed_forward(const Tensor& y1, const Tensor& memory_K, const Tensor& memory_V, const Tensor& memory_valid,
-                                std::int64_t beams) const;
+  Tensor cross_and_feed_forward(const Tensor& y1, const Tensor& memory_K, const Tensor& memory_V,
+                                const Tensor& memory_valid, std::int64_t beams) const;
   nn::LayerNorm ln_self, ln_cross, ln_ffn;
   nn::MultiHeadAttention self_attn, cross_attn;
   nn::FeedForward ffn;
@@ -81,13 +83,15 @@ class Tiger : public nn::Module {
   // dec_tokens: (U·b, t) starting with BOS; memory: (U, S, d); memory_valid: (U, S) -> logits (U·b, t, n_semantic).
   // Rows u·b … u·b + b − 1 belong to user u: in beam search the b beams of a user share one memory, so
   // the cross-attention's keys and values are computed once per user, not once per beam.
-  Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
+  Tensor decode(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid,
+                std::int64_t beams = 1) const;
   // The same before the output layer: LN(y), (U·b, t, d). Beam search applies `head` to the last position only.
-  Tensor decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
+  Tensor decoder_states(const Tensor& dec_tokens, const Tensor& memory, const Tensor& memory_valid,
+                        std::int64_t beams = 1) const;
 
   // Incremental decoding (beam search): each decoder layer's keys and values, kept between steps.
   struct DecoderCache {
-    std::vector<Tensor> K, V;                // per layer: self-attention, (U·b, H, t, d_kv) for the t positions decoded
+    std::vector<Tensor> K, V;  // per layer: self-attention, (U·b, H, t, d_kv) for the t positions decoded
     std::vector<Tensor> memory_K, memory_V;  // per layer: cross-attention of each user's memory, (U, H, S, d_kv)
   };
   // memory: (U, S, d) -> a cache with the memory's keys and values and no decoded position yet

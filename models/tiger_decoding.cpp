@@ -21,7 +21,8 @@ Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows) {
   std::size_t S = 1;
   for (const auto& r : rows) S = std::max(S, r.size());
   std::vector<std::int64_t> flat(rows.size() * S, TokenSpace::pad);
-  for (std::size_t b = 0; b < rows.size(); ++b) std::copy(rows[b].begin(), rows[b].end(), flat.begin() + static_cast<std::ptrdiff_t>(b * S));
+  for (std::size_t b = 0; b < rows.size(); ++b)
+    std::copy(rows[b].begin(), rows[b].end(), flat.begin() + static_cast<std::ptrdiff_t>(b * S));
   return Tensor::from_vector(flat, {static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(S)});
 }
 
@@ -36,7 +37,8 @@ NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory,
   };
   auto state = std::make_shared<State>();
   state->memory_kv = model.start_decoding(memory);
-  return [&model, memory, valid, state](const std::vector<std::int64_t>& rows, const std::vector<std::vector<std::int64_t>>& prefixes) {
+  return [&model, memory, valid, state](const std::vector<std::int64_t>& rows,
+                                        const std::vector<std::vector<std::int64_t>>& prefixes) {
     const TokenSpace& space = model.space;
     const std::int64_t t = static_cast<std::int64_t>(prefixes[0].size()) + 1;  // positions with BOS
     // group the rows by user (each user's beams share its memory row), padding every group to b rows
@@ -87,18 +89,19 @@ NextTokenLogProbs next_token_log_probs(const Tiger& model, const Tensor& memory,
         cache.V[l] = index_select(state->rows.V[l], 0, pidx);
       }
     } else {
-      for (std::int64_t position = 0; position + 1 < t; ++position) model.decode_step(tokens_at(position), position, cache, valid_rows, B);
+      for (std::int64_t position = 0; position + 1 < t; ++position)
+        model.decode_step(tokens_at(position), position, cache, valid_rows, B);
     }
     const Tensor states = model.decode_step(tokens_at(t - 1), t - 1, cache, valid_rows, B);  // (R, d)
     const std::vector<float> all = log_softmax(model.head.forward(states), -1).contiguous().to_vector<float>();
     state->rows = cache;
     state->row_of.clear();
-    for (std::size_t k = 0; k < source.size(); ++k) state->row_of.emplace(std::make_pair(rows[source[k]], prefixes[source[k]]), static_cast<std::int64_t>(k));
+    for (std::size_t k = 0; k < source.size(); ++k)
+      state->row_of.emplace(std::make_pair(rows[source[k]], prefixes[source[k]]), static_cast<std::int64_t>(k));
     const std::size_t V = static_cast<std::size_t>(space.n_semantic());
     std::vector<float> out(rows.size() * V);
     for (std::size_t u = 0; u < group.size(); ++u)
-      for (std::size_t j = 0; j < group[u].size(); ++j)
-        std::copy_n(&all[(u * b + j) * V], V, &out[group[u][j] * V]);
+      for (std::size_t j = 0; j < group[u].size(); ++j) std::copy_n(&all[(u * b + j) * V], V, &out[group[u][j] * V]);
     return out;
   };
 }
@@ -110,7 +113,8 @@ std::vector<Recommendation> recommend(Tiger& model, const SemanticIdTable& ids, 
   model.eval();
   const Tensor tokens = pad_rows({encoder_tokens(model.space, ids, user, history, model.config.max_items)});
   const Tensor memory = model.encode(tokens), valid = token_valid(tokens);  // (1, S, d), (1, S)
-  auto recs = constrained_beam_search(1, next_token_log_probs(model, memory, valid), trie, model.space, model.config.beam);
+  auto recs =
+      constrained_beam_search(1, next_token_log_probs(model, memory, valid), trie, model.space, model.config.beam);
   model.train(was_training);
   return recs[0];
 }

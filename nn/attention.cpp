@@ -9,8 +9,9 @@ namespace recgrad::nn {
 
 CausalSelfAttention::CausalSelfAttention(std::int64_t d, std::int64_t h, double p, Generator& gen)
     : W_Q(d, d, gen), W_K(d, d, gen), W_V(d, d, gen), W_O(d, d, gen), attn_dropout(p, gen), heads(h) {
-  if (d % h != 0) throw std::invalid_argument("CausalSelfAttention: d = " + std::to_string(d) +
-                                              " is not divisible by heads = " + std::to_string(h));
+  if (d % h != 0)
+    throw std::invalid_argument("CausalSelfAttention: d = " + std::to_string(d) +
+                                " is not divisible by heads = " + std::to_string(h));
   register_module("W_Q", W_Q);
   register_module("W_K", W_K);
   register_module("W_V", W_V);

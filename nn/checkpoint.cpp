@@ -51,7 +51,8 @@ void save_safetensors(const std::filesystem::path& path, const NamedTensors& ten
   std::size_t offset = 0;
   std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
-    if (!names.insert(name).second) throw std::invalid_argument("save_safetensors: duplicate tensor name '" + name + "'");
+    if (!names.insert(name).second)
+      throw std::invalid_argument("save_safetensors: duplicate tensor name '" + name + "'");
     dense.push_back(t.detach().contiguous());
     const std::size_t bytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
     header[name] = {{"dtype", st_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
@@ -98,8 +99,9 @@ LoadedTensors load_safetensors(const std::filesystem::path& path) {
   in.read(reinterpret_cast<char*>(len), 8);
   std::uint64_t hlen = 0;
   for (int i = 0; i < 8; ++i) hlen |= static_cast<std::uint64_t>(len[i]) << (8 * i);
-  if (hlen > file_size - 8) fail("header length " + std::to_string(hlen) + " exceeds the file (" +
-                                 std::to_string(file_size) + " bytes): truncated or not a safetensors file");
+  if (hlen > file_size - 8)
+    fail("header length " + std::to_string(hlen) + " exceeds the file (" + std::to_string(file_size) +
+         " bytes): truncated or not a safetensors file");
   std::string h(hlen, '\0');
   in.read(h.data(), static_cast<std::streamsize>(hlen));
   nlohmann::json header;

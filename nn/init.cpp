@@ -33,7 +33,8 @@ void normal_(Tensor& w, double mean, double std, Generator& gen) {
 void truncated_normal_(Tensor& w, double mean, double std, Generator& gen) {
   fill_with(w, [&] {
     double z;
-    do z = gen.next_normal(); while (std::abs(z) > 2.0);
+    do z = gen.next_normal();
+    while (std::abs(z) > 2.0);
     return mean + std * z;
   });
 }

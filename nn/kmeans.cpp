@@ -15,7 +15,8 @@ double sq_dist(const double* a, const double* b, std::int64_t D) {
 
 // k-means++: the first centroid uniform, each next one drawn with probability ∝ its squared distance
 // to the nearest centroid so far.
-std::vector<double> plus_plus_init(const std::vector<double>& X, std::int64_t N, std::int64_t D, std::int64_t K, Generator& gen) {
+std::vector<double> plus_plus_init(const std::vector<double>& X, std::int64_t N, std::int64_t D, std::int64_t K,
+                                   Generator& gen) {
   std::vector<double> C(static_cast<std::size_t>(K * D));
   std::vector<double> nearest(static_cast<std::size_t>(N), std::numeric_limits<double>::infinity());
   std::int64_t pick = gen.next_int(N);
@@ -34,7 +35,10 @@ std::vector<double> plus_plus_init(const std::vector<double>& X, std::int64_t N,
     pick = N - 1;
     for (std::int64_t i = 0; i < N; ++i) {
       u -= nearest[i];
-      if (u < 0) { pick = i; break; }
+      if (u < 0) {
+        pick = i;
+        break;
+      }
     }
   }
   return C;
@@ -44,7 +48,8 @@ std::vector<double> plus_plus_init(const std::vector<double>& X, std::int64_t N,
 
 KMeansResult kmeans(const Tensor& x, std::int64_t K, Generator& gen, int iterations) {
   if (x.dim() != 2 || x.size(0) == 0 || K <= 0)
-    throw std::invalid_argument("kmeans: expected (N, D) points with N > 0 and K > 0, got " + x.str() + ", K = " + std::to_string(K));
+    throw std::invalid_argument("kmeans: expected (N, D) points with N > 0 and K > 0, got " + x.str() +
+                                ", K = " + std::to_string(K));
   const std::int64_t N = x.size(0), D = x.size(1);
   const std::vector<double> X = x.to_vector<double>();
   std::vector<double> C = plus_plus_init(X, N, D, K, gen);
@@ -56,7 +61,10 @@ KMeansResult kmeans(const Tensor& x, std::int64_t K, Generator& gen, int iterati
       double best = std::numeric_limits<double>::infinity();
       for (std::int64_t k = 0; k < K; ++k) {
         const double d = sq_dist(&X[i * D], &C[k * D], D);
-        if (d < best) { best = d; assign[i] = k; }
+        if (d < best) {
+          best = d;
+          assign[i] = k;
+        }
       }
       dist[i] = best;
     }

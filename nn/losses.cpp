@@ -33,7 +33,7 @@ Tensor sampled_softmax(const Tensor& h_in, const Tensor& pos_in, const Tensor& n
     pos = l2_normalize(pos, -1, 1e-6);
     neg = l2_normalize(neg, -1, 1e-6);
   }
-  const Tensor pos_logit = sum(h * pos, {1}, true);  // (N, 1)
+  const Tensor pos_logit = sum(h * pos, {1}, true);                                                          // (N, 1)
   const Tensor neg_logit = neg.dim() == 3 ? reshape(matmul(unsqueeze(h, 1), transpose(neg, 1, 2)), {N, -1})  // (N, k)
                                           : matmul(h, transpose(neg, 0, 1));
   const Tensor ids = neg_ids.dim() == 2 ? neg_ids : expand(unsqueeze(neg_ids, 0), {N, neg_ids.size(0)});
@@ -44,9 +44,10 @@ Tensor sampled_softmax_head(const Tensor& F, const Tensor& M, const Tensor& rows
                             const Tensor& neg_ids, SampledSoftmaxOptions opt) {
   if (F.dim() != 3 || M.dim() != 2 || F.size(2) != M.size(1) || rows.dim() != 1 || pos_ids.shape() != rows.shape() ||
       neg_ids.dim() != 2 || neg_ids.size(0) != rows.size(0))
-    throw std::invalid_argument("sampled_softmax_head: expected F (B, T, d), M (V, d), rows (N), pos_ids (N), neg_ids (N, k), got " +
-                                shape_str(F.shape()) + ", " + shape_str(M.shape()) + ", " + shape_str(rows.shape()) +
-                                ", " + shape_str(pos_ids.shape()) + ", " + shape_str(neg_ids.shape()));
+    throw std::invalid_argument(
+        "sampled_softmax_head: expected F (B, T, d), M (V, d), rows (N), pos_ids (N), neg_ids (N, k), got " +
+        shape_str(F.shape()) + ", " + shape_str(M.shape()) + ", " + shape_str(rows.shape()) + ", " +
+        shape_str(pos_ids.shape()) + ", " + shape_str(neg_ids.shape()));
   const std::int64_t N = rows.size(0);
   auto norm = [&](const Tensor& x) { return opt.l2_normalize ? l2_normalize(x, -1, 1e-6) : x; };
   const Tensor h = norm(index_select(reshape(F, {-1, F.size(2)}), 0, rows));  // (N, d)
@@ -60,9 +61,10 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
                                    const Tensor& neg_ids, const Tensor& mask, double temperature) {
   const std::int64_t N = neg_logit_in.size(0), k = neg_logit_in.size(1);
   if (pos_logit.shape() != Shape{N, 1} || neg_ids.shape() != Shape{N, k} || pos_ids.shape() != Shape{N})
-    throw std::invalid_argument("sampled_softmax: expected pos_logit (N, 1), neg_logit and neg_ids (N, k), pos_ids (N), got " +
-                                shape_str(pos_logit.shape()) + ", " + shape_str(neg_logit_in.shape()) + ", " +
-                                shape_str(neg_ids.shape()) + ", " + shape_str(pos_ids.shape()));
+    throw std::invalid_argument(
+        "sampled_softmax: expected pos_logit (N, 1), neg_logit and neg_ids (N, k), pos_ids (N), got " +
+        shape_str(pos_logit.shape()) + ", " + shape_str(neg_logit_in.shape()) + ", " + shape_str(neg_ids.shape()) +
+        ", " + shape_str(pos_ids.shape()));
   // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
   const Tensor p = pos_ids.contiguous(), n = neg_ids.contiguous(), m = mask.to(DType::f64).contiguous();
   const std::int64_t *pp = p.data<std::int64_t>(), *np = n.data<std::int64_t>();

@@ -11,8 +11,13 @@ namespace recgrad::nn {
 constexpr double kMaskedScore = -1e9;
 
 MultiHeadAttention::MultiHeadAttention(std::int64_t d, std::int64_t h, std::int64_t dkv, double p, Generator& gen)
-    : W_Q(d, h * dkv, gen, false), W_K(d, h * dkv, gen, false), W_V(d, h * dkv, gen, false),
-      W_O(h * dkv, d, gen, false), attn_dropout(p, gen), heads(h), d_kv(dkv) {
+    : W_Q(d, h * dkv, gen, false),
+      W_K(d, h * dkv, gen, false),
+      W_V(d, h * dkv, gen, false),
+      W_O(h * dkv, d, gen, false),
+      attn_dropout(p, gen),
+      heads(h),
+      d_kv(dkv) {
   register_module("W_Q", W_Q);
   register_module("W_K", W_K);
   register_module("W_V", W_V);
@@ -38,9 +43,11 @@ Tensor attention_mask(const Tensor& key_valid, std::int64_t Tq, std::int64_t Tk,
   return Tensor::from_vector(m, {B, 1, rows, Tk}).to(dtype);
 }
 
-Tensor MultiHeadAttention::forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid, bool causal) const {
+Tensor MultiHeadAttention::forward(const Tensor& query_in, const Tensor& kv_in, const Tensor& key_valid,
+                                   bool causal) const {
   if (causal && query_in.size(1) != kv_in.size(1))
-    throw std::invalid_argument("MultiHeadAttention: causal attention needs Tq == Tk, got " + query_in.str() + " and " + kv_in.str());
+    throw std::invalid_argument("MultiHeadAttention: causal attention needs Tq == Tk, got " + query_in.str() + " and " +
+                                kv_in.str());
   const auto [K, V] = keys_values(kv_in);
   return attend(query_in, K, V, key_valid, causal);
 }
@@ -49,14 +56,15 @@ std::pair<Tensor, Tensor> MultiHeadAttention::keys_values(const Tensor& kv_in) c
   return {split_heads(W_K.forward(kv_in), heads), split_heads(W_V.forward(kv_in), heads)};  // (B, H, Tk, d_kv) each
 }
 
-Tensor MultiHeadAttention::attend(const Tensor& query_in, const Tensor& K, const Tensor& V, const Tensor& key_valid, bool causal) const {
+Tensor MultiHeadAttention::attend(const Tensor& query_in, const Tensor& K, const Tensor& V, const Tensor& key_valid,
+                                  bool causal) const {
   const std::int64_t Tq = query_in.size(1), Tk = K.size(2);
   const Tensor Q = split_heads(W_Q.forward(query_in), heads);  // (B, H, Tq, d_kv)
   // S = Q Kᵀ / √d_kv + M: (B, H, Tq, Tk)
   const Tensor S = matmul(Q, transpose(K, 2, 3)) * (1.0 / std::sqrt(static_cast<double>(d_kv))) +
                    attention_mask(key_valid, Tq, Tk, causal, query_in.dtype());
   const Tensor A = matmul(attn_dropout.forward(softmax(S, -1)), V);  // (B, H, Tq, d_kv)
-  return W_O.forward(merge_heads(A));  // (B, Tq, d)
+  return W_O.forward(merge_heads(A));                                // (B, Tq, d)
 }
 
 }  // namespace recgrad::nn

@@ -31,7 +31,8 @@ SGD::SGD(std::vector<Tensor> params, double lr, double weight_decay)
 void SGD::step() {
   for (auto& p : params_) {
     if (!p.grad().defined()) continue;
-    for_each_element(p, [&](auto& w, double g, std::int64_t) { w -= static_cast<std::decay_t<decltype(w)>>(lr_ * (g + wd_ * w)); });
+    for_each_element(
+        p, [&](auto& w, double g, std::int64_t) { w -= static_cast<std::decay_t<decltype(w)>>(lr_ * (g + wd_ * w)); });
   }
 }
 
@@ -54,8 +55,10 @@ void Adam::step() {
     for_each_element(p, [&](auto& w, double g, std::int64_t i) {
       using T = std::decay_t<decltype(w)>;
       double theta = w;
-      if (opt_.decoupled) theta -= opt_.lr * opt_.weight_decay * theta;
-      else g += opt_.weight_decay * theta;
+      if (opt_.decoupled)
+        theta -= opt_.lr * opt_.weight_decay * theta;
+      else
+        g += opt_.weight_decay * theta;
       m[i] = opt_.beta1 * m[i] + (1 - opt_.beta1) * g;
       v[i] = opt_.beta2 * v[i] + (1 - opt_.beta2) * g * g;
       theta -= opt_.lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + opt_.eps);

@@ -10,7 +10,8 @@ namespace recgrad::nn {
 
 std::int64_t time_bucket(std::int64_t dt) {
   const double gap = std::max<double>(static_cast<double>(std::llabs(dt)), 1.0);
-  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(std::log(gap) / 0.301)), 0, RelativeBias::kTimeBuckets - 1);
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(std::log(gap) / 0.301)), 0,
+                                  RelativeBias::kTimeBuckets - 1);
 }
 
 RelativeBias::RelativeBias(std::int64_t max_len, Generator& gen) : max_len_(max_len) {
@@ -24,7 +25,8 @@ RelativeBias::RelativeBias(std::int64_t max_len, Generator& gen) : max_len_(max_
 
 Tensor RelativeBias::positions(std::int64_t T) const {
   if (T > max_len_)
-    throw std::invalid_argument("RelativeBias: length " + std::to_string(T) + " exceeds max_len " + std::to_string(max_len_));
+    throw std::invalid_argument("RelativeBias: length " + std::to_string(T) + " exceeds max_len " +
+                                std::to_string(max_len_));
   std::vector<std::int64_t> offset(static_cast<std::size_t>(T * T));
   for (std::int64_t i = 0; i < T; ++i)
     for (std::int64_t j = 0; j < T; ++j) offset[i * T + j] = max_len_ - 1 + j - i;

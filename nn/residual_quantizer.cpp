@@ -20,22 +20,23 @@ ResidualQuantizer::ResidualQuantizer(int levels, std::int64_t K, std::int64_t di
 
 ResidualQuantizer::Output ResidualQuantizer::forward(const Tensor& z) const {
   if (z.dim() != 2 || z.size(1) != codebooks[0].size(1))
-    throw std::invalid_argument("ResidualQuantizer: z must be (N, " + std::to_string(codebooks[0].size(1)) + "), got " + z.str());
+    throw std::invalid_argument("ResidualQuantizer: z must be (N, " + std::to_string(codebooks[0].size(1)) + "), got " +
+                                z.str());
   Output out;
-  Tensor r = z;                          // r_d
-  Tensor z_hat;                          // Σ e^d_{c_d}
+  Tensor r = z;  // r_d
+  Tensor z_hat;  // Σ e^d_{c_d}
   Tensor loss = Tensor::scalar(0.0, z.dtype());
   std::vector<Tensor> codes;
   for (const Tensor& E : codebooks) {
     out.residuals.push_back(r.detach());
     const Tensor c = argmin(pairwise_sq_dist(r.detach(), E.detach()), 1);  // c_d: (N)
-    const Tensor e = index_select(E, 0, c);                                  // e^d_{c_d}: (N, dim)
+    const Tensor e = index_select(E, 0, c);                                // e^d_{c_d}: (N, dim)
     // ‖sg[r_d] − e‖² + β ‖r_d − sg[e]‖², summed over dims, mean over rows
     const Tensor codebook_term = sum(pow(r.detach() - e, 2.0), {1});
     const Tensor commitment_term = sum(pow(r - e.detach(), 2.0), {1});
     loss = loss + mean(codebook_term + beta * commitment_term);
     z_hat = z_hat.defined() ? z_hat + e : e;
-    r = r - e;                                                               // r_{d+1}
+    r = r - e;  // r_{d+1}
     codes.push_back(unsqueeze(c, 1));
   }
   out.z_q = straight_through(z, z_hat);

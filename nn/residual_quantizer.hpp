@@ -20,9 +20,9 @@ class ResidualQuantizer : public Module {
   ResidualQuantizer(int levels, std::int64_t codebook_size, std::int64_t dim, double beta, Generator& gen);
 
   struct Output {
-    Tensor z_q;                   // (N, dim) straight-through quantised latent
-    Tensor codes;                 // (N, levels) int64
-    Tensor loss;                  // scalar L_rq
+    Tensor z_q;                     // (N, dim) straight-through quantised latent
+    Tensor codes;                   // (N, levels) int64
+    Tensor loss;                    // scalar L_rq
     std::vector<Tensor> residuals;  // r_0 .. r_{levels-1}, each (N, dim), detached (for k-means and restarts)
   };
   // z: (N, dim)

@@ -10,6 +10,7 @@ PACKAGES=(cmake g++ make pkg-config
           libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev libopenblas-dev
           libgtest-dev libbenchmark-dev libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtomlplusplus-dev
           gnuplot-nox                                   # plots (--plots, notebooks)
+          clang-format-14                               # the C++ style (.clang-format; ctest format_check)
           clang-tools-19 python3                        # the notebooks' interpreter (tools/nbrun.py)
           python3-ipykernel jupyter-nbconvert python3-nbclient jupyter-client  # the xcpp17 Jupyter kernel (tools/xcpp/; jupyter-client has `jupyter kernelspec`)
           ${EXTRA_PACKAGES:-})

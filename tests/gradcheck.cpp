@@ -64,9 +64,9 @@ double* storage_of(const Tensor& t) { return static_cast<double*>(t.impl()->stor
         const double a = analytic[k][j][i];
         ++checked;
         if (!(std::abs(a - numeric) <= opt.atol + opt.rtol * std::abs(numeric)))
-          return ::testing::AssertionFailure() << "d out[" << j << "] / d input" << k << "[" << i << "]: analytic "
-                                               << a << " vs numeric " << numeric << " (input " << inputs[k].str()
-                                               << ", output " << out.str() << ")";
+          return ::testing::AssertionFailure()
+                 << "d out[" << j << "] / d input" << k << "[" << i << "]: analytic " << a << " vs numeric " << numeric
+                 << " (input " << inputs[k].str() << ", output " << out.str() << ")";
       }
     }
   }

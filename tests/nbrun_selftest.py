@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """ctest `nbrun_selftest`: tools/nbrun.py must fail a notebook whose cell does not compile, whose output drifts,
-or whose cell throws (and count the cells after it as not run), and pass a good one. Plain C++ cells, no
+or whose cell throws (and count the cells after it as not run), and pass a good one; a cell's
+nbrun-atol=X tag widens its tolerance and nothing else's. Plain C++ cells, no
 recgrad library: it checks the checker. Python stdlib only."""
 import json
 import os
@@ -12,9 +13,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def notebook(cells):
-    return {"cells": [{"cell_type": "code", "execution_count": None, "id": "c%d" % i, "metadata": {},
-                       "outputs": [{"output_type": "stream", "name": "stdout", "text": out}] if out else [],
-                       "source": src} for i, (src, out) in enumerate(cells)],
+    """cells: (source, saved output) or (source, saved output, tags)."""
+    return {"cells": [{"cell_type": "code", "execution_count": None, "id": "c%d" % i,
+                       "metadata": {"tags": list(c[2])} if len(c) > 2 else {},
+                       "outputs": [{"output_type": "stream", "name": "stdout", "text": c[1]}] if c[1] else [],
+                       "source": c[0]} for i, c in enumerate(cells)],
             "metadata": {"kernelspec": {"name": "xcpp17", "display_name": "C++17", "language": "C++17"}},
             "nbformat": 4, "nbformat_minor": 5}
 
@@ -26,6 +29,9 @@ CASES = {
     "compile_error": (GOOD[:1] + [("int m = undefined_name;", "")] + GOOD[1:], 1, "FAIL compile_error cell 1"),
     "drift": (GOOD[:2] + [("std::cout << n + 1 << std::endl;", "42\n")], 1, "output drifted"),
     "number_within_tolerance": (GOOD[:1] + [("std::cout << 0.30001 << std::endl;", "0.3\n")], 0, "2 passed, 0 failed"),
+    "drift_beyond_default_atol": (GOOD[:1] + [("std::cout << 0.0230 << std::endl;", "0.0228\n")], 1, "output drifted"),
+    "drift_within_cell_atol": (GOOD[:1] + [("std::cout << 0.0230 << std::endl;", "0.0228\n", ["nbrun-atol=5e-4"])], 0,
+                               "2 passed, 0 failed"),
     "throw": (GOOD[:1] + [("#include <stdexcept>\nthrow std::runtime_error(\"boom\");", ""), ("std::cout << n << std::endl;", "41\n")],
               1, "did not run"),
 }

@@ -13,7 +13,8 @@ using In = std::vector<Tensor>;
 
 // Runs f and g on copies of the same inputs; expects equal outputs and equal input gradients
 // for the upstream gradient `w` (random, fixed).
-void expect_same(const test::Fn& fused, const test::Fn& composed, const std::vector<Tensor>& inputs, double tol = 1e-10) {
+void expect_same(const test::Fn& fused, const test::Fn& composed, const std::vector<Tensor>& inputs,
+                 double tol = 1e-10) {
   auto run = [&](const test::Fn& f) {
     std::vector<Tensor> xs;
     for (const auto& x : inputs) {
@@ -34,7 +35,8 @@ void expect_same(const test::Fn& fused, const test::Fn& composed, const std::vec
   for (std::size_t k = 0; k < a.size(); ++k) {
     ASSERT_EQ(a[k].size(), b[k].size());
     for (std::size_t i = 0; i < a[k].size(); ++i)
-      EXPECT_NEAR(a[k][i], b[k][i], tol) << (k == 0 ? "output" : "gradient of input " + std::to_string(k - 1)) << " [" << i << "]";
+      EXPECT_NEAR(a[k][i], b[k][i], tol) << (k == 0 ? "output" : "gradient of input " + std::to_string(k - 1)) << " ["
+                                         << i << "]";
   }
 }
 
@@ -92,7 +94,10 @@ TEST(Composite, DropoutKeepsExpectationAndIsSeeded) {
   EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>()) << "same seed, same mask";
   const auto v = a.to_vector<float>();
   double kept = 0, total = 0;
-  for (float e : v) { kept += e != 0; total += e; }
+  for (float e : v) {
+    kept += e != 0;
+    total += e;
+  }
   EXPECT_NEAR(kept / v.size(), 0.8, 0.01);
   EXPECT_NEAR(total / v.size(), 1.0, 0.01);
   EXPECT_EQ(dropout(x, 0.2, /*training=*/false, g1).impl(), x.impl()) << "identity in eval mode";

@@ -27,8 +27,9 @@ TEST(Datasets, ReadsRatingsPlainAndGzip) {
 
 TEST(Datasets, MalformedRatingsNameFileAndLine) {
   test::expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
-               {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});
-  test::expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); }, {"ratings_bad_rating.dat:2:", "rating 7"});
+                     {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});
+  test::expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); },
+                     {"ratings_bad_rating.dat:2:", "rating 7"});
   test::expect_error([] { read_ratings(kFixtures / "no_such_file.dat"); }, {"no_such_file.dat", "not found"});
 }
 
@@ -187,10 +188,10 @@ TEST(Datasets, NegativeSamplerIsSeededUniformAndExcludes) {
 
 TEST(Datasets, DataDirLookupExplainsWhereItLooked) {
   test::expect_error([] { find_data_dir("", "no-such-set/data.txt"); },
-               {"$RECGRAD_DATA", "./data", "../shared/data", "scripts/get_data.sh"});
+                     {"$RECGRAD_DATA", "./data", "../shared/data", "scripts/get_data.sh"});
   // An explicit --data-dir is authoritative: no silent fall-back to other data.
   test::expect_error([] { find_data_dir("/nonexistent-dir", "ml-1m/ml-1m.seq.txt"); },
-               {"--data-dir", "/nonexistent-dir/ml-1m/ml-1m.seq.txt", "scripts/get_data.sh"});
+                     {"--data-dir", "/nonexistent-dir/ml-1m/ml-1m.seq.txt", "scripts/get_data.sh"});
   EXPECT_EQ(find_data_dir(kFixtures.string(), "seq_small.txt"), kFixtures);
 }
 

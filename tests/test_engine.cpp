@@ -19,7 +19,7 @@ Tensor leaf(std::vector<double> v) {
 TEST(Engine, DiamondGraphSumsOverPaths) {
   // y = f(x) + g(x) with f = x², g = 3x, and a node h = x·x reused three times.
   Tensor x = leaf({2.0});
-  Tensor h = x * x;                    // dh/dx = 2x = 4
+  Tensor h = x * x;                             // dh/dx = 2x = 4
   Tensor y = exp(x) + 3.0 * x + h + h * h + h;  // dy/dx = eˣ + 3 + 4 + 2h·4 + 4
   y.backward();
   EXPECT_NEAR(x.grad().item(), std::exp(2.0) + 3 + 4 + 2 * 4 * 4 + 4, 1e-12);
@@ -28,7 +28,7 @@ TEST(Engine, DiamondGraphSumsOverPaths) {
 TEST(Engine, NodeUsedTwiceIsProcessedOnce) {
   Tensor x = leaf({1.0, 2.0});
   Tensor a = x * 2.0;
-  Tensor b = a + a;  // a has two consumers
+  Tensor b = a + a;       // a has two consumers
   sum(b * a).backward();  // s = Σ 2a·a = 8 Σ x², ds/dx = 16 x
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{16.0, 32.0}));
 }
@@ -126,7 +126,6 @@ TEST(Engine, GradientOfFloat32GraphIsFloat32) {
   EXPECT_EQ(w.grad().dtype(), DType::f32);
   EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{4, 4, 4, 4}));
 }
-
 
 // RECGRAD_PROFILE: each recorded op is counted once forward and once backward; ops run without grad
 // mode are not counted; off again, nothing more is counted.

@@ -28,15 +28,24 @@ TEST(Errors, ReshapeAndViews) {
 
 TEST(Errors, IndexOutOfRange) {
   Tensor w = Tensor::zeros({4, 2});
-  test::expect_error([&] { embedding(w, Tensor::from_vector(std::vector<std::int64_t>{1, 4}, {2})); },
-                 {"embedding", "index 4", "[0, 4)"});
-  test::expect_error([] { cross_entropy(Tensor::zeros({2, 3}), Tensor::from_vector(std::vector<std::int64_t>{0, 3}, {2})); },
-                 {"cross_entropy", "target 3", "row 1"});
+  test::expect_error(
+      [&] {
+        embedding(w, Tensor::from_vector(std::vector<std::int64_t>{1, 4}, {2}));
+      },
+      {"embedding", "index 4", "[0, 4)"});
+  test::expect_error(
+      [] {
+        cross_entropy(Tensor::zeros({2, 3}), Tensor::from_vector(std::vector<std::int64_t>{0, 3}, {2}));
+      },
+      {"cross_entropy", "target 3", "row 1"});
 }
 
 TEST(Errors, LayerNormParameters) {
-  test::expect_error([] { layer_norm(Tensor::zeros({2, 4}), Tensor::zeros({3}), Tensor::zeros({3})); },
-                 {"layer_norm", "(3,)", "(2, 4)"});
+  test::expect_error(
+      [] {
+        layer_norm(Tensor::zeros({2, 4}), Tensor::zeros({3}), Tensor::zeros({3}));
+      },
+      {"layer_norm", "(3,)", "(2, 4)"});
 }
 
 TEST(Errors, MixedDtypes) {

@@ -59,7 +59,10 @@ void expect_paths_agree(const Fn& f, const In& inputs, double rtol, const std::s
     double scale = 1e-6, worst = 0;
     for (float v : a) scale = std::max(scale, static_cast<double>(std::abs(v)));
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::isnan(a[i]) != std::isnan(b[i])) { worst = INFINITY; break; }
+      if (std::isnan(a[i]) != std::isnan(b[i])) {
+        worst = INFINITY;
+        break;
+      }
       if (!std::isnan(a[i])) worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
     }
     EXPECT_LE(worst, rtol * scale) << what << (k == 0 ? ": output" : ": gradient " + std::to_string(k - 1));
@@ -122,7 +125,8 @@ TEST(FastKernels, MatmulShapes) {
     omp_set_num_threads(t);
     for (std::int64_t m : {121, 128, 133, 384}) {
       const std::string tag = " M " + std::to_string(m) + " on " + std::to_string(t) + " threads";
-      expect_paths_agree(mm, {rand_noncontig({m, 700}, g), rand_f32({700, 300}, g)}, 1e-4, "balanced rows, packed A" + tag);
+      expect_paths_agree(mm, {rand_noncontig({m, 700}, g), rand_f32({700, 300}, g)}, 1e-4,
+                         "balanced rows, packed A" + tag);
       expect_paths_agree(mm, {rand_f32({m, 300}, g), rand_f32({300, 65}, g)}, 1e-4, "balanced rows, A in place" + tag);
     }
   }
@@ -192,7 +196,8 @@ TEST(FastKernels, BinaryOps) {
       {"maximum", [](const In& x) { return maximum(x[0], x[1]); }},
   };
   for (const auto& [name, f] : ops) {
-    for (auto s : kSizes) expect_paths_agree(f, {rand_f32({s}, g), rand_f32({s}, g)}, 1e-5, name + " size " + std::to_string(s));
+    for (auto s : kSizes)
+      expect_paths_agree(f, {rand_f32({s}, g), rand_f32({s}, g)}, 1e-5, name + " size " + std::to_string(s));
     expect_paths_agree(f, {rand_f32({65, 50}, g), rand_f32({50}, g)}, 1e-5, name + " row broadcast");
     expect_paths_agree(f, {rand_noncontig({7, 63}, g), rand_f32({7, 63}, g)}, 1e-5, name + " non-contiguous");
     expect_paths_agree(f, {rand_f32({3, 65, 50}, g), rand_f32({3, 65, 1}, g)}, 1e-5, name + " column broadcast");
@@ -230,7 +235,7 @@ TEST(FastKernels, AttentionIgnoresPaddingPositions) {
       const Tensor Q = rand_f32({B, H, T, dh}, g), K = rand_f32({B, H, T, dh}, g), V = rand_f32({B, H, T, dh}, g);
       const Tensor rab = rand_f32({1, 1, T, T}, g);
       const Tensor row_mask = reshape(kv, {B, 1, T, 1});  // 1 at real positions
-      auto run = [&](const Tensor& noise) {  // the padding positions get `noise` added to Q, K and V
+      auto run = [&](const Tensor& noise) {               // the padding positions get `noise` added to Q, K and V
         const Tensor pad = (1.0 - row_mask) * noise;
         Generator drop(1);
         return softmax ? causal_attention(Q + pad, K + pad, V + pad, kv, 0.0, false, drop)
@@ -238,7 +243,8 @@ TEST(FastKernels, AttentionIgnoresPaddingPositions) {
       };
       const auto a = run(rand_f32({B, H, T, dh}, g)).to_vector<double>();
       const auto b = run(rand_f32({B, H, T, dh}, g) * 100.0).to_vector<double>();
-      const std::string what = std::string(softmax ? "softmax" : "hstu") + (path == kernels::Path::fast ? " fast" : " reference");
+      const std::string what =
+          std::string(softmax ? "softmax" : "hstu") + (path == kernels::Path::fast ? " fast" : " reference");
       for (std::int64_t i = 0; i < B * H * T * dh; ++i) {
         const bool real = valid[(i / (H * T * dh)) * T + (i / dh) % T] != 0;
         if (!real) {
@@ -277,8 +283,9 @@ TEST(FastKernels, HstuAttention) {
     const Tensor n = Tensor::from_vector(std::vector<float>{211, 17, 3, 5}, {B});
     for (std::int64_t rb : {B, std::int64_t{1}}) {
       auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], kv, n); };
-      expect_paths_agree(f, {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh + 2}, g),
-                             rand_f32({rb, 1, T, T}, g)},
+      expect_paths_agree(f,
+                         {rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh}, g), rand_f32({B, H, T, dh + 2}, g),
+                          rand_f32({rb, 1, T, T}, g)},
                          1e-5, "T " + std::to_string(T) + " rab batch " + std::to_string(rb));
     }
   }
@@ -321,7 +328,8 @@ TEST(FastKernels, LayerNorm) {
   for (auto s : kSizes) {
     if (s == 1) continue;  // D = 1 normalises to 0 with an ill-conditioned gradient; not a useful case
     expect_paths_agree([](const In& x) { return layer_norm(x[0], x[1], x[2]); },
-                       {rand_f32({7, s}, g), rand_f32({s}, g), rand_f32({s}, g)}, 1e-4, "affine D=" + std::to_string(s));
+                       {rand_f32({7, s}, g), rand_f32({s}, g), rand_f32({s}, g)}, 1e-4,
+                       "affine D=" + std::to_string(s));
     expect_paths_agree([](const In& x) { return layer_norm(x[0], Tensor(), Tensor()); }, {rand_f32({5, s}, g)}, 1e-4,
                        "plain D=" + std::to_string(s));
   }
@@ -338,7 +346,8 @@ TEST(FastKernels, Reductions) {
     expect_paths_agree([](const In& x) { return max(x[0], {1}); }, {rand_f32({2, s, 3}, g)}, 1e-6, "max middle n=" + n);
   }
   expect_paths_agree([](const In& x) { return sum(x[0], {0, 2}); }, {rand_f32({4, 5, 6}, g)}, 1e-5, "sum axes 0,2");
-  expect_paths_agree([](const In& x) { return mean(x[0], {0}); }, {rand_noncontig({50, 63}, g)}, 1e-5, "non-contiguous");
+  expect_paths_agree([](const In& x) { return mean(x[0], {0}); }, {rand_noncontig({50, 63}, g)}, 1e-5,
+                     "non-contiguous");
 }
 
 }  // namespace

@@ -40,42 +40,90 @@ void check_unary_kinks(const test::Fn& f, std::vector<double> kinks) {
 }
 
 // ---- binary -------------------------------------------------------------------------------------
-TEST(GradCheck, add) { check_binary([](const In& x) { return x[0] + x[1]; }); }
-TEST(GradCheck, sub) { check_binary([](const In& x) { return x[0] - x[1]; }); }
-TEST(GradCheck, mul) { check_binary([](const In& x) { return x[0] * x[1]; }); }
-TEST(GradCheck, div) { check_binary([](const In& x) { return x[0] / x[1]; }, 0.5, 2.0); }
-TEST(GradCheck, pow) { check_binary([](const In& x) { return pow(x[0], x[1]); }, 0.5, 2.0); }
+TEST(GradCheck, add) {
+  check_binary([](const In& x) { return x[0] + x[1]; });
+}
+TEST(GradCheck, sub) {
+  check_binary([](const In& x) { return x[0] - x[1]; });
+}
+TEST(GradCheck, mul) {
+  check_binary([](const In& x) { return x[0] * x[1]; });
+}
+TEST(GradCheck, div) {
+  check_binary([](const In& x) { return x[0] / x[1]; }, 0.5, 2.0);
+}
+TEST(GradCheck, pow) {
+  check_binary([](const In& x) { return pow(x[0], x[1]); }, 0.5, 2.0);
+}
 TEST(GradCheck, maximum) {
   Generator gen(4);  // distinct values almost surely; the kink a == b is not sampled
   EXPECT_TRUE(gradcheck([](const In& x) { return maximum(x[0], x[1]); }, {input({3, 4}, gen), input({4}, gen)}));
 }
 
 // ---- scalar variants ------------------------------------------------------------------------------
-TEST(GradCheck, add_scalar) { check_unary([](const In& x) { return x[0] + 1.5; }); }
-TEST(GradCheck, sub_scalar) { check_unary([](const In& x) { return x[0] - 1.5; }); }
-TEST(GradCheck, rsub_scalar) { check_unary([](const In& x) { return 1.5 - x[0]; }); }
-TEST(GradCheck, mul_scalar) { check_unary([](const In& x) { return x[0] * -2.5; }); }
-TEST(GradCheck, div_scalar) { check_unary([](const In& x) { return x[0] / 4.0; }); }
-TEST(GradCheck, rdiv_scalar) { check_unary([](const In& x) { return 3.0 / x[0]; }, 0.5, 2.0); }
+TEST(GradCheck, add_scalar) {
+  check_unary([](const In& x) { return x[0] + 1.5; });
+}
+TEST(GradCheck, sub_scalar) {
+  check_unary([](const In& x) { return x[0] - 1.5; });
+}
+TEST(GradCheck, rsub_scalar) {
+  check_unary([](const In& x) { return 1.5 - x[0]; });
+}
+TEST(GradCheck, mul_scalar) {
+  check_unary([](const In& x) { return x[0] * -2.5; });
+}
+TEST(GradCheck, div_scalar) {
+  check_unary([](const In& x) { return x[0] / 4.0; });
+}
+TEST(GradCheck, rdiv_scalar) {
+  check_unary([](const In& x) { return 3.0 / x[0]; }, 0.5, 2.0);
+}
 TEST(GradCheck, pow_scalar) {
   check_unary([](const In& x) { return pow(x[0], 3.0); });
   check_unary([](const In& x) { return pow(x[0], 0.5); }, 0.5, 2.0);
 }
 
 // ---- unary ----------------------------------------------------------------------------------------
-TEST(GradCheck, neg) { check_unary([](const In& x) { return -x[0]; }); }
-TEST(GradCheck, exp) { check_unary([](const In& x) { return exp(x[0]); }); }
-TEST(GradCheck, log) { check_unary([](const In& x) { return log(x[0]); }, 0.2, 3.0); }
-TEST(GradCheck, sqrt) { check_unary([](const In& x) { return sqrt(x[0]); }, 0.2, 3.0); }
-TEST(GradCheck, rsqrt) { check_unary([](const In& x) { return rsqrt(x[0]); }, 0.2, 3.0); }
-TEST(GradCheck, abs) { check_unary_kinks([](const In& x) { return abs(x[0]); }, {0.0}); }
-TEST(GradCheck, clamp) { check_unary_kinks([](const In& x) { return clamp(x[0], -0.5, 1.0); }, {-0.5, 1.0}); }
-TEST(GradCheck, relu) { check_unary_kinks([](const In& x) { return relu(x[0]); }, {0.0}); }
-TEST(GradCheck, silu) { check_unary([](const In& x) { return silu(x[0]); }); }
-TEST(GradCheck, sigmoid) { check_unary([](const In& x) { return sigmoid(x[0]); }); }
-TEST(GradCheck, tanh) { check_unary([](const In& x) { return tanh(x[0]); }); }
-TEST(GradCheck, softplus) { check_unary([](const In& x) { return softplus(x[0] * 10.0); }); }
-TEST(GradCheck, gelu) { check_unary([](const In& x) { return gelu(x[0]); }); }
+TEST(GradCheck, neg) {
+  check_unary([](const In& x) { return -x[0]; });
+}
+TEST(GradCheck, exp) {
+  check_unary([](const In& x) { return exp(x[0]); });
+}
+TEST(GradCheck, log) {
+  check_unary([](const In& x) { return log(x[0]); }, 0.2, 3.0);
+}
+TEST(GradCheck, sqrt) {
+  check_unary([](const In& x) { return sqrt(x[0]); }, 0.2, 3.0);
+}
+TEST(GradCheck, rsqrt) {
+  check_unary([](const In& x) { return rsqrt(x[0]); }, 0.2, 3.0);
+}
+TEST(GradCheck, abs) {
+  check_unary_kinks([](const In& x) { return abs(x[0]); }, {0.0});
+}
+TEST(GradCheck, clamp) {
+  check_unary_kinks([](const In& x) { return clamp(x[0], -0.5, 1.0); }, {-0.5, 1.0});
+}
+TEST(GradCheck, relu) {
+  check_unary_kinks([](const In& x) { return relu(x[0]); }, {0.0});
+}
+TEST(GradCheck, silu) {
+  check_unary([](const In& x) { return silu(x[0]); });
+}
+TEST(GradCheck, sigmoid) {
+  check_unary([](const In& x) { return sigmoid(x[0]); });
+}
+TEST(GradCheck, tanh) {
+  check_unary([](const In& x) { return tanh(x[0]); });
+}
+TEST(GradCheck, softplus) {
+  check_unary([](const In& x) { return softplus(x[0] * 10.0); });
+}
+TEST(GradCheck, gelu) {
+  check_unary([](const In& x) { return gelu(x[0]); });
+}
 
 // ---- matmul ---------------------------------------------------------------------------------------
 // NumPy's rule for two 1-D operands: the inner product, a 0-d tensor.
@@ -96,7 +144,8 @@ TEST(GradCheck, matmul) {
   EXPECT_TRUE(gradcheck(mm, {input({2, 3, 4}, gen), input({4, 2}, gen)})) << "matrix broadcast over batch";
   EXPECT_TRUE(gradcheck(mm, {input_noncontiguous({2, 3, 4}, gen), input({4, 2}, gen)}))
       << "matrix broadcast over a non-contiguous batch (not folded into rows)";
-  EXPECT_TRUE(gradcheck(mm, {input({2, 2, 3, 4}, gen), input_noncontiguous({4, 2}, gen)})) << "two batch axes, transposed matrix";
+  EXPECT_TRUE(gradcheck(mm, {input({2, 2, 3, 4}, gen), input_noncontiguous({4, 2}, gen)}))
+      << "two batch axes, transposed matrix";
   EXPECT_TRUE(gradcheck(mm, {input_noncontiguous({3, 4}, gen), input_noncontiguous({4, 5}, gen)})) << "transposed";
   EXPECT_TRUE(gradcheck(mm, {input({4}, gen), input({4, 3}, gen)})) << "vector @ matrix";
   EXPECT_TRUE(gradcheck(mm, {input({4}, gen), input({4}, gen)})) << "vector @ vector (the inner product)";
@@ -139,8 +188,7 @@ TEST(GradCheck, layer_norm) {
   EXPECT_TRUE(gradcheck([](const In& x) { return layer_norm(x[0], x[1], x[2], 1e-5); },
                         {input({2, 3, 6}, gen), input({6}, gen), input({6}, gen)}))
       << "affine";
-  EXPECT_TRUE(gradcheck([](const In& x) { return layer_norm(x[0], Tensor(), Tensor(), 1e-5); },
-                        {input({4, 5}, gen)}))
+  EXPECT_TRUE(gradcheck([](const In& x) { return layer_norm(x[0], Tensor(), Tensor(), 1e-5); }, {input({4, 5}, gen)}))
       << "no affine";
   EXPECT_TRUE(gradcheck([](const In& x) { return layer_norm(x[0], x[1], x[2], 1e-3); },
                         {input_noncontiguous({3, 5}, gen), input({5}, gen), input({5}, gen)}))
@@ -196,8 +244,9 @@ TEST(GradCheck, hstu_attention) {
   for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
     kernels::PathGuard guard(path);
     auto f = [&](const In& x) { return hstu_attention(x[0], x[1], x[2], x[3], valid, n); };
-    EXPECT_TRUE(gradcheck(f, {input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen), input({2, 2, 5, 4}, gen),
-                              input({2, 1, 5, 5}, gen)})) << "d_v != d_qk";
+    EXPECT_TRUE(gradcheck(
+        f, {input({2, 2, 5, 3}, gen), input({2, 2, 5, 3}, gen), input({2, 2, 5, 4}, gen), input({2, 1, 5, 5}, gen)}))
+        << "d_v != d_qk";
     const Tensor Kt = transpose(input({2, 2, 3, 5}, gen), 2, 3).detach().requires_grad_(true);
     EXPECT_TRUE(gradcheck(f, {input({2, 2, 5, 3}, gen), Kt, input({2, 2, 5, 3}, gen), input({1, 1, 5, 5}, gen)}))
         << "shared rab, non-contiguous K";
@@ -232,7 +281,8 @@ TEST(GradCheck, gather) {
 TEST(GradCheck, where) {
   Generator gen(14);
   const Tensor cond = Tensor::from_vector(std::vector<std::int64_t>{1, 0, 0, 1}, {4});
-  EXPECT_TRUE(gradcheck([&](const In& x) { return where(cond, x[0], x[1]); }, {input({3, 4}, gen), input({1, 4}, gen)}));
+  EXPECT_TRUE(
+      gradcheck([&](const In& x) { return where(cond, x[0], x[1]); }, {input({3, 4}, gen), input({1, 4}, gen)}));
 }
 TEST(GradCheck, masked_fill) {
   Generator gen(15);
@@ -265,12 +315,13 @@ TEST(GradCheck, expand) {
 }
 TEST(GradCheck, unsqueeze_squeeze) {
   Generator gen(21);
-  EXPECT_TRUE(gradcheck([](const In& x) { return squeeze(unsqueeze(x[0], 1), 1) * unsqueeze(x[0], 0); },
-                        {input({3}, gen)}));
+  EXPECT_TRUE(
+      gradcheck([](const In& x) { return squeeze(unsqueeze(x[0], 1), 1) * unsqueeze(x[0], 0); }, {input({3}, gen)}));
 }
 TEST(GradCheck, contiguous_clone_to) {
   Generator gen(22);
-  EXPECT_TRUE(gradcheck([](const In& x) { return x[0].contiguous() * x[0].clone(); }, {input_noncontiguous({3, 4}, gen)}));
+  EXPECT_TRUE(
+      gradcheck([](const In& x) { return x[0].contiguous() * x[0].clone(); }, {input_noncontiguous({3, 4}, gen)}));
   EXPECT_TRUE(gradcheck([](const In& x) { return x[0].to(DType::f32).to(DType::f64) * 1.0; }, {input({3}, gen)},
                         {.eps = 1e-3, .atol = 1e-4, .rtol = 1e-3}))
       << "through float32";
@@ -278,19 +329,28 @@ TEST(GradCheck, contiguous_clone_to) {
 TEST(GradCheck, concat) {
   Generator gen(23);
   EXPECT_TRUE(gradcheck([](const In& x) { return concat({x[0], x[1]}, 1); }, {input({2, 3}, gen), input({2, 2}, gen)}));
-  EXPECT_TRUE(gradcheck([](const In& x) { return concat({x[0], x[1]}, 0); },
-                        {input_noncontiguous({3, 2}, gen), input({1, 2}, gen)}));
+  EXPECT_TRUE(gradcheck(
+      [](const In& x) {
+        return concat({x[0], x[1]}, 0);
+      },
+      {input_noncontiguous({3, 2}, gen), input({1, 2}, gen)}));
 }
 TEST(GradCheck, stack) {
   Generator gen(24);
-  EXPECT_TRUE(gradcheck([](const In& x) { return stack({x[0], x[1], x[0]}, 1); }, {input({2, 3}, gen), input({2, 3}, gen)}));
+  EXPECT_TRUE(gradcheck(
+      [](const In& x) {
+        return stack({x[0], x[1], x[0]}, 1);
+      },
+      {input({2, 3}, gen), input({2, 3}, gen)}));
 }
 TEST(GradCheck, split) {
   Generator gen(25);
-  EXPECT_TRUE(gradcheck([](const In& x) {
-    auto parts = split(x[0], {1, 3}, 1);
-    return parts[0] * parts[1];  // (2,1) * (2,3): both parts feed the output
-  }, {input({2, 4}, gen)}));
+  EXPECT_TRUE(gradcheck(
+      [](const In& x) {
+        auto parts = split(x[0], {1, 3}, 1);
+        return parts[0] * parts[1];  // (2,1) * (2,3): both parts feed the output
+      },
+      {input({2, 4}, gen)}));
 }
 
 // ---- losses and vector quantisation ---------------------------------------------------------------
@@ -315,7 +375,8 @@ TEST(GradCheck, l2_normalize_zero_row_has_finite_gradient) {
 
 TEST(GradCheck, pairwise_sq_dist) {
   Generator gen(28);
-  EXPECT_TRUE(gradcheck([](const In& x) { return pairwise_sq_dist(x[0], x[1]); }, {input({3, 4}, gen), input({5, 4}, gen)}));
+  EXPECT_TRUE(
+      gradcheck([](const In& x) { return pairwise_sq_dist(x[0], x[1]); }, {input({3, 4}, gen), input({5, 4}, gen)}));
 }
 TEST(GradCheck, straight_through) {
   Generator gen(29);

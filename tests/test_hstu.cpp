@@ -58,7 +58,8 @@ TEST(GradCheck, HSTUForwardWithTimesAndActions) {
   const Tensor seq = Tensor::from_vector(std::vector<std::int64_t>{3, 5, 2, 0, 1, 4, 4, 7}, {2, 4});
   SideInputs side;
   side.key_time = Tensor::from_vector(std::vector<std::int64_t>{0, 60, 4000, 0, 10, 10, 90000, 5000000}, {2, 4});
-  side.query_time = Tensor::from_vector(std::vector<std::int64_t>{60, 4000, 9000, 0, 10, 90000, 5000000, 5000100}, {2, 4});
+  side.query_time =
+      Tensor::from_vector(std::vector<std::int64_t>{60, 4000, 9000, 0, 10, 90000, 5000000, 5000100}, {2, 4});
   side.actions = Tensor::from_vector(std::vector<std::int64_t>{5, 1, 4, 0, 3, 3, 2, 5}, {2, 4});
   std::vector<Tensor> params{model.action_emb->weight};
   for (const auto& b : model.blocks) params.push_back(b->rab.w_time);
@@ -153,7 +154,7 @@ TEST(HSTU, LayerMatchesAHandComputedCase) {
     }
     const auto [m0, m1] = ln2(av[0], av[1]);
     const double g0 = m0 * u[i][0], g1 = m1 * u[i][1];  // Norm(A V) ⊙ U
-    for (int o = 0; o < 2; ++o)                          // Y = X + f2(...)
+    for (int o = 0; o < 2; ++o)                         // Y = X + f2(...)
       EXPECT_NEAR(y.at({0, i, o}), x[i * 2 + o] + W2[o * 2] * g0 + W2[o * 2 + 1] * g1 + b2[o], 1e-9) << i << "," << o;
   }
 }
@@ -250,9 +251,9 @@ TEST(RelativeBias, PositionsUseTheSignedOffset) {
 TEST(RelativeBias, TimeBucketsOnlyBelowTheDiagonal) {
   const Tensor q = Tensor::from_vector(std::vector<std::int64_t>{60, 86400, 86400}, {1, 3});
   const Tensor k = Tensor::from_vector(std::vector<std::int64_t>{0, 60, 0}, {1, 3});
-  const auto b = nn::time_buckets(q, k).to_vector<std::int64_t>();  // b[i, j] = bucket(q[i] - k[j]), j <= i
-  EXPECT_EQ(b, (std::vector<std::int64_t>{13, 0, 0,                                        //
-                                          37, nn::time_bucket(86400 - 60), 0,              //
+  const auto b = nn::time_buckets(q, k).to_vector<std::int64_t>();             // b[i, j] = bucket(q[i] - k[j]), j <= i
+  EXPECT_EQ(b, (std::vector<std::int64_t>{13, 0, 0,                            //
+                                          37, nn::time_bucket(86400 - 60), 0,  //
                                           37, nn::time_bucket(86400 - 60), 37}));
 }
 

@@ -68,7 +68,8 @@ TEST(GradCheck, BceSampledLoss) {
 TEST(NN, BceSampledHandComputed) {
   // one row, s⁺ = 0, s⁻ = 0: loss = 2 ln 2
   const Tensor z = Tensor::zeros({1}, DType::f64);
-  EXPECT_NEAR(bce_sampled(z, Tensor::zeros({1, 1}, DType::f64), Tensor::ones({1}, DType::f64)).item(), 2 * std::log(2.0), 1e-12);
+  EXPECT_NEAR(bce_sampled(z, Tensor::zeros({1, 1}, DType::f64), Tensor::ones({1}, DType::f64)).item(),
+              2 * std::log(2.0), 1e-12);
 }
 
 TEST(GradCheck, SampledSoftmaxLoss) {
@@ -79,13 +80,13 @@ TEST(GradCheck, SampledSoftmaxLoss) {
   const Tensor mask = Tensor::from_vector(std::vector<double>{1, 1, 0}, {3});
   for (bool l2 : {false, true}) {
     SampledSoftmaxOptions opt{l2 ? 0.05 : 1.0, l2};
-    EXPECT_TRUE(test::gradcheck(
-        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, neg_ids, mask, opt); },
-        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({3, 2, 4}, gen)}))
+    EXPECT_TRUE(
+        test::gradcheck([&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, neg_ids, mask, opt); },
+                        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({3, 2, 4}, gen)}))
         << "per-row negatives, l2 " << l2;
-    EXPECT_TRUE(test::gradcheck(
-        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, shared_ids, mask, opt); },
-        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({2, 4}, gen)}))
+    EXPECT_TRUE(
+        test::gradcheck([&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, shared_ids, mask, opt); },
+                        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({2, 4}, gen)}))
         << "shared negatives, l2 " << l2;
   }
 }
@@ -102,10 +103,11 @@ TEST(NN, SampledSoftmaxHeadMatchesTheGatheredLoss) {
     const SampledSoftmaxOptions opt{l2 ? 0.05 : 1.0, l2};
     const Tensor head = sampled_softmax_head(F, M, rows, pos, neg, opt);
     const Tensor h = index_select(reshape(F, {6, 4}), 0, rows);
-    const Tensor gathered = sampled_softmax(h, embedding(M, pos), embedding(M, neg), pos, neg, Tensor::ones({3}, DType::f64), opt);
+    const Tensor gathered =
+        sampled_softmax(h, embedding(M, pos), embedding(M, neg), pos, neg, Tensor::ones({3}, DType::f64), opt);
     EXPECT_NEAR(head.item(), gathered.item(), 1e-10) << "l2 " << l2;
-    EXPECT_TRUE(test::gradcheck([&](const In& v) { return sampled_softmax_head(v[0], v[1], rows, pos, neg, opt); },
-                                {F, M}))
+    EXPECT_TRUE(
+        test::gradcheck([&](const In& v) { return sampled_softmax_head(v[0], v[1], rows, pos, neg, opt); }, {F, M}))
         << "l2 " << l2;
   }
 }
@@ -116,7 +118,8 @@ TEST(NN, SampledSoftmaxMasksAccidentalHits) {
   Tensor neg = Tensor::ones({1, 1, 2}, DType::f64);
   const Tensor id = Tensor::from_vector(std::vector<std::int64_t>{4}, {1});
   const Tensor mask = Tensor::ones({1}, DType::f64);
-  EXPECT_NEAR(sampled_softmax(h, h, neg, id, Tensor::from_vector(std::vector<std::int64_t>{4}, {1, 1}), mask).item(), 0.0, 1e-9);
+  EXPECT_NEAR(sampled_softmax(h, h, neg, id, Tensor::from_vector(std::vector<std::int64_t>{4}, {1, 1}), mask).item(),
+              0.0, 1e-9);
   EXPECT_NEAR(sampled_softmax(h, h, neg, id, Tensor::from_vector(std::vector<std::int64_t>{2}, {1, 1}), mask).item(),
               std::log(2.0), 1e-9);
 }
@@ -174,7 +177,7 @@ TEST(Checkpoint, UnwritableDirectoryKeepsTheOldFile) {
   Generator gen(9);
   Linear a(2, 2, gen);
   test::expect_error([&] { save_safetensors("/nonexistent-dir/model.safetensors", a.named_parameters()); },
-               {"/nonexistent-dir/model.safetensors.tmp", "cannot create"});
+                     {"/nonexistent-dir/model.safetensors.tmp", "cannot create"});
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ TEST(NotebookApi, FiveStepsEqualRunChapterAndAreSeeded) {
   EXPECT_EQ(a.step_losses.size(), 4u);  // ceil(480 / 128) Adam steps
   const auto metrics = evaluate(a, features);
   const auto whole = training::run_chapter(data.sequences, config, 3);  // the CLI's path
-  for (const char* k : {"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"}) EXPECT_EQ(metrics.at(k), whole.test.at(k)) << k;
+  for (const char* k : {"hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5"})
+    EXPECT_EQ(metrics.at(k), whole.test.at(k)) << k;
   EXPECT_EQ(whole.step_losses, a.step_losses);
 }
 
@@ -66,7 +67,8 @@ TEST(Plots, BadInputsAreRefusedWithTheirShapes) {
 TEST(Plots, GnuplotWritesPngs) {
   if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed (apt-get install gnuplot-nox)";
   const auto dir = std::filesystem::temp_directory_path() / ("recgrad_plots_" + std::to_string(::getpid()));
-  const auto line = plots::line_plot({{"it's a loss", {1, 2, 3}, {3, 2, 1}}}, {"a 'quoted' title", "x", "y"}, dir / "line.png");
+  const auto line =
+      plots::line_plot({{"it's a loss", {1, 2, 3}, {3, 2, 1}}}, {"a 'quoted' title", "x", "y"}, dir / "line.png");
   const auto heat = plots::heatmap(Tensor::ones({3, 4}), {"heat", "key", "query"}, dir / "heat.png");
   const auto bars = plots::bar_plot({"level 1", "level 2"}, {256, 12}, {"usage", "", "codes"}, dir / "bars.png");
   const auto usage = plots::codebook_usage({0, 1, 0, 1, 2, 1}, 2, 4, "usage", dir / "usage.png");

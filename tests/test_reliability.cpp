@@ -73,16 +73,22 @@ TEST(Anomaly, OffByDefaultAndTheGuardRestoresIt) {
 TEST(Reliability, NaNLossNamesItsOpAndLeavesTheParametersAlone) {
   Tensor w = leaf({-1.0f, 2.0f});
   nn::SGD sgd({w}, 0.1);
-  expect_error([&] { training::optimizer_step(sum(log(w), {0}), sgd, {{"w", w}}); },
-               {"training loss is NaN", "output of 'sum'", "stopped before the optimizer step", "--detect-anomaly"});
+  expect_error(
+      [&] {
+        training::optimizer_step(sum(log(w), {0}), sgd, {{"w", w}});
+      },
+      {"training loss is NaN", "output of 'sum'", "stopped before the optimizer step", "--detect-anomaly"});
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{-1.0f, 2.0f}));
 }
 
 TEST(Reliability, NonFiniteGradientNamesTheParameter) {
   Tensor w = leaf({0.0f, 1.0f});
   nn::SGD sgd({w}, 0.1);
-  expect_error([&] { training::optimizer_step(sum(sqrt(w), {0}), sgd, {{"blocks.0.w", w}}); },
-               {"gradient of blocks.0.w (2,)", "NaN or an Inf", "stopped before the optimizer step"});
+  expect_error(
+      [&] {
+        training::optimizer_step(sum(sqrt(w), {0}), sgd, {{"blocks.0.w", w}});
+      },
+      {"gradient of blocks.0.w (2,)", "NaN or an Inf", "stopped before the optimizer step"});
   EXPECT_EQ(w.to_vector<float>(), (std::vector<float>{0.0f, 1.0f}));
 }
 
@@ -141,8 +147,11 @@ TEST(Reliability, FullDiskKeepsTheOldCheckpoint) {
   nn::save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{1, 2, 3}, {3})}});
   // The writer's temporary file is a link to /dev/full: every write fails with ENOSPC, as on a full disk.
   std::filesystem::create_symlink("/dev/full", path.string() + ".tmp");
-  expect_error([&] { nn::save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{7, 8, 9}, {3})}}); },
-               {"ck.safetensors.tmp", "write failed", "No space left on device"});
+  expect_error(
+      [&] {
+        nn::save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{7, 8, 9}, {3})}});
+      },
+      {"ck.safetensors.tmp", "write failed", "No space left on device"});
   EXPECT_EQ(nn::load_safetensors(path).tensors.at("w").to_vector<float>(), (std::vector<float>{1, 2, 3}));
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(path.string() + ".tmp")));
   std::filesystem::remove_all(dir);
@@ -158,7 +167,8 @@ TEST(Reliability, WeightsOnlyCheckpointCannotBeResumed) {
   opt.run_dir = opt.data_dir / "run";
   training::train_sequential(c, opt);
   opt.resume = opt.run_dir / "best.safetensors";
-  expect_error([&] { training::train_sequential(c, opt); }, {"best.safetensors", "--resume takes the last.safetensors"});
+  expect_error([&] { training::train_sequential(c, opt); },
+               {"best.safetensors", "--resume takes the last.safetensors"});
   std::filesystem::remove_all(opt.data_dir);
 }
 
@@ -218,8 +228,18 @@ TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
   const auto dir = test::tiny_data("_kill", 400);
   const auto preset = write_tiny_preset(dir, 12);
   const auto common = [&](const std::string& run) {
-    return std::vector<std::string>{"train", "--config", preset.string(), "--data-dir", dir.string(), "--threads", "1",
-                                    "--seed", "5", "--run-dir", (dir / run).string(), "--metrics-out",
+    return std::vector<std::string>{"train",
+                                    "--config",
+                                    preset.string(),
+                                    "--data-dir",
+                                    dir.string(),
+                                    "--threads",
+                                    "1",
+                                    "--seed",
+                                    "5",
+                                    "--run-dir",
+                                    (dir / run).string(),
+                                    "--metrics-out",
                                     (dir / (run + ".json")).string()};
   };
   ASSERT_EQ(wait_exit(spawn_cli(common("whole"), dir / "whole.log")), 0) << read_file(dir / "whole.log");
@@ -231,7 +251,8 @@ TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
   while (!std::filesystem::exists(last) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ::kill(pid, SIGKILL);
-  ASSERT_EQ(wait_exit(pid), 128 + SIGKILL) << "the run ended before it could be killed: " << read_file(dir / "killed.log");
+  ASSERT_EQ(wait_exit(pid), 128 + SIGKILL)
+      << "the run ended before it could be killed: " << read_file(dir / "killed.log");
   ASSERT_FALSE(std::filesystem::exists(dir / "killed.json")) << "a killed run wrote its metrics";
 
   auto resume = common("killed");
@@ -249,11 +270,12 @@ TEST(Reliability, UnwritableRunDirIsReportedBeforeTraining) {
   const auto preset = write_tiny_preset(dir, 1);
   // A run directory below a regular file can never be created (this holds for root too).
   const auto bad = dir / "seq.txt" / "run";
-  const pid_t pid = spawn_cli({"train", "--config", preset.string(), "--data-dir", dir.string(), "--run-dir", bad.string()},
-                              dir / "log");
+  const pid_t pid = spawn_cli(
+      {"train", "--config", preset.string(), "--data-dir", dir.string(), "--run-dir", bad.string()}, dir / "log");
   EXPECT_EQ(wait_exit(pid), 2);
   const std::string log = read_file(dir / "log");
-  EXPECT_NE(log.find("--run-dir " + (bad / "last.safetensors").string() + ": cannot write in"), std::string::npos) << log;
+  EXPECT_NE(log.find("--run-dir " + (bad / "last.safetensors").string() + ": cannot write in"), std::string::npos)
+      << log;
   EXPECT_EQ(log.find("epoch"), std::string::npos) << "it stopped before training: " << log;
   std::filesystem::remove_all(dir);
 }

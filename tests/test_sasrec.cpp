@@ -137,8 +137,10 @@ TEST(SASRec, UserVectorsBatchedByLengthEqualTheFullRows) {
       hc.heads = 2;
       sc.positions_from_start = hc.positions_from_start = right;
       std::unique_ptr<SequenceModel> model;
-      if (hstu) model = std::make_unique<HSTU>(hc, gen);
-      else model = std::make_unique<SASRec>(sc, gen);
+      if (hstu)
+        model = std::make_unique<HSTU>(hc, gen);
+      else
+        model = std::make_unique<SASRec>(sc, gen);
       const std::int64_t T = sc.max_len;
       std::vector<std::vector<std::int64_t>> rows;
       std::vector<std::int64_t> last;
@@ -154,8 +156,8 @@ TEST(SASRec, UserVectorsBatchedByLengthEqualTheFullRows) {
       const Tensor F = model->forward(stack_rows(rows));  // (300, T, d)
       for (std::int64_t r = 0; r < 300; ++r)
         for (std::int64_t k = 0; k < F.size(2); ++k)
-          ASSERT_NEAR(u.at({r, k}), F.at({r, last[r], k}), 1e-5) << (hstu ? "hstu" : "sasrec") << (right ? " right" : " left")
-                                                                 << " row " << r;
+          ASSERT_NEAR(u.at({r, k}), F.at({r, last[r], k}), 1e-5)
+              << (hstu ? "hstu" : "sasrec") << (right ? " right" : " left") << " row " << r;
     }
 }
 
@@ -182,7 +184,8 @@ TEST(SASRec, OverfitsATinySequenceSet) {
     std::vector<std::int64_t> neg;
     for (auto p : pos) {
       std::int64_t n;
-      do n = 1 + neg_gen.next_int(10); while (n == p);
+      do n = 1 + neg_gen.next_int(10);
+      while (n == p);
       neg.push_back(n);
     }
     const Tensor F = model.forward(S);

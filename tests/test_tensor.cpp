@@ -50,14 +50,14 @@ TEST(Tensor, LargeViewsCopyAndFillLikeElementByElement) {
   const int threads_before = omp_get_max_threads();
   omp_set_num_threads(3);
   Generator gen(7);
-  Tensor base = Tensor::uniform({37, 29, 131}, 0.5, 1.5, gen);           // 140,563 elements, none zero
-  Tensor view = slice(permute(base, {2, 0, 1}), 0, 3, 128, 2);           // (63, 37, 29), no unit stride
+  Tensor base = Tensor::uniform({37, 29, 131}, 0.5, 1.5, gen);  // 140,563 elements, none zero
+  Tensor view = slice(permute(base, {2, 0, 1}), 0, 3, 128, 2);  // (63, 37, 29), no unit stride
   ASSERT_GE(view.numel(), 1 << 15) << "the view must reach the parallel path";
   Tensor dense = view.contiguous();
   ASSERT_TRUE(dense.is_contiguous());
   Tensor target_base = Tensor::zeros({37, 29, 131});
   Tensor target = slice(permute(target_base, {2, 0, 1}), 0, 3, 128, 2);
-  target.copy_(dense);                                                   // dense source read in place
+  target.copy_(dense);  // dense source read in place
   for (std::int64_t i = 0; i < 63; ++i)
     for (std::int64_t j = 0; j < 37; ++j)
       for (std::int64_t k = 0; k < 29; ++k) {
@@ -127,7 +127,10 @@ TEST(Tensor, GeneratorIsDeterministic) {
   EXPECT_EQ(x.to_vector<float>(), y.to_vector<float>());
   EXPECT_NE(x.to_vector<float>(), z.to_vector<float>());
   double m = 0, s = 0;
-  for (float v : Tensor::randn({20000}, a).to_vector<float>()) { m += v; s += v * v; }
+  for (float v : Tensor::randn({20000}, a).to_vector<float>()) {
+    m += v;
+    s += v * v;
+  }
   EXPECT_NEAR(m / 20000, 0.0, 0.03);
   EXPECT_NEAR(s / 20000, 1.0, 0.05);
 }
@@ -145,9 +148,7 @@ namespace recgrad {
 // The caching allocator hands freed blocks back out: zeros() must still be zero on a reused block,
 // and empty_cache() must return everything it holds.
 TEST(Allocator, ReusedBlocksAreZeroedByZerosAndCacheEmpties) {
-  {
-    Tensor t = Tensor::full({1000, 37}, 7.0);
-  }
+  { Tensor t = Tensor::full({1000, 37}, 7.0); }
   EXPECT_GT(allocator::cached_bytes(), 0u);
   const Tensor z = Tensor::zeros({1000, 37});
   for (float v : z.to_vector<float>()) ASSERT_EQ(v, 0.0f);
@@ -160,7 +161,8 @@ TEST(Allocator, ReusedBlocksAreZeroedByZerosAndCacheEmpties) {
 TEST(Allocator, CacheLimitDefaultAndBound) {
   const std::size_t limit = allocator::cache_limit();
   if (!std::getenv("RECGRAD_CACHE_MB")) {
-    const std::size_t memory = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
+    const std::size_t memory =
+        static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
     EXPECT_GE(limit, std::size_t(2) << 30);
     EXPECT_GE(limit, memory / 4);
   }
@@ -189,8 +191,10 @@ TEST(PaddingMask, MarksItemsOfAnyLayoutAndRecordsNothing) {
   const Tensor ids = Tensor::from_vector(std::vector<std::int64_t>{0, 0, 7, 3, 0, 5}, {2, 3});
   EXPECT_EQ(padding_mask(ids).to_vector<float>(), (std::vector<float>{0, 0, 1, 1, 0, 1}));
   EXPECT_EQ(padding_mask(ids).dtype(), DType::f32);
-  EXPECT_EQ(padding_mask(transpose(ids, 0, 1)).to_vector<float>(), (std::vector<float>{0, 1, 0, 0, 1, 1})) << "non-contiguous";
-  EXPECT_EQ(padding_mask(ids, 7, DType::f64).to_vector<double>(), (std::vector<double>{1, 1, 0, 1, 1, 1})) << "another pad id";
+  EXPECT_EQ(padding_mask(transpose(ids, 0, 1)).to_vector<float>(), (std::vector<float>{0, 1, 0, 0, 1, 1}))
+      << "non-contiguous";
+  EXPECT_EQ(padding_mask(ids, 7, DType::f64).to_vector<double>(), (std::vector<double>{1, 1, 0, 1, 1, 1}))
+      << "another pad id";
   EXPECT_FALSE(padding_mask(ids).requires_grad());
   EXPECT_THROW(padding_mask(Tensor::zeros({2, 3})), std::invalid_argument) << "float ids";
 }

@@ -20,12 +20,12 @@
 #include "tests/tiny_run.hpp"
 
 namespace recgrad::models {
+using training::load_tiger_data;
 using training::TigerData;
 using training::TigerResult;
+using training::train_tiger;
 using training::TrainConfig;
 using training::TrainOptions;
-using training::load_tiger_data;
-using training::train_tiger;
 
 namespace {
 
@@ -39,8 +39,8 @@ namespace {
 // Its central differences in float64 (each sg[·] evaluated at the unperturbed point) must match the
 // engine's gradient of the real quantiser.
 double surrogate(const std::vector<double>& z, const std::vector<std::vector<double>>& E, const std::vector<double>& z0,
-                 const std::vector<std::vector<double>>& E0, const std::vector<std::int64_t>& codes, const std::vector<double>& w,
-                 int N, int D, double beta) {
+                 const std::vector<std::vector<double>>& E0, const std::vector<std::int64_t>& codes,
+                 const std::vector<double>& w, int N, int D, double beta) {
   const int L = static_cast<int>(E.size());
   std::vector<double> r = z, r0 = z0;  // r_d at the evaluation point and at the frozen point
   double F = 0;
@@ -80,7 +80,8 @@ TEST(GradCheck, ResidualQuantizerWithStraightThrough) {
     std::vector<double> zp = z0, zm = z0;
     zp[i] += eps;
     zm[i] -= eps;
-    const double num = (surrogate(zp, E0, z0, E0, codes, w, N, D, beta) - surrogate(zm, E0, z0, E0, codes, w, N, D, beta)) / (2 * eps);
+    const double num =
+        (surrogate(zp, E0, z0, E0, codes, w, N, D, beta) - surrogate(zm, E0, z0, E0, codes, w, N, D, beta)) / (2 * eps);
     EXPECT_NEAR(gz[i], num, 1e-6 + 1e-4 * std::abs(num)) << "dF/dz[" << i << "]";
   }
   // ∂F/∂E_d
@@ -90,7 +91,9 @@ TEST(GradCheck, ResidualQuantizerWithStraightThrough) {
       auto Ep = E0, Em = E0;
       Ep[d][i] += eps;
       Em[d][i] -= eps;
-      const double num = (surrogate(z0, Ep, z0, E0, codes, w, N, D, beta) - surrogate(z0, Em, z0, E0, codes, w, N, D, beta)) / (2 * eps);
+      const double num =
+          (surrogate(z0, Ep, z0, E0, codes, w, N, D, beta) - surrogate(z0, Em, z0, E0, codes, w, N, D, beta)) /
+          (2 * eps);
       EXPECT_NEAR(gE[i], num, 1e-6 + 1e-4 * std::abs(num)) << "dF/dE" << d << "[" << i << "]";
     }
   }
@@ -168,7 +171,9 @@ TEST(RQVAE, SeparableDataUsesTheCodebooksAndGivesUniqueIds) {
   std::vector<float> x;
   for (int g = 0; g < 8; ++g)
     for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 12; ++j) x.push_back((j == g ? 3.0f : 0.0f) + (j == 8 + i ? 1.0f : 0.0f) + 0.01f * static_cast<float>(gen.next_normal()));
+      for (int j = 0; j < 12; ++j)
+        x.push_back((j == g ? 3.0f : 0.0f) + (j == 8 + i ? 1.0f : 0.0f) +
+                    0.01f * static_cast<float>(gen.next_normal()));
   RQVAEConfig c;
   c.hidden = {32};
   c.latent = 8;
@@ -302,8 +307,8 @@ TigerConfig tiny_tiger_config(int decoder_layers) {
 
 // Two users' encoder inputs: user 1 with one item of 3 tokens, user 2 with one token and padding -> (2, 4)
 Tensor two_user_tokens(const TokenSpace& space) {
-  return Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2), space.token(2, 0),
-                                                       space.user_token(2), space.token(0, 2), 0, 0},
+  return Tensor::from_vector(std::vector<std::int64_t>{space.user_token(1), space.token(0, 1), space.token(1, 2),
+                                                       space.token(2, 0), space.user_token(2), space.token(0, 2), 0, 0},
                              {2, 4});
 }
 
@@ -370,13 +375,16 @@ TEST(BeamSearch, CachedDecodingEqualsTheFullDecoder) {
     ASSERT_EQ(got.size(), rows.size() * V);
     for (std::size_t r = 0; r < rows.size(); ++r) {
       std::vector<std::int64_t> dec{TokenSpace::bos};
-      for (std::size_t p = 0; p < prefixes[r].size(); ++p) dec.push_back(space.token(static_cast<int>(p), prefixes[r][p]));
+      for (std::size_t p = 0; p < prefixes[r].size(); ++p)
+        dec.push_back(space.token(static_cast<int>(p), prefixes[r][p]));
       const std::int64_t T = static_cast<std::int64_t>(dec.size());
       const Tensor row = Tensor::from_vector(std::vector<std::int64_t>{rows[r]}, {1});
-      const Tensor logits = model.decode(Tensor::from_vector(dec, {1, T}), index_select(memory, 0, row), index_select(valid, 0, row));
+      const Tensor logits =
+          model.decode(Tensor::from_vector(dec, {1, T}), index_select(memory, 0, row), index_select(valid, 0, row));
       const std::vector<float> want = log_softmax(reshape(slice(logits, 1, T - 1, T), {1, -1}), -1).to_vector<float>();
       for (std::size_t v = 0; v < V; ++v)
-        ASSERT_NEAR(got[r * V + v], want[v], 1e-5) << "call with " << rows.size() << " rows, row " << r << ", token " << v;
+        ASSERT_NEAR(got[r * V + v], want[v], 1e-5)
+            << "call with " << rows.size() << " rows, row " << r << ", token " << v;
     }
   }
 }
@@ -389,9 +397,11 @@ TEST(GradCheck, MultiHeadCrossAttentionWithPadding) {
   attn.to_(DType::f64);
   const Tensor q = test::input({2, 3, 4}, gen), kv = test::input_noncontiguous({2, 5, 4}, gen);
   const Tensor valid = Tensor::from_vector(std::vector<double>{1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, {2, 5});
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], valid, false); }, {q, kv}));
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], valid, false); },
+                              {q, kv}));
   const Tensor x = test::input({1, 4, 4}, gen);
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), true); }, {x}));
+  EXPECT_TRUE(
+      test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), true); }, {x}));
 }
 
 TEST(MultiHeadAttention, PaddedAndFutureKeysHaveNoInfluence) {
@@ -436,15 +446,18 @@ TEST(ContentVectors, SameTokensSameVectorAndDeterministic) {
 TEST(ContentVectors, TitleWordsAsSimplePreprocess) {
   EXPECT_EQ(datasets::title_words("Star Wars: Episode IV - A New Hope (1977)"),
             (std::vector<std::string>{"star", "wars", "episode", "iv", "new", "hope"}));
-  EXPECT_EQ(datasets::title_words("Shanghai Triad (Yao a yao yao dao waipo qiao) (1995)"), (std::vector<std::string>{"shanghai", "triad"}));
+  EXPECT_EQ(datasets::title_words("Shanghai Triad (Yao a yao yao dao waipo qiao) (1995)"),
+            (std::vector<std::string>{"shanghai", "triad"}));
 }
 
 TEST(ItemContent, MalformedAttributeLinesNameFileAndLine) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_bad_attrs.tsv";
   std::ofstream(path) << "item_id\tasin\tattributes\n1\tA1\tx|y\n2\tA2\n";
-  test::expect_error([&] { datasets::read_beauty_attributes(path); }, {"recgrad_bad_attrs.tsv:3: expected 3 tab-separated fields"});
+  test::expect_error([&] { datasets::read_beauty_attributes(path); },
+                     {"recgrad_bad_attrs.tsv:3: expected 3 tab-separated fields"});
   std::ofstream(path) << "item_id\tasin\tattributes\n1\tA1\tx\n1\tA1\ty\n";
-  test::expect_error([&] { datasets::read_beauty_attributes(path); }, {"recgrad_bad_attrs.tsv:3: item 1 appears twice"});
+  test::expect_error([&] { datasets::read_beauty_attributes(path); },
+                     {"recgrad_bad_attrs.tsv:3: item 1 appears twice"});
   std::ofstream(path) << "id,asin\n";
   test::expect_error([&] { datasets::read_beauty_attributes(path); }, {"recgrad_bad_attrs.tsv:1: expected the header"});
   std::filesystem::remove(path);

@@ -18,13 +18,14 @@ using test::tiny_data;
 const std::filesystem::path kRoot = std::filesystem::path(RECGRAD_FIXTURES).parent_path().parent_path();
 
 TEST(Config, EveryPresetParses) {
-  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "ablation/u2999_sasrec.toml",
-                           "ablation/sasrec_paper_refsplit.toml"}) {
+  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml",
+                           "ablation/u2999_sasrec.toml", "ablation/sasrec_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, training::ModelKind::sasrec) << name;
   }
-  for (const char* name : {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml", "hstu_events.toml",
-                           "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml", "ablation/hstu_paper_refsplit.toml"}) {
+  for (const char* name :
+       {"hstu_chapter.toml", "hstu_paper.toml", "hstu_large_paper.toml", "hstu_events.toml",
+        "ablation/u2999_hstu_pos.toml", "ablation/u2999_hstu_time.toml", "ablation/hstu_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, training::ModelKind::hstu) << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
@@ -47,9 +48,11 @@ TEST(Config, EveryPresetParses) {
 
 TEST(Config, ProblemsAreReportedTogether) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_bad_config.toml";
-  std::ofstream(path) << "protocol = \"chapter\"\nbatch = 3\n[train]\nlr = \"fast\"\nepochs = -2\nloss = \"mse\"\n[sasrec]\nd = 50\n";
+  std::ofstream(path)
+      << "protocol = \"chapter\"\nbatch = 3\n[train]\nlr = \"fast\"\nepochs = -2\nloss = \"mse\"\n[sasrec]\nd = 50\n";
   test::expect_error([&] { apps::load_train_config(path); },
-                     {"batch: unknown key", "train.lr: expected a number", "train.epochs: value", "train.loss: 'mse' is not one of: bce, sampled_softmax"});
+                     {"batch: unknown key", "train.lr: expected a number", "train.epochs: value",
+                      "train.loss: 'mse' is not one of: bce, sampled_softmax"});
   std::filesystem::remove(path);
 }
 
@@ -66,7 +69,8 @@ TEST(Config, NumbersMustBeFiniteWholeWhereCounted) {
 
 TEST(Config, TigerSectionsAreCheckedToo) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_bad_tiger.toml";
-  std::ofstream(path) << "model = \"tiger\"\n[rqvae]\nlevels = 0\ncodes = 256\nhidden = [512, -1]\n[tiger]\nbeam = 5\n[content]\nsource = \"bert\"\n[eval]\nks = [5, 10]\nselect_metric = \"ndcg@10\"\n";
+  std::ofstream(path) << "model = \"tiger\"\n[rqvae]\nlevels = 0\ncodes = 256\nhidden = [512, -1]\n[tiger]\nbeam = "
+                         "5\n[content]\nsource = \"bert\"\n[eval]\nks = [5, 10]\nselect_metric = \"ndcg@10\"\n";
   test::expect_error([&] { apps::load_train_config(path); },
                      {"rqvae.levels: value 0", "rqvae.codes: unknown key", "rqvae.hidden: expected a non-empty list",
                       "content.source: 'bert' is not one of", "eval.ks: k = 10 is larger than tiger.beam = 5"});
@@ -83,8 +87,10 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   test::expect_error([&] { apps::load_train_config(path); }, {"data.split"});
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n[data]\nsplit = \"reference\"\n";
   EXPECT_EQ(apps::load_train_config(path).data.split, training::Split::reference);
-  std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\nmodel = \"tiger\"\n[data]\nsplit = \"reference\"\n[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
-  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference' is read by the SASRec and HSTU tasks only"});
+  std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\nmodel = \"tiger\"\n[data]\nsplit = "
+                         "\"reference\"\n[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"data.split: 'reference' is read by the SASRec and HSTU tasks only"});
   std::filesystem::remove(path);
 }
 

@@ -28,7 +28,8 @@ ChapterFeatures chapter_features(const datasets::UserSequences& raw, const Train
   const auto n_train = static_cast<std::size_t>(std::floor(static_cast<double>(users.size()) * kTrainUserShare));
   for (std::size_t k = 0; k < n_train; ++k) {
     const auto& full = seqs.items[users[k]];
-    f.train_rows.push_back(datasets::next_item_row({full.begin(), full.end() - 1}, T));  // seq full[:-2], pos full[1:-1]
+    f.train_rows.push_back(
+        datasets::next_item_row({full.begin(), full.end() - 1}, T));  // seq full[:-2], pos full[1:-1]
   }
   for (std::size_t u : users) {
     const auto& full = seqs.items[u];
@@ -42,8 +43,8 @@ Metrics evaluate_chapter(models::SequenceModel& model, const ChapterFeatures& fe
   models::RankingOptions opt;
   opt.scoring = models::Scoring::cosine;
   opt.rank_padding_row = true;
-  return models::full_ranking(models::last_position_vectors(model, features.test_seqs), model.item_table(), features.targets,
-                              {}, opt);
+  return models::full_ranking(models::last_position_vectors(model, features.test_seqs), model.item_table(),
+                              features.targets, {}, opt);
 }
 
 ChapterTask::ChapterTask(const TrainConfig& cfg, const ChapterFeatures& features, std::uint64_t seed)

@@ -3,7 +3,7 @@
 namespace recgrad::training {
 
 const std::vector<std::string>& protocol_tags() {
-  static const std::vector<std::string> tags{"chapter",        "paper-hstu",     "paper-hstu-u2999", "paper-hstu-refsplit",
+  static const std::vector<std::string> tags{"chapter",        "paper-hstu", "paper-hstu-u2999", "paper-hstu-refsplit",
                                              "sasrec-sampled", "tiger"};
   return tags;
 }

@@ -34,19 +34,25 @@ enum class Padding { left, right };          // where rows are padded (right: th
 // reference: the HSTU paper code's reading, train full[:-1] and select on the test item (§2.8)
 // chapter: users 1..4832 train on full[:-1], every user tested on full[-1], no validation (§1)
 enum class Split { leave_one_out, reference, chapter };
-enum class Loss { bce, sampled_softmax };    // BCE with one negative a position | softmax over sampled negatives
+enum class Loss { bce, sampled_softmax };  // BCE with one negative a position | softmax over sampled negatives
 enum class OptimizerKind { adam, adamw };
-enum class Ranking { full, sampled_100 };    // every candidate | the target among 100 sampled negatives (§2.7)
+enum class Ranking { full, sampled_100 };  // every candidate | the target among 100 sampled negatives (§2.7)
 
-inline NameTable<ModelKind> names(ModelKind) { return {{ModelKind::sasrec, "sasrec"}, {ModelKind::hstu, "hstu"}, {ModelKind::tiger, "tiger"}}; }
-inline NameTable<DataFormat> names(DataFormat) { return {{DataFormat::sequences, "sequences"}, {DataFormat::pairs, "pairs"}}; }
+inline NameTable<ModelKind> names(ModelKind) {
+  return {{ModelKind::sasrec, "sasrec"}, {ModelKind::hstu, "hstu"}, {ModelKind::tiger, "tiger"}};
+}
+inline NameTable<DataFormat> names(DataFormat) {
+  return {{DataFormat::sequences, "sequences"}, {DataFormat::pairs, "pairs"}};
+}
 inline NameTable<IdSpace> names(IdSpace) { return {{IdSpace::ascending, "ascending"}, {IdSpace::raw, "raw"}}; }
 inline NameTable<Padding> names(Padding) { return {{Padding::left, "left"}, {Padding::right, "right"}}; }
 inline NameTable<Split> names(Split) {
   return {{Split::leave_one_out, "leave_one_out"}, {Split::reference, "reference"}, {Split::chapter, "chapter"}};
 }
 inline NameTable<Loss> names(Loss) { return {{Loss::bce, "bce"}, {Loss::sampled_softmax, "sampled_softmax"}}; }
-inline NameTable<OptimizerKind> names(OptimizerKind) { return {{OptimizerKind::adam, "adam"}, {OptimizerKind::adamw, "adamw"}}; }
+inline NameTable<OptimizerKind> names(OptimizerKind) {
+  return {{OptimizerKind::adam, "adam"}, {OptimizerKind::adamw, "adamw"}};
+}
 inline NameTable<Ranking> names(Ranking) { return {{Ranking::full, "full"}, {Ranking::sampled_100, "sampled-100"}}; }
 
 // The printed protocol tags (docs/PROTOCOLS.md): a tag only labels the numbers; behaviour comes from the
@@ -112,10 +118,10 @@ struct TrainConfig {
 struct TrainOptions {
   std::uint64_t seed = 42;
   std::filesystem::path data_dir;
-  std::filesystem::path run_dir;   // best.safetensors and last.safetensors are written here (empty: none)
-  std::filesystem::path resume;    // a last.safetensors to continue from (empty: start fresh)
-  bool progress = true;            // a progress line per epoch (and a live bar on a terminal)
-  bool detect_anomaly = false;     // stop at the first op whose forward or backward makes a NaN or an Inf
+  std::filesystem::path run_dir;  // best.safetensors and last.safetensors are written here (empty: none)
+  std::filesystem::path resume;   // a last.safetensors to continue from (empty: start fresh)
+  bool progress = true;           // a progress line per epoch (and a live bar on a terminal)
+  bool detect_anomaly = false;    // stop at the first op whose forward or backward makes a NaN or an Inf
   std::filesystem::path cache_dir = "runs/cache";  // TIGER: content vectors and RQ-VAE codes are cached here
 };
 

@@ -85,12 +85,13 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
     rated.resize(targets.size());
   }
   const Tensor users = user_vectors(model, hist, cfg.max_len(), cfg.data.padding == Padding::right);
-  if (cfg.eval.ranking == Ranking::sampled_100) return models::sampled_ranking(users, model.item_table(), targets, rated, cfg.eval.ks, kSampledNegatives, seed);
+  if (cfg.eval.ranking == Ranking::sampled_100)
+    return models::sampled_ranking(users, model.item_table(), targets, rated, cfg.eval.ks, kSampledNegatives, seed);
   return models::full_ranking(users, model.item_table(), targets, window, ranking_options(cfg, data));
 }
 
-
-EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
+EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
+                               const std::filesystem::path& checkpoint) {
   const SequentialData data = load_sequential_data(cfg, opt.data_dir);
   const TrainConfig c = fitted_to(cfg, data.vocab);
   Generator gen(opt.seed);
@@ -109,7 +110,8 @@ Tensor attention_map(const TrainConfig& cfg, const TrainOptions& opt, const std:
   const TrainConfig c = fitted_to(cfg, data.vocab);
   if (!data.streams.empty()) throw std::invalid_argument("attention_map: event-stream presets are not supported");
   if (user_index >= data.split.test_history.size())
-    throw std::invalid_argument(fmt::format("attention_map: user index {} >= {} users", user_index, data.split.test_history.size()));
+    throw std::invalid_argument(
+        fmt::format("attention_map: user index {} >= {} users", user_index, data.split.test_history.size()));
   Generator gen(opt.seed);
   const std::unique_ptr<models::SequenceModel> model = make_sequence_model(c, gen);
   nn::load_into(checkpoint, model->named_parameters());
@@ -121,9 +123,12 @@ Tensor attention_map(const TrainConfig& cfg, const TrainOptions& opt, const std:
   const Tensor seq = Tensor::from_vector(window, {1, L});  // no padding: a left- or right-padded model reads it alike
   model->forward(seq);
   Tensor A;  // (1, H, L, L)
-  if (const auto* sasrec = dynamic_cast<const models::SASRec*>(model.get())) A = sasrec->blocks[0]->attn.last_attention();
-  else if (const auto* hstu = dynamic_cast<const models::HSTU*>(model.get())) A = hstu->blocks[0]->last_attention;
-  else throw std::invalid_argument("attention_map: only SASRec and HSTU have attention maps");
+  if (const auto* sasrec = dynamic_cast<const models::SASRec*>(model.get()))
+    A = sasrec->blocks[0]->attn.last_attention();
+  else if (const auto* hstu = dynamic_cast<const models::HSTU*>(model.get()))
+    A = hstu->blocks[0]->last_attention;
+  else
+    throw std::invalid_argument("attention_map: only SASRec and HSTU have attention maps");
   return reshape(slice(A, 1, 0, 1).contiguous(), {L, L});  // head 0
 }
 

@@ -13,8 +13,8 @@ namespace recgrad::training {
 
 // Validation (test = false) or test metrics of `model` on every user with a target. `seed` draws the
 // sampled-100 negatives. fitted: the preset fitted to `data` (fitted_to).
-Metrics evaluate_sequential(const TrainConfig& fitted, models::SequenceModel& model, const SequentialData& data, bool test,
-                            std::uint64_t seed);
+Metrics evaluate_sequential(const TrainConfig& fitted, models::SequenceModel& model, const SequentialData& data,
+                            bool test, std::uint64_t seed);
 
 // Event-stream presets: each user's stream up to and including the target (its time is the last query
 // time). min_rating > 0 keeps only the users who rated their target at least that (counted in *users_kept).
@@ -30,7 +30,8 @@ struct EvalResult {
 
 // Evaluates a saved model (a best.safetensors of `train`) under the preset's protocol: the same data,
 // split and ranking as during training. opt.seed only matters for sampled-100 ranking.
-EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint);
+EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
+                               const std::filesystem::path& checkpoint);
 
 // The first block's attention weights of a saved SASRec or HSTU model (a best.safetensors of `train`) for
 // the test history of the user at `user_index` (in the preset's user order), cut to its real positions:

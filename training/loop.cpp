@@ -39,7 +39,8 @@ void resume_from(const std::filesystem::path& path, Task& task, const LoopOption
                                "last.safetensors of a `recgrad train` run (best.safetensors holds weights only)");
     return it->second;
   };
-  meta("adam_steps");  // first, so that a weights-only best.safetensors gets this message, not a list of missing tensors
+  meta(
+      "adam_steps");  // first, so that a weights-only best.safetensors gets this message, not a list of missing tensors
   nn::load_into(path, checkpoint_tensors(task.model(), task.optimizer()));
   try {
     s.start_epoch = std::stoi(meta("epoch")) + 1;
@@ -53,18 +54,23 @@ void resume_from(const std::filesystem::path& path, Task& task, const LoopOption
     throw std::runtime_error(path.string() + ": corrupt training metadata (" + e.what() + ")");
   }
   if (md.count("preset") && md.at("preset") != opt.preset)
-    fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", path.string(), md.at("preset"), opt.preset);
+    fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", path.string(), md.at("preset"),
+               opt.preset);
   if (opt.progress) fmt::print("resumed from {} after epoch {}\n", path.string(), s.start_epoch - 1);
 }
 
 void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int epoch) {
   const Generator& gen = task.generator();
   nn::save_safetensors(opt.run_dir / "last.safetensors", checkpoint_tensors(task.model(), task.optimizer()),
-                       {{"epoch", std::to_string(epoch)}, {"adam_steps", std::to_string(task.optimizer().steps())},
-                        {"gen_seed", std::to_string(gen.seed())}, {"gen_counter", std::to_string(gen.counter())},
-                        {"best_epoch", std::to_string(s.result.best_epoch)}, {"best_value", fmt::format("{:.17g}", s.best)},
+                       {{"epoch", std::to_string(epoch)},
+                        {"adam_steps", std::to_string(task.optimizer().steps())},
+                        {"gen_seed", std::to_string(gen.seed())},
+                        {"gen_counter", std::to_string(gen.counter())},
+                        {"best_epoch", std::to_string(s.result.best_epoch)},
+                        {"best_value", fmt::format("{:.17g}", s.best)},
                         {"best_valid", nlohmann::json(s.result.valid).dump()},
-                        {"train_seconds", fmt::format("{:.3f}", s.result.train_seconds)}, {"preset", opt.preset}});
+                        {"train_seconds", fmt::format("{:.3f}", s.result.train_seconds)},
+                        {"preset", opt.preset}});
 }
 
 // Rethrows a failed step's error with where it happened and what is safe on disk. An AnomalyError stays one
@@ -74,7 +80,8 @@ void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int epoch
   std::string where = fmt::format("epoch {} step {}/{}: {}", epoch, step, nsteps, e.what());
   const auto last = run_dir / "last.safetensors";
   if (!run_dir.empty() && std::filesystem::exists(last))
-    where += fmt::format("\n  nothing was written this epoch; {} holds the last finished epoch (--resume it)", last.string());
+    where += fmt::format("\n  nothing was written this epoch; {} holds the last finished epoch (--resume it)",
+                         last.string());
   if (dynamic_cast<const AnomalyError*>(&e)) throw AnomalyError(where);
   throw std::runtime_error(where);
 }
@@ -96,9 +103,10 @@ double run_epoch(Task& task, const LoopOptions& opt, int epoch, LoopState& s, Cl
     const bool line = opt.progress && nsteps >= 2 * kLineEvery && (b + 1) % kLineEvery == 0;
     if (tty || line) {
       const double el = seconds_since(t0), done = static_cast<double>(b + 1) / static_cast<double>(nsteps);
-      fmt::print("{}  epoch {}/{} step {}/{}  loss {:.4f}  {:.0f} {}/s  epoch ends in about {:.0f} s{}", tty ? "\r" : "",
-                 epoch, opt.epochs, b + 1, nsteps, loss_sum / static_cast<double>(b + 1),
-                 done * static_cast<double>(task.epoch_samples()) / el, task.sample_unit(), el / done - el, tty ? "" : "\n");
+      fmt::print("{}  epoch {}/{} step {}/{}  loss {:.4f}  {:.0f} {}/s  epoch ends in about {:.0f} s{}",
+                 tty ? "\r" : "", epoch, opt.epochs, b + 1, nsteps, loss_sum / static_cast<double>(b + 1),
+                 done * static_cast<double>(task.epoch_samples()) / el, task.sample_unit(), el / done - el,
+                 tty ? "" : "\n");
       std::fflush(stdout);
     }
   }
@@ -121,8 +129,9 @@ std::string validate(Task& task, const LoopOptions& opt, int epoch, LoopState& s
     for (const auto& [name, p] : task.model().named_parameters()) s.best_weights.emplace_back(name, p.detach().clone());
     tail += "  (best)";
     if (!opt.run_dir.empty())
-      nn::save_safetensors(opt.run_dir / "best.safetensors", task.model().named_parameters(),
-                           {{"epoch", std::to_string(epoch)}, {"seed", std::to_string(opt.seed)}, {"preset", opt.preset}});
+      nn::save_safetensors(
+          opt.run_dir / "best.safetensors", task.model().named_parameters(),
+          {{"epoch", std::to_string(epoch)}, {"seed", std::to_string(opt.seed)}, {"preset", opt.preset}});
   }
   return tail;
 }
@@ -140,8 +149,9 @@ void restore_best(Task& task, const LoopOptions& opt, const LoopState& s) {
   }
   const auto best = opt.run_dir / "best.safetensors";
   if (opt.run_dir.empty() || !std::filesystem::exists(best))
-    throw std::runtime_error(fmt::format("train: the best epoch ({}) came before the resume and {} is missing: cannot test it",
-                                         s.result.best_epoch, best.string()));
+    throw std::runtime_error(
+        fmt::format("train: the best epoch ({}) came before the resume and {} is missing: cannot test it",
+                    s.result.best_epoch, best.string()));
   nn::load_into(best, task.model().named_parameters());
 }
 
@@ -159,11 +169,14 @@ TrainResult train(Task& task, const LoopOptions& opt) {
     const double secs = seconds_since(t0);
     s.result.train_seconds += secs;
     s.result.history.push_back({epoch, loss, -1});
-    std::string line = fmt::format("epoch {:3d}/{}  loss {:.4f}{}  {:.1f} s  {:.0f} {}/s  ETA {:.1f} min", epoch, opt.epochs, loss,
-                                   task.epoch_note(), secs, static_cast<double>(task.epoch_samples()) / secs, task.sample_unit(),
-                                   secs * (opt.epochs - epoch) / 60.0);
-    if (!task.has_validation()) s.result.best_epoch = epoch;
-    else if (epoch % opt.eval_every == 0 || epoch == opt.epochs) line += validate(task, opt, epoch, s);
+    std::string line =
+        fmt::format("epoch {:3d}/{}  loss {:.4f}{}  {:.1f} s  {:.0f} {}/s  ETA {:.1f} min", epoch, opt.epochs, loss,
+                    task.epoch_note(), secs, static_cast<double>(task.epoch_samples()) / secs, task.sample_unit(),
+                    secs * (opt.epochs - epoch) / 60.0);
+    if (!task.has_validation())
+      s.result.best_epoch = epoch;
+    else if (epoch % opt.eval_every == 0 || epoch == opt.epochs)
+      line += validate(task, opt, epoch, s);
     if (opt.progress) fmt::print("{}{}\n", opt.progress && ::isatty(STDOUT_FILENO) ? "\r" : "", line);
     std::fflush(stdout);
     if (!opt.run_dir.empty()) save_last(task, opt, s, epoch);

@@ -8,21 +8,28 @@
 namespace recgrad::training {
 
 nn::Adam make_adam(const std::vector<Tensor>& params, const TrainSettings& t) {
-  return nn::Adam(params, {.lr = t.lr, .beta1 = t.beta1, .beta2 = t.beta2, .eps = t.eps, .weight_decay = t.weight_decay,
+  return nn::Adam(params, {.lr = t.lr,
+                           .beta1 = t.beta1,
+                           .beta2 = t.beta2,
+                           .eps = t.eps,
+                           .weight_decay = t.weight_decay,
                            .decoupled = t.optimizer == OptimizerKind::adamw});
 }
 
 // The parameter's name in `named` (matched by storage), or "parameter <i>".
-static std::string param_name(const Tensor& p, std::size_t i, const std::vector<std::pair<std::string, Tensor>>& named) {
+static std::string param_name(const Tensor& p, std::size_t i,
+                              const std::vector<std::pair<std::string, Tensor>>& named) {
   for (const auto& [name, t] : named)
     if (t.impl() == p.impl()) return name;
   return "parameter " + std::to_string(i);
 }
 
-double optimizer_step(const Tensor& loss, nn::Optimizer& opt, const std::vector<std::pair<std::string, Tensor>>& named) {
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
+                      const std::vector<std::pair<std::string, Tensor>>& named) {
   const double value = loss.item();
-  const std::string rerun = ": stopped before the optimizer step, the parameters are untouched; rerun with "
-                            "--detect-anomaly (set_detect_anomaly) to find the first op that made it";
+  const std::string rerun =
+      ": stopped before the optimizer step, the parameters are untouched; rerun with "
+      "--detect-anomaly (set_detect_anomaly) to find the first op that made it";
   if (!std::isfinite(value))
     throw std::runtime_error("training loss is " + std::string(std::isnan(value) ? "NaN" : "Inf") + " (output of '" +
                              (loss.grad_fn() ? loss.grad_fn()->op : std::string("a leaf")) + "')" + rerun);
@@ -31,8 +38,9 @@ double optimizer_step(const Tensor& loss, nn::Optimizer& opt, const std::vector<
   const auto& params = opt.params();
   for (std::size_t i = 0; i < params.size(); ++i)
     if (first_non_finite(params[i].grad()) >= 0)
-      throw std::runtime_error("the gradient of " + param_name(params[i], i, named) + " " + shape_str(params[i].shape()) +
-                               " has a NaN or an Inf (loss " + std::to_string(value) + ")" + rerun);
+      throw std::runtime_error("the gradient of " + param_name(params[i], i, named) + " " +
+                               shape_str(params[i].shape()) + " has a NaN or an Inf (loss " + std::to_string(value) +
+                               ")" + rerun);
   opt.step();
   return value;
 }

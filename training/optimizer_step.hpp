@@ -17,7 +17,8 @@ nn::Adam make_adam(const std::vector<Tensor>& params, const TrainSettings& t);
 // zero_grad, backward, step; returns the loss value. A NaN or Inf loss, or a NaN or Inf in any gradient,
 // throws before the step touches a parameter, naming the op that computed the loss or the parameter
 // (its name from `named`, the model's named_parameters()).
-double optimizer_step(const Tensor& loss, nn::Optimizer& opt, const std::vector<std::pair<std::string, Tensor>>& named = {});
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
+                      const std::vector<std::pair<std::string, Tensor>>& named = {});
 
 // What a last.safetensors holds to resume exactly: the parameters, then Adam's moments as "optim.m.<i>", "optim.v.<i>".
 nn::NamedTensors checkpoint_tensors(const nn::Module& model, const nn::Adam& adam);

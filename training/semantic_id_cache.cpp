@@ -13,8 +13,9 @@ namespace {
 
 // The RQ-VAE codes are cached beside the content vectors, keyed (FNV-1a) by the vectors, the items the
 // RQ-VAE trains on, its settings and the seed.
-std::filesystem::path codes_cache_path(const Tensor& content, const std::vector<char>& train_rows, const models::RQVAEConfig& q,
-                                       std::uint64_t seed, const std::filesystem::path& cache_dir) {
+std::filesystem::path codes_cache_path(const Tensor& content, const std::vector<char>& train_rows,
+                                       const models::RQVAEConfig& q, std::uint64_t seed,
+                                       const std::filesystem::path& cache_dir) {
   std::uint64_t h = 1469598103934665603ull;
   auto mix = [&h](const void* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<const unsigned char*>(p)[i]) * 1099511628211ull;
@@ -22,9 +23,9 @@ std::filesystem::path codes_cache_path(const Tensor& content, const std::vector<
   const std::vector<float> x = content.to_vector<float>();
   mix(x.data(), x.size() * sizeof(float));
   mix(train_rows.data(), train_rows.size());
-  const std::string settings = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", fmt::join(q.hidden, ","), q.latent, q.levels,
-                                           q.codebook_size, q.beta, q.epochs, q.batch_size, q.lr, q.kmeans_init,
-                                           q.restart_dead_codes, seed);
+  const std::string settings =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", fmt::join(q.hidden, ","), q.latent, q.levels, q.codebook_size,
+                  q.beta, q.epochs, q.batch_size, q.lr, q.kmeans_init, q.restart_dead_codes, seed);
   mix(settings.data(), settings.size());
   return cache_dir / fmt::format("rqvae-codes-{:016x}.safetensors", h);
 }
@@ -59,9 +60,12 @@ SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, 
 
 void print_usage(const models::CodeUsage& u, const models::SemanticIdTable& t) {
   std::string used;
-  for (std::size_t d = 0; d < u.used.size(); ++d) used += fmt::format("{}{}/{} ({:.2f} bits)", d ? ", " : "", u.used[d], t.codebook_size, u.entropy[d]);
-  fmt::print("semantic ids: codes used per level {} | items with a unique (c1..c{}) {:.1f} % | largest group {} -> collision token takes {} values\n",
-             used, t.levels, 100.0 * u.unique_share, u.max_group, t.collision_size);
+  for (std::size_t d = 0; d < u.used.size(); ++d)
+    used += fmt::format("{}{}/{} ({:.2f} bits)", d ? ", " : "", u.used[d], t.codebook_size, u.entropy[d]);
+  fmt::print(
+      "semantic ids: codes used per level {} | items with a unique (c1..c{}) {:.1f} % | largest group {} -> collision "
+      "token takes {} values\n",
+      used, t.levels, 100.0 * u.unique_share, u.max_group, t.collision_size);
 }
 
 }  // namespace recgrad::training

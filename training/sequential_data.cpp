@@ -15,10 +15,12 @@ namespace {
 // user's token stream (attribute tokens first when [data] user_attributes is set, at ids vocab..vocab+29).
 void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, datasets::UserSequences& s,
                    std::vector<std::vector<std::int64_t>>& times, std::vector<std::vector<int>>& stars) {
-  if (cfg.data.id_space != IdSpace::raw) throw std::invalid_argument("[data] ratings needs id_space = \"raw\" (ratings use MovieIDs)");
+  if (cfg.data.id_space != IdSpace::raw)
+    throw std::invalid_argument("[data] ratings needs id_space = \"raw\" (ratings use MovieIDs)");
   const auto path = dir / cfg.data.ratings;
   auto timed = datasets::attach_ratings(s, datasets::read_ratings(path), path.string());
-  if (timed.seqs.users.empty()) throw std::runtime_error(path.string() + ": no user of " + cfg.data.file + " has ratings here");
+  if (timed.seqs.users.empty())
+    throw std::runtime_error(path.string() + ": no user of " + cfg.data.file + " has ratings here");
   s = std::move(timed.seqs);
   times = std::move(timed.times);
   stars = std::move(timed.ratings);
@@ -27,7 +29,8 @@ void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, dat
 // The token stream of every user (datasets/event_stream.hpp): with [data] user_attributes, 30 attribute
 // tokens are appended to the vocabulary (never candidates) and each stream starts with its user's three.
 void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const datasets::UserSequences& s,
-                 const std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars, SequentialData& d) {
+                 const std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars,
+                 SequentialData& d) {
   std::map<std::int64_t, datasets::User> users;
   const datasets::AttributeTokens attr{d.vocab};
   if (!cfg.data.user_attributes.empty()) {
@@ -40,10 +43,12 @@ void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const
     if (!users.empty()) {
       const auto it = users.find(s.users[u]);
       if (it == users.end())
-        throw std::runtime_error((dir / cfg.data.user_attributes).string() + ": user " + std::to_string(s.users[u]) + " is missing");
+        throw std::runtime_error((dir / cfg.data.user_attributes).string() + ": user " + std::to_string(s.users[u]) +
+                                 " is missing");
       for (auto t : attr.of(it->second)) attributes.push_back(t);
     }
-    d.streams.push_back(datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.data.positive_min_rating));
+    d.streams.push_back(
+        datasets::make_stream(s.items[u], times[u], stars[u], attributes, cfg.data.positive_min_rating));
   }
 }
 
@@ -51,8 +56,8 @@ void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const
 
 SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
   const auto path = dir / cfg.data.file;
-  datasets::UserSequences s = cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(path)
-                                                          : datasets::read_sequences(path);
+  datasets::UserSequences s =
+      cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(path) : datasets::read_sequences(path);
   std::vector<std::vector<std::int64_t>> times;
   std::vector<std::vector<int>> stars;
   if (!cfg.data.ratings.empty()) build_streams(cfg, dir, s, times, stars);
@@ -77,8 +82,8 @@ SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesyste
     for (auto i : cand) d.candidate[i] = 1;
     for (const auto& v : s.items)
       for (auto i : v)
-        if (!d.candidate[i]) throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " +
-                                                      cfg.data.candidates);
+        if (!d.candidate[i])
+          throw std::runtime_error(path.string() + ": item " + std::to_string(i) + " is not in " + cfg.data.candidates);
   }
   if (!cfg.data.ratings.empty()) add_streams(cfg, dir, s, times, stars, d);
   d.candidate[0] = 0;

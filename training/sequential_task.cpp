@@ -45,7 +45,8 @@ SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& dat
     if (data.split.train[u].size() < 2) continue;
     if (!data.streams.empty()) {
       const auto& st = data.streams[u];
-      stream_rows_.push_back(datasets::stream_row(st, st.first_item + data.split.train[u].size(), cfg_.max_len(), right));
+      stream_rows_.push_back(
+          datasets::stream_row(st, st.first_item + data.split.train[u].size(), cfg_.max_len(), right));
       rows_.push_back({stream_rows_.back().seq, stream_rows_.back().pos});
     } else {
       rows_.push_back(datasets::next_item_row(data.split.train[u], cfg_.max_len(), right));

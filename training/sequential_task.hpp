@@ -45,14 +45,14 @@ class SequentialTask : public Task {
 
  private:
   Tensor loss(const std::vector<std::size_t>& batch);  // rows_[batch[i]] -> the scalar loss
-  TrainConfig cfg_;  // fitted to the data
+  TrainConfig cfg_;                                    // fitted to the data
   const SequentialData& data_;
   std::uint64_t seed_;
   Generator gen_;  // the model's initialisation and dropout masks
   std::unique_ptr<models::SequenceModel> model_;
   nn::Adam adam_;
-  std::vector<datasets::Row> rows_;              // one per training user: (seq, pos)
-  std::vector<datasets::StreamRow> stream_rows_;  // the event stream's rows (with side inputs), if any
+  std::vector<datasets::Row> rows_;                         // one per training user: (seq, pos)
+  std::vector<datasets::StreamRow> stream_rows_;            // the event stream's rows (with side inputs), if any
   std::vector<std::unordered_set<std::int64_t>> items_of_;  // each row's user's items (BCE negatives avoid them)
   std::vector<std::size_t> order_;
   std::unique_ptr<IdSampler> sampler_;

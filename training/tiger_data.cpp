@@ -10,8 +10,9 @@
 namespace recgrad::training {
 
 TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& dir, std::uint64_t seed) {
-  const datasets::UserSequences raw = cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(dir / cfg.data.file)
-                                                                 : datasets::read_sequences(dir / cfg.data.file);
+  const datasets::UserSequences raw = cfg.data.format == DataFormat::pairs
+                                          ? datasets::read_user_item_pairs(dir / cfg.data.file)
+                                          : datasets::read_sequences(dir / cfg.data.file);
   const datasets::ItemDocuments docs = cfg.content.source == ContentSource::movielens_titles
                                            ? datasets::read_movie_documents(dir / cfg.content.file)
                                            : datasets::read_beauty_attributes(dir / cfg.content.file);
@@ -39,7 +40,8 @@ TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& d
     Generator gen(derive_seed(seed, SeedStream::cold_items));
     for (std::size_t i = 1; i < d.cold.size(); ++i) d.cold[i] = gen.next_double() < cfg.tiger.cold_item_share;
     for (auto& train : d.split.train)
-      train.erase(std::remove_if(train.begin(), train.end(), [&](std::int64_t i) { return d.cold[i] != 0; }), train.end());
+      train.erase(std::remove_if(train.begin(), train.end(), [&](std::int64_t i) { return d.cold[i] != 0; }),
+                  train.end());
   }
   return d;
 }

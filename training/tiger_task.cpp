@@ -29,7 +29,8 @@ std::vector<TigerTask::Sample> samples_of_epoch(const TigerData& data, int per_u
     if (per_user <= 0 || static_cast<std::size_t>(per_user) >= n - 1) {
       for (std::size_t t = 1; t < n; ++t) s.push_back({u, t});
     } else {
-      for (int k = 0; k < per_user; ++k) s.push_back({u, 1 + static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(n - 1)))});
+      for (int k = 0; k < per_user; ++k)
+        s.push_back({u, 1 + static_cast<std::size_t>(gen.next_int(static_cast<std::int64_t>(n - 1)))});
     }
   }
   return s;
@@ -40,7 +41,8 @@ void shuffle_by_length(std::vector<TigerTask::Sample>& s, std::int64_t batch, Ge
   shuffle(s, gen);
   const std::size_t window = static_cast<std::size_t>(batch) * kLengthWindowBatches;
   for (std::size_t w = 0; w < s.size(); w += window)
-    std::stable_sort(s.begin() + static_cast<std::ptrdiff_t>(w), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), w + window)),
+    std::stable_sort(s.begin() + static_cast<std::ptrdiff_t>(w),
+                     s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), w + window)),
                      [](const TigerTask::Sample& a, const TigerTask::Sample& b) { return a.target < b.target; });
 }
 
@@ -66,15 +68,17 @@ Tensor teacher_forced_loss(const models::Tiger& model, const TigerData& data, co
   const std::int64_t B = static_cast<std::int64_t>(batch.size());
   const Tensor tokens = models::pad_rows(enc);
   const Tensor memory = model.encode(tokens);  // (B, S, d)
-  const Tensor logits = model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
+  const Tensor logits =
+      model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
   return cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
 }
 
 // The 0-based rank of each of `users` (indices into data.users)' validation or test item in its beam
 // list (data.num_items() when it is not there: no hit at any k ≤ beam).
 std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data, const models::SemanticIdTable& ids,
-                                     const models::IdTrie& trie, const TrainConfig& c, const std::vector<std::size_t>& users,
-                                     bool test, std::int64_t* invalid_ids, bool progress = false) {
+                                     const models::IdTrie& trie, const TrainConfig& c,
+                                     const std::vector<std::size_t>& users, bool test, std::int64_t* invalid_ids,
+                                     bool progress = false) {
   NoGradGuard no_grad;
   const auto t0 = std::chrono::steady_clock::now();
   auto last_print = t0;
@@ -83,16 +87,19 @@ std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data
   const models::TokenSpace& space = model.space;
   const std::size_t chunk = 32;
   for (std::size_t start = 0; start < users.size(); start += chunk) {
-    const std::vector<std::size_t> us(users.begin() + static_cast<std::ptrdiff_t>(start),
-                                      users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + chunk)));
+    const std::vector<std::size_t> us(
+        users.begin() + static_cast<std::ptrdiff_t>(start),
+        users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + chunk)));
     std::vector<std::vector<std::int64_t>> enc;
     for (std::size_t u : us)
-      enc.push_back(models::encoder_tokens(space, ids, data.users[u], test ? data.split.test_history[u] : data.split.valid_history[u],
-                                   model.config.max_items));
+      enc.push_back(models::encoder_tokens(space, ids, data.users[u],
+                                           test ? data.split.test_history[u] : data.split.valid_history[u],
+                                           model.config.max_items));
     const Tensor tokens = models::pad_rows(enc);
     const Tensor memory = model.encode(tokens), valid = models::token_valid(tokens);
     const models::NextTokenLogProbs next = models::next_token_log_probs(model, memory, valid);
-    const auto recs = models::constrained_beam_search(static_cast<std::int64_t>(us.size()), next, trie, space, model.config.beam);
+    const auto recs =
+        models::constrained_beam_search(static_cast<std::int64_t>(us.size()), next, trie, space, model.config.beam);
     for (std::size_t j = 0; j < us.size(); ++j) {
       const std::size_t u = us[j];
       const std::int64_t target = test ? data.split.test_target[u] : data.split.valid_target[u];
@@ -103,18 +110,22 @@ std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data
       for (const models::Recommendation& rec : recs[j]) {
         if (rec.item < 1 || rec.item > data.num_items()) ++*invalid_ids;
         if (c.eval.exclude_history && seen.count(rec.item)) continue;
-        if (rec.item == target) { rank = r; break; }
+        if (rec.item == target) {
+          rank = r;
+          break;
+        }
         ++r;
       }
       ranks.push_back(rank);
     }
     const auto now = std::chrono::steady_clock::now();
-    if (progress && std::chrono::duration<double>(now - last_print).count() >= 60.0) {  // a line a minute: where it is, and the ETA
+    if (progress &&
+        std::chrono::duration<double>(now - last_print).count() >= 60.0) {  // a line a minute: where it is, and the ETA
       last_print = now;
       const double el = std::chrono::duration<double>(now - t0).count();
       const double done = static_cast<double>(ranks.size());
-      fmt::print("  {}: {}/{} users, {:.0f} s, about {:.0f} s left\n", test ? "test" : "validation", ranks.size(), users.size(), el,
-                 el / done * (static_cast<double>(users.size()) - done));
+      fmt::print("  {}: {}/{} users, {:.0f} s, about {:.0f} s left\n", test ? "test" : "validation", ranks.size(),
+                 users.size(), el, el / done * (static_cast<double>(users.size()) - done));
       std::fflush(stdout);
     }
   }
@@ -123,7 +134,8 @@ std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data
 }
 
 // Recall@k / NDCG@k of the ranks whose flag is set (all when `keep` is empty).
-std::map<std::string, double> metrics_of(const std::vector<std::int64_t>& ranks, const std::vector<int>& ks, const std::vector<char>& keep = {}) {
+std::map<std::string, double> metrics_of(const std::vector<std::int64_t>& ranks, const std::vector<int>& ks,
+                                         const std::vector<char>& keep = {}) {
   models::RankingMetrics metrics(ks);
   for (std::size_t i = 0; i < ranks.size(); ++i)
     if (keep.empty() || keep[i]) metrics.add(ranks[i]);
@@ -144,8 +156,8 @@ std::vector<std::size_t> users_with_target(const TigerData& data, bool test, int
 
 }  // namespace
 
-TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models::SemanticIdTable& ids, std::uint64_t seed,
-                     bool progress)
+TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models::SemanticIdTable& ids,
+                     std::uint64_t seed, bool progress)
     : cfg_(cfg),
       data_(data),
       ids_(ids),
@@ -157,7 +169,8 @@ TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models
       adam_(make_adam(model_.parameters(), cfg.train)) {
   for (int k : cfg.eval.ks)
     if (k > cfg.tiger.beam)
-      throw std::invalid_argument(fmt::format("tiger: k = {} is larger than the beam ({}): Recall@{} would be capped", k, cfg.tiger.beam, k));
+      throw std::invalid_argument(
+          fmt::format("tiger: k = {} is larger than the beam ({}): Recall@{} would be capped", k, cfg.tiger.beam, k));
   valid_users_ = users_with_target(data, false, 0);
   if (cfg.tiger.valid_users > 0 && static_cast<std::size_t>(cfg.tiger.valid_users) < valid_users_.size()) {
     Generator pick(derive_seed(seed, SeedStream::valid_users));  // a fixed subset, the same at every epoch
@@ -184,7 +197,8 @@ double TigerTask::learning_rate() const {
   const double warm = static_cast<double>(std::max<std::int64_t>(1, cfg_.tiger.warmup_steps));
   double lr = cfg_.train.lr * std::min(1.0, static_cast<double>(step + 1) / warm);
   if (cfg_.tiger.lr_schedule == LrSchedule::cosine)
-    lr *= 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(std::max<std::int64_t>(1, total_steps_))));
+    lr *= 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(step) /
+                                static_cast<double>(std::max<std::int64_t>(1, total_steps_))));
   return lr;
 }
 
@@ -193,7 +207,8 @@ std::size_t TigerTask::begin_epoch(int epoch) {
   samples_ = samples_of_epoch(data_, cfg_.tiger.prefixes_per_user, order);
   shuffle_by_length(samples_, cfg_.train.batch_size, order);
   starts_.clear();  // batches in a shuffled order (each batch holds similar lengths)
-  for (std::size_t s = 0; s < samples_.size(); s += static_cast<std::size_t>(cfg_.train.batch_size)) starts_.push_back(s);
+  for (std::size_t s = 0; s < samples_.size(); s += static_cast<std::size_t>(cfg_.train.batch_size))
+    starts_.push_back(s);
   shuffle(starts_, order);
   return starts_.size();
 }
@@ -209,7 +224,8 @@ double TigerTask::step(std::size_t b) {
 std::string TigerTask::epoch_note() const { return fmt::format("  lr {:.2e}", adam_.lr()); }
 
 Metrics TigerTask::validate() {
-  return metrics_of(user_ranks(model_, data_, ids_, trie_, cfg_, valid_users_, false, &test_.invalid_ids, progress_), cfg_.eval.ks);
+  return metrics_of(user_ranks(model_, data_, ids_, trie_, cfg_, valid_users_, false, &test_.invalid_ids, progress_),
+                    cfg_.eval.ks);
 }
 
 // Every test user, or tiger.test_users of them drawn with a fixed seed (the cold users are always all kept).
@@ -222,13 +238,15 @@ Metrics TigerTask::test() {
     std::vector<std::size_t> order(users.size());
     std::iota(order.begin(), order.end(), 0);
     shuffle(order, pick);
-    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg_.tiger.test_users; ++i) take[order[i]] = 1;
+    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg_.tiger.test_users; ++i)
+      take[order[i]] = 1;
     std::vector<std::size_t> kept;
     for (std::size_t i = 0; i < users.size(); ++i)
       if (take[i] || data_.cold[data_.split.test_target[users[i]]]) kept.push_back(users[i]);
     users = kept;
   }
-  const std::vector<std::int64_t> ranks = user_ranks(model_, data_, ids_, trie_, cfg_, users, true, &test_.invalid_ids, progress_);
+  const std::vector<std::int64_t> ranks =
+      user_ranks(model_, data_, ids_, trie_, cfg_, users, true, &test_.invalid_ids, progress_);
   test_.all = metrics_of(ranks, cfg_.eval.ks);
   test_.users = static_cast<std::int64_t>(users.size());
   if (test_.cold_items > 0) {
@@ -257,7 +275,8 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   return result;
 }
 
-TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint) {
+TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
+                                      const std::filesystem::path& checkpoint) {
   const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
   const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
   TigerTask task(cfg, data, sid.table, opt.seed, false);

@@ -75,6 +75,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt);
 
 // The test of a saved TIGER (a best.safetensors of `train`): the same data, semantic IDs (the same seed
 // rebuilds them, from the cache when present) and protocol as its training run.
-TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint);
+TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
+                                      const std::filesystem::path& checkpoint);
 
 }  // namespace recgrad::training

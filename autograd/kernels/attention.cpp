@@ -103,8 +103,10 @@ void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_v
         for (long i = i0; i < i1; ++i) {
           T *row = p + (lo + i) * Tn, *drow = pd + (lo + i) * Tn;
           std::fill(row, row + lo, T(0));
-          if (vw && vw[i] == T(0)) std::fill(row + lo, row + Tn, T(0));  // a padding query
-          else softmax_row(row + lo, i + 1, Tn - lo, vw, scale);
+          if (vw && vw[i] == T(0))
+            std::fill(row + lo, row + Tn, T(0));  // a padding query
+          else
+            softmax_row(row + lo, i + 1, Tn - lo, vw, scale);
           if (drop.p > 0) {
             std::fill(drow, drow + lo, T(0));
             dropout_row(row + lo, drow + lo, i + 1, drop.p, drop.key,
@@ -145,10 +147,10 @@ void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, 
       T* Kp = scratch(k_buf, packed_B_size<T>(n, dh));
       T* Qp = scratch(q_buf, packed_B_size<T>(n, dh));
       T* dS = scratch(ds_buf, static_cast<std::size_t>(n * n));  // row stride n
-      pack_B_full(dh, n, v, 1, dh, Vt);    // Vᵀ: (dh, n)
-      pack_B_full(n, dh, go, dh, 1, dOp);  // dO: (n, dh)
-      pack_B_full(n, dh, k, dh, 1, Kp);    // K: (n, dh)
-      pack_B_full(n, dh, q, dh, 1, Qp);    // Q: (n, dh)
+      pack_B_full(dh, n, v, 1, dh, Vt);                          // Vᵀ: (dh, n)
+      pack_B_full(n, dh, go, dh, 1, dOp);                        // dO: (n, dh)
+      pack_B_full(n, dh, k, dh, 1, Kp);                          // K: (n, dh)
+      pack_B_full(n, dh, q, dh, 1, Qp);                          // Q: (n, dh)
       for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
         const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
         // dPd[i0:i1, 0:i1] = dO[i0:i1] Vᵀ
@@ -189,9 +191,10 @@ template void causal_attention_forward<float>(const float*, const float*, const 
 template void causal_attention_forward<double>(const double*, const double*, const double*, const double*,
                                                AttentionDims, double, AttentionDropout, double*, double*, double*);
 template void causal_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
-                                               const float*, const float*, AttentionDims, float, double, float*, float*, float*);
+                                               const float*, const float*, AttentionDims, float, double, float*, float*,
+                                               float*);
 template void causal_attention_backward<double>(const double*, const double*, const double*, const double*,
-                                                const double*, const double*, const double*, AttentionDims, double, double, double*,
-                                                double*, double*);
+                                                const double*, const double*, const double*, AttentionDims, double,
+                                                double, double*, double*, double*);
 
 }  // namespace recgrad::kernels

@@ -4,8 +4,8 @@
 // and Kᵀ, V, Q, dO are packed once per sequence for the block GEMMs.
 //
 //   S = Q Kᵀ · scale, masked where j > i or key j is padding;  P = softmax_j(S)  (a padding query's row,
-//   and a row with no visible key, gets P = 0);  Pd = dropout(P) with element (bh, i, j) drawn from gen.bits(base + (bh·T + i)·T + j);
-//   O = Pd V
+//   and a row with no visible key, gets P = 0);  Pd = dropout(P) with element (bh, i, j) drawn from gen.bits(base +
+//   (bh·T + i)·T + j); O = Pd V
 #pragma once
 #include <cstdint>
 
@@ -18,9 +18,9 @@ struct AttentionDims {
 };
 
 struct AttentionDropout {
-  double p = 0.0;           // 0: no dropout (Pd is P)
-  std::uint64_t key = 0;    // splitmix64(seed) of the generator
-  std::uint64_t base = 0;   // its counter for element 0
+  double p = 0.0;          // 0: no dropout (Pd is P)
+  std::uint64_t key = 0;   // splitmix64(seed) of the generator
+  std::uint64_t base = 0;  // its counter for element 0
 };
 
 // key_valid: (B, T) 1/0 or nullptr (every key visible). Writes P and Pd (BH, T, T; Pd may equal P when

@@ -6,8 +6,18 @@
 namespace recgrad::kernels {
 
 enum class Unary {
-  neg, exp, log, sqrt, rsqrt, abs, relu, sigmoid, tanh, silu, gelu,
-  softplus,   // log(1 + eˣ), computed as max(x, 0) + log(1 + e^-|x|)
+  neg,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  abs,
+  relu,
+  sigmoid,
+  tanh,
+  silu,
+  gelu,
+  softplus,  // log(1 + eˣ), computed as max(x, 0) + log(1 + e^-|x|)
   // derivative helpers used by backward rules
   step,       // x > 0 ? 1 : 0
   sign,       // -1, 0, 1

@@ -150,7 +150,8 @@ void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64
 }
 
 template void embedding_dot_forward<float>(const float*, const float*, const std::int64_t*, float*, long, long, long);
-template void embedding_dot_forward<double>(const double*, const double*, const std::int64_t*, double*, long, long, long);
+template void embedding_dot_forward<double>(const double*, const double*, const std::int64_t*, double*, long, long,
+                                            long);
 template void embedding_dot_backward<float>(const float*, const float*, const float*, const std::int64_t*, float*,
                                             float*, long, long, long, long);
 template void embedding_dot_backward<double>(const double*, const double*, const double*, const std::int64_t*, double*,

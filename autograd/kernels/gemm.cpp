@@ -19,8 +19,8 @@ namespace recgrad::kernels {
 using Index = std::int64_t;
 
 template <class T>
-void gemm_reference(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb,
-                    T* C, Index ldc) {
+void gemm_reference(Index M, Index N, Index K, const T* A, Index rsa, Index csa, const T* B, Index rsb, Index csb, T* C,
+                    Index ldc) {
   // C[i, j] = Σ_p A[i, p] B[p, j]
   for (Index i = 0; i < M; ++i)
     for (Index j = 0; j < N; ++j) {
@@ -34,11 +34,11 @@ template <class T>
 struct Blocking {
   using V = xsimd::batch<T>;
   static constexpr Index W = static_cast<Index>(V::size);
-  static constexpr Index MR = 6;       // rows of the register tile
-  static constexpr Index NR = 2 * W;   // columns: two vectors
-  static constexpr Index KC = 256;     // depth of a packed slice (A panel ~ L1, B panel ~ L2)
-  static constexpr Index MC = 120;     // rows of packed A per block (multiple of MR)
-  static constexpr Index NC = 3072;    // columns of packed B per block (multiple of NR)
+  static constexpr Index MR = 6;      // rows of the register tile
+  static constexpr Index NR = 2 * W;  // columns: two vectors
+  static constexpr Index KC = 256;    // depth of a packed slice (A panel ~ L1, B panel ~ L2)
+  static constexpr Index MC = 120;    // rows of packed A per block (multiple of MR)
+  static constexpr Index NC = 3072;   // columns of packed B per block (multiple of NR)
 };
 
 // Up to this many column panels per thread, A is read in place rather than packed.
@@ -64,7 +64,8 @@ void pack_B_panel(Index kc, Index cols, const T* B, Index rsb, Index csb, T* buf
   constexpr Index NR = Blocking<T>::NR;
   for (Index p = 0; p < kc; ++p) {
     const T* row = B + p * rsb;
-    if (csb == 1 && cols == NR) std::memcpy(buf, row, sizeof(T) * NR);
+    if (csb == 1 && cols == NR)
+      std::memcpy(buf, row, sizeof(T) * NR);
     else {
       for (Index c = 0; c < cols; ++c) buf[c] = row[c * csb];
       for (Index c = cols; c < NR; ++c) buf[c] = T(0);
@@ -104,12 +105,24 @@ void micro_kernel_impl(Index kc, const T* A, Index ra, Index ca, const T* Bp, T*
     const V b0 = V::load_aligned(Bp);
     if constexpr (Wide) {
       const V b1 = V::load_aligned(Bp + W);
-      V a(a0[o]); c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
-      a = V(a1[o]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
-      a = V(a2[o]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
-      a = V(a3[o]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
-      a = V(a4[o]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
-      a = V(a5[o]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
+      V a(a0[o]);
+      c00 = xsimd::fma(a, b0, c00);
+      c01 = xsimd::fma(a, b1, c01);
+      a = V(a1[o]);
+      c10 = xsimd::fma(a, b0, c10);
+      c11 = xsimd::fma(a, b1, c11);
+      a = V(a2[o]);
+      c20 = xsimd::fma(a, b0, c20);
+      c21 = xsimd::fma(a, b1, c21);
+      a = V(a3[o]);
+      c30 = xsimd::fma(a, b0, c30);
+      c31 = xsimd::fma(a, b1, c31);
+      a = V(a4[o]);
+      c40 = xsimd::fma(a, b0, c40);
+      c41 = xsimd::fma(a, b1, c41);
+      a = V(a5[o]);
+      c50 = xsimd::fma(a, b0, c50);
+      c51 = xsimd::fma(a, b1, c51);
     } else {
       c00 = xsimd::fma(V(a0[o]), b0, c00);
       c10 = xsimd::fma(V(a1[o]), b0, c10);
@@ -149,8 +162,10 @@ void micro_kernel_impl(Index kc, const T* A, Index ra, Index ca, const T* Bp, T*
 template <class T>
 void micro_kernel(Index kc, const T* A, Index ra, Index ca, const T* Bp, T* C, Index ldc, Index mr, Index nr,
                   bool accumulate) {
-  if (nr <= Blocking<T>::W) micro_kernel_impl<T, false>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
-  else micro_kernel_impl<T, true>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
+  if (nr <= Blocking<T>::W)
+    micro_kernel_impl<T, false>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
+  else
+    micro_kernel_impl<T, true>(kc, A, ra, ca, Bp, C, ldc, mr, nr, accumulate);
 }
 
 template <class T>
@@ -235,8 +250,10 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
               for (Index ir = 0; ir < mc; ir += MR) {
                 T* Ct = C + (ic + ir) * ldc + jc + jr;
                 const Index mr = std::min(MR, mc - ir);
-                if (pack) micro_kernel(kc, Ap + ir * kc, 1, MR, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
-                else micro_kernel(kc, Ablk + ir * rsa, rsa, csa, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
+                if (pack)
+                  micro_kernel(kc, Ap + ir * kc, 1, MR, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
+                else
+                  micro_kernel(kc, Ablk + ir * rsa, rsa, csa, Bp + jp * NR * kc, Ct, ldc, mr, nr, pc > 0);
               }
             }
           }
@@ -254,7 +271,8 @@ Index packed_B_size(Index K, Index N) {
 template <class T>
 void pack_B_full(Index K, Index N, const T* B, Index rsb, Index csb, T* Bp) {
   constexpr Index NR = Blocking<T>::NR;
-  for (Index jp = 0; jp * NR < N; ++jp) pack_B_panel(K, std::min(NR, N - jp * NR), B + jp * NR * csb, rsb, csb, Bp + jp * NR * K);
+  for (Index jp = 0; jp * NR < N; ++jp)
+    pack_B_panel(K, std::min(NR, N - jp * NR), B + jp * NR * csb, rsb, csb, Bp + jp * NR * K);
 }
 
 template <class T>
@@ -282,13 +300,13 @@ template void gemm_prepacked<float>(Index, Index, Index, const float*, Index, In
 template void gemm_prepacked<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
                                      double*, Index);
 
-template void gemm_reference<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,
-                                    float*, Index);
+template void gemm_reference<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
+                                    Index);
 template void gemm_reference<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
                                      double*, Index);
 template void gemm_fast<float>(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
                                Index);
-template void gemm_fast<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index,
-                                double*, Index);
+template void gemm_fast<double>(Index, Index, Index, const double*, Index, Index, const double*, Index, Index, double*,
+                                Index);
 
 }  // namespace recgrad::kernels

@@ -147,8 +147,10 @@ void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, co
         for (long i = i0; i < i1; ++i) {
           T* row = dz + (lo + i) * Tn;
           std::fill(row, row + lo, T(0));
-          if (vw && vw[i] == T(0)) std::fill(row + lo, row + Tn, T(0));  // a padding query
-          else silu_grad_row(row + lo, z + i * Tn, i + 1, Tn - lo, vw, inv_n[b]);
+          if (vw && vw[i] == T(0))
+            std::fill(row + lo, row + Tn, T(0));  // a padding query
+          else
+            silu_grad_row(row + lo, z + i * Tn, i + 1, Tn - lo, vw, inv_n[b]);
         }
         gemm_prepacked(rows, dh, i1, dzw + i0 * Tn, Tn, 1, Kp, n, 0, dQ + off + i0 * dh, dh);  // dQ = dZ K
       }
@@ -169,8 +171,8 @@ template void hstu_attention_forward<double>(const double*, const double*, const
 template void hstu_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
                                              const float*, const float*, const float*, AttentionDims, float*, float*,
                                              float*, float*);
-template void hstu_attention_backward<double>(const double*, const double*, const double*, const double*,
-                                              const double*, const double*, const double*, const double*, AttentionDims,
-                                              double*, double*, double*, double*);
+template void hstu_attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
+                                              const double*, const double*, const double*, AttentionDims, double*,
+                                              double*, double*, double*);
 
 }  // namespace recgrad::kernels

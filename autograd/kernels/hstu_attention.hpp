@@ -1,6 +1,6 @@
 // recgrad/autograd/kernels/hstu_attention.hpp — HSTU's pointwise attention, fused, forward and backward,
-// for dense (BH, T, dh) Q, K and (BH, T, dv) V. Same blocking as kernels/attention.hpp (row blocks stop at the diagonal,
-// operands packed once per sequence), but no softmax: each weight is its own SiLU.
+// for dense (BH, T, dh) Q, K and (BH, T, dv) V. Same blocking as kernels/attention.hpp (row blocks stop at the
+// diagonal, operands packed once per sequence), but no softmax: each weight is its own SiLU.
 //
 //   Z = Q Kᵀ + rab,  A = SiLU(Z) · inv_n[b] where j ≤ i and key j and query i are real, 0 elsewhere,  O = A V
 //   (only each sequence's live window is computed; see live_window in scratch.hpp)

@@ -26,8 +26,10 @@ void forward_reference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   xt::xarray<T> rstd = T(1) / xt::sqrt(var + T(eps));
   xt::noalias(XH) = (X - mu) * rstd;
   xt::noalias(RS) = xt::flatten(rstd);
-  if (gamma.defined()) xt::noalias(Y) = XH * xview_of<T>(gamma) + xview_of<T>(beta);
-  else xt::noalias(Y) = XH;
+  if (gamma.defined())
+    xt::noalias(Y) = XH * xview_of<T>(gamma) + xview_of<T>(beta);
+  else
+    xt::noalias(Y) = XH;
 }
 
 template <class T>
@@ -68,7 +70,10 @@ void forward_fast(const T* x, const T* gamma, const T* beta, T* y, T* xhat, T* r
     const T mu = s / T(D);
     V acc2(T(0));
     const V muv(mu);
-    for (i = 0; i + W <= D; i += W) { V d = V::load_unaligned(xr + i) - muv; acc2 = xsimd::fma(d, d, acc2); }
+    for (i = 0; i + W <= D; i += W) {
+      V d = V::load_unaligned(xr + i) - muv;
+      acc2 = xsimd::fma(d, d, acc2);
+    }
     T ss = xsimd::hadd(acc2);
     for (; i < D; ++i) ss += (xr[i] - mu) * (xr[i] - mu);
     const T rs = T(1) / std::sqrt(ss / T(D) + T(eps));
@@ -126,12 +131,18 @@ void backward_fast(const T* g, const T* xhat, const T* rstd, const T* gamma, T* 
       for (i = 0; i < D; ++i) {
         const T dh = gamma ? gr[i] * gamma[i] : gr[i];
         dr[i] = rs * (dh - m1 - hr[i] * m2);
-        if (pg) { pg[i] += gr[i] * hr[i]; pb[i] += gr[i]; }
+        if (pg) {
+          pg[i] += gr[i] * hr[i];
+          pb[i] += gr[i];
+        }
       }
     }
   }
   if (!dgamma) return;
-  for (long i = 0; i < D; ++i) { dgamma[i] = 0; dbeta[i] = 0; }
+  for (long i = 0; i < D; ++i) {
+    dgamma[i] = 0;
+    dbeta[i] = 0;
+  }
   for (int t = 0; t < nt; ++t)
     for (long i = 0; i < D; ++i) {
       dgamma[i] += part[static_cast<std::size_t>(t) * 2 * D + i];
@@ -147,9 +158,8 @@ LayerNormForward layer_norm_rows(const Tensor& x, const Tensor& gamma, const Ten
   dispatch_float(x.dtype(), "layer_norm", [&](auto tag) {
     using T = decltype(tag);
     if (!use_fast()) return forward_reference<T>(x, gamma, beta, eps, f);
-    forward_fast<T>(x.data<T>(), gamma.defined() ? gamma.data<T>() : nullptr,
-                    beta.defined() ? beta.data<T>() : nullptr, f.y.data<T>(), f.xhat.data<T>(), f.rstd.data<T>(),
-                    R, D, eps);
+    forward_fast<T>(x.data<T>(), gamma.defined() ? gamma.data<T>() : nullptr, beta.defined() ? beta.data<T>() : nullptr,
+                    f.y.data<T>(), f.xhat.data<T>(), f.rstd.data<T>(), R, D, eps);
   });
   return f;
 }
@@ -166,8 +176,8 @@ LayerNormBackward layer_norm_rows_backward(const Tensor& g, const LayerNormForwa
     using T = decltype(tag);
     if (!use_fast()) return backward_reference<T>(g, saved, gamma, affine, b);
     backward_fast<T>(g.data<T>(), saved.xhat.data<T>(), saved.rstd.data<T>(),
-                     gamma.defined() ? gamma.data<T>() : nullptr, b.dx.data<T>(),
-                     affine ? b.dgamma.data<T>() : nullptr, affine ? b.dbeta.data<T>() : nullptr, R, D);
+                     gamma.defined() ? gamma.data<T>() : nullptr, b.dx.data<T>(), affine ? b.dgamma.data<T>() : nullptr,
+                     affine ? b.dbeta.data<T>() : nullptr, R, D);
   });
   return b;
 }

@@ -21,8 +21,10 @@ void reduce_reference(Reduce op, const Tensor& x, const std::vector<int>& axes, 
   std::vector<std::size_t> ax(axes.begin(), axes.end());
   auto X = xview_of<T>(x);
   auto O = xview_of<T>(out);
-  if (op == Reduce::sum) xt::noalias(O) = xt::sum(X, ax, xt::keep_dims);
-  else xt::noalias(O) = xt::amax(X, ax, xt::keep_dims);
+  if (op == Reduce::sum)
+    xt::noalias(O) = xt::sum(X, ax, xt::keep_dims);
+  else
+    xt::noalias(O) = xt::amax(X, ax, xt::keep_dims);
 }
 
 // ---- fast: dense (outer, n, inner) layout where the middle block is reduced ----------------------
@@ -76,9 +78,12 @@ static bool consecutive(const Shape& s, const std::vector<int>& axes, long& oute
     if (axes[i] != axes[i - 1] + 1) return false;
   outer = n = inner = 1;
   for (int d = 0; d < static_cast<int>(s.size()); ++d) {
-    if (d < axes.front()) outer *= s[d];
-    else if (d <= axes.back()) n *= s[d];
-    else inner *= s[d];
+    if (d < axes.front())
+      outer *= s[d];
+    else if (d <= axes.back())
+      n *= s[d];
+    else
+      inner *= s[d];
   }
   return true;
 }
@@ -86,8 +91,10 @@ static bool consecutive(const Shape& s, const std::vector<int>& axes, long& oute
 Tensor reduce(Reduce op, const Tensor& x, const std::vector<int>& axes) {
   Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, true), x.dtype());
   if (axes.empty() || x.numel() == 0) {
-    if (axes.empty()) out.copy_(x);
-    else out.fill_(op == Reduce::sum ? 0.0 : -std::numeric_limits<double>::infinity());
+    if (axes.empty())
+      out.copy_(x);
+    else
+      out.fill_(op == Reduce::sum ? 0.0 : -std::numeric_limits<double>::infinity());
     return out;
   }
   dispatch_float(x.dtype(), "reduce", [&](auto tag) {

@@ -19,8 +19,10 @@ void softmax_reference(const Tensor& x, Tensor& y, bool log) {
   xt::xarray<T> m = xt::amax(X, {1}, xt::keep_dims);
   xt::xarray<T> e = xt::exp(X - m);
   xt::xarray<T> s = xt::sum(e, {1}, xt::keep_dims);
-  if (log) xt::noalias(Y) = X - m - xt::log(s);
-  else xt::noalias(Y) = e / s;
+  if (log)
+    xt::noalias(Y) = X - m - xt::log(s);
+  else
+    xt::noalias(Y) = e / s;
 }
 
 template <class T>
@@ -100,8 +102,10 @@ void softmax_backward_fast(const T* y, const T* g, T* dx, long rows, long n, boo
     T* dr = dx + r * n;
     V acc(T(0));
     long i = 0;
-    if (log) for (; i + W <= n; i += W) acc += V::load_unaligned(gr + i);
-    else for (; i + W <= n; i += W) acc = xsimd::fma(V::load_unaligned(gr + i), V::load_unaligned(yr + i), acc);
+    if (log)
+      for (; i + W <= n; i += W) acc += V::load_unaligned(gr + i);
+    else
+      for (; i + W <= n; i += W) acc = xsimd::fma(V::load_unaligned(gr + i), V::load_unaligned(yr + i), acc);
     T s = xsimd::hadd(acc);
     for (; i < n; ++i) s += log ? gr[i] : gr[i] * yr[i];
     const V sv(s);
@@ -129,8 +133,7 @@ Tensor softmax_rows_backward(const Tensor& y, const Tensor& g, bool log) {
   Tensor dx = Tensor::empty(y.shape(), y.dtype());
   dispatch_float(y.dtype(), "softmax backward", [&](auto tag) {
     using T = decltype(tag);
-    if (use_fast())
-      return softmax_backward_fast<T>(y.data<T>(), g.data<T>(), dx.data<T>(), y.size(0), y.size(1), log);
+    if (use_fast()) return softmax_backward_fast<T>(y.data<T>(), g.data<T>(), dx.data<T>(), y.size(0), y.size(1), log);
     softmax_backward_reference<T>(y, g, dx, log);
   });
   return dx;

@@ -25,7 +25,10 @@ void for_each_offset(const Shape& shape, const Strides& strides, std::int64_t of
   for (std::int64_t i = 0; i < n; ++i) {
     f(i, off);
     for (int d = nd - 1; d >= 0; --d) {  // odometer increment
-      if (++idx[d] < shape[d]) { off += strides[d]; break; }
+      if (++idx[d] < shape[d]) {
+        off += strides[d];
+        break;
+      }
       off -= strides[d] * (shape[d] - 1);
       idx[d] = 0;
     }
@@ -39,8 +42,8 @@ inline std::int64_t row_step(const Strides& strides) { return strides.empty() ? 
 // Calls f(r, off) for rows r in [begin, end) of the row grid `rows` (the view's shape without its last
 // axis): off is the storage offset of row r's first element.
 template <class F>
-void walk_rows(const Shape& rows, const Strides& strides, std::int64_t offset, std::int64_t begin,
-               std::int64_t end, F& f) {
+void walk_rows(const Shape& rows, const Strides& strides, std::int64_t offset, std::int64_t begin, std::int64_t end,
+               F& f) {
   if (begin >= end) return;
   const int nd = static_cast<int>(rows.size());
   std::vector<std::int64_t> idx(nd, 0);
@@ -54,7 +57,10 @@ void walk_rows(const Shape& rows, const Strides& strides, std::int64_t offset, s
   for (std::int64_t r = begin; r < end; ++r) {
     f(r, off);
     for (int d = nd - 1; d >= 0; --d) {
-      if (++idx[d] < rows[d]) { off += strides[d]; break; }
+      if (++idx[d] < rows[d]) {
+        off += strides[d];
+        break;
+      }
       off -= strides[d] * (rows[d] - 1);
       idx[d] = 0;
     }

@@ -21,8 +21,8 @@ void check_attention_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, c
   if (K.dtype() != Q.dtype() || V.dtype() != Q.dtype())
     throw std::invalid_argument("causal_attention: dtypes differ: " + Q.str() + ", " + K.str() + ", " + V.str());
   if (key_valid.defined() && key_valid.shape() != Shape{Q.size(0), Q.size(2)})
-    throw std::invalid_argument("causal_attention: key_valid must be (B, T) = " +
-                                shape_str({Q.size(0), Q.size(2)}) + ", got " + shape_str(key_valid.shape()));
+    throw std::invalid_argument("causal_attention: key_valid must be (B, T) = " + shape_str({Q.size(0), Q.size(2)}) +
+                                ", got " + shape_str(key_valid.shape()));
 }
 
 // The composition: S = Q Kᵀ · scale + mask (−∞ where j > i or key j is padding), P = softmax(S) with
@@ -38,8 +38,8 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
         if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1, alive[b * T + i] = 1;
   const Tensor vis = Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
   const Tensor S = matmul(Q, transpose(K, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(Q.size(3))));
-  const Tensor P = softmax(S + (vis - 1.0) * kHidden, -1) * reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()),
-                                                                    {B, 1, T, 1});
+  const Tensor P = softmax(S + (vis - 1.0) * kHidden, -1) *
+                   reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()), {B, 1, T, 1});
   if (weights) *weights = P.detach();
   return matmul(dropout(P, p, training, gen), V);
 }
@@ -53,7 +53,8 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
 Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
                         bool training, Generator& gen, Tensor* weights) {
   check_attention_inputs(Q, K, V, key_valid);
-  if (p < 0.0 || p >= 1.0) throw std::invalid_argument("causal_attention: dropout p must be in [0, 1), got " + std::to_string(p));
+  if (p < 0.0 || p >= 1.0)
+    throw std::invalid_argument("causal_attention: dropout p must be in [0, 1), got " + std::to_string(p));
   if (!kernels::use_fast()) return attention_composed(Q, K, V, key_valid, p, training, gen, weights);
   const std::int64_t B = Q.size(0), H = Q.size(1), T = Q.size(2), dh = Q.size(3);
   const double rate = training ? p : 0.0;
@@ -68,8 +69,9 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
   dispatch_float(Q.dtype(), "causal_attention", [&](auto tag) {
     using F = decltype(tag);
-    kernels::causal_attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(), valid.defined() ? valid.data<F>() : nullptr,
-                                         dims, F(scale), drop, P.data<F>(), Pd.data<F>(), O.data<F>());
+    kernels::causal_attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(),
+                                         valid.defined() ? valid.data<F>() : nullptr, dims, F(scale), drop, P.data<F>(),
+                                         Pd.data<F>(), O.data<F>());
   });
   if (weights) *weights = P;
   return record("causal_attention", O, {q, k, v}, [q, k, v, valid, P, Pd, dims, scale, rate](const Tensor& g) {
@@ -79,7 +81,8 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
     dispatch_float(q.dtype(), "causal_attention backward", [&](auto tag) {
       using F = decltype(tag);
       kernels::causal_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), P.data<F>(),
-                                            Pd.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims, F(scale), rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
+                                            Pd.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims, F(scale),
+                                            rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
     });
     return Grads{dQ, dK, dV};
   });

@@ -16,15 +16,16 @@ void check_hstu_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const 
                                 shape_str(Q.shape()) + ", " + shape_str(K.shape()) + ", " + shape_str(V.shape()));
   const std::int64_t B = Q.size(0), T = Q.size(2);
   if (rab.shape() != Shape{B, 1, T, T} && rab.shape() != Shape{1, 1, T, T})
-    throw std::invalid_argument("hstu_attention: rab must be (B, 1, T, T) or (1, 1, T, T) = " + shape_str({B, 1, T, T}) +
-                                ", got " + shape_str(rab.shape()));
+    throw std::invalid_argument("hstu_attention: rab must be (B, 1, T, T) or (1, 1, T, T) = " +
+                                shape_str({B, 1, T, T}) + ", got " + shape_str(rab.shape()));
   if (key_valid.defined() && key_valid.shape() != Shape{B, T})
     throw std::invalid_argument("hstu_attention: key_valid must be (B, T) = " + shape_str({B, T}) + ", got " +
                                 shape_str(key_valid.shape()));
   if (n.shape() != Shape{B})
     throw std::invalid_argument("hstu_attention: n must be (B) = " + shape_str({B}) + ", got " + shape_str(n.shape()));
   for (const Tensor* t : {&K, &V, &rab})
-    if (t->dtype() != Q.dtype()) throw std::invalid_argument("hstu_attention: dtypes differ: " + Q.str() + ", " + t->str());
+    if (t->dtype() != Q.dtype())
+      throw std::invalid_argument("hstu_attention: dtypes differ: " + Q.str() + ", " + t->str());
 }
 
 // The composition: A = SiLU(Q Kᵀ + rab) ⊙ visible / n, O = A V (visible: j ≤ i, key j and query i real).
@@ -38,14 +39,16 @@ Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Te
     for (std::int64_t i = 0; i < T; ++i)
       for (std::int64_t j = 0; j <= i; ++j)
         if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1.0 / nv[b];
-  const Tensor A = silu(matmul(Q, transpose(K, -1, -2)) + rab) * Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
+  const Tensor A =
+      silu(matmul(Q, transpose(K, -1, -2)) + rab) * Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
   if (weights) *weights = A.detach();
   return matmul(A, V);
 }
 
 }  // namespace
 
-// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T, d_v)
+// Q, K: (B, H, T, d_qk), V: (B, H, T, d_v), rab: (B or 1, 1, T, T), key_valid: (B, T) or undefined, n: (B) -> (B, H, T,
+// d_v)
 //   Z = Q Kᵀ + rab,  A = SiLU(Z) / n on j ≤ i with key j and query i real (0 elsewhere),  O = A V
 // ∂L/∂V = Aᵀ G,  ∂L/∂Z = (G Vᵀ) ⊙ SiLU'(Z) / n (masked),  ∂L/∂Q = ∂L/∂Z K,  ∂L/∂K = ∂L/∂Zᵀ Q,
 // ∂L/∂rab = ∂L/∂Z summed over heads (and over the batch when rab is shared)

@@ -49,8 +49,8 @@ static Tensor select_rows(const Tensor& x, int axis, const std::int64_t* ids, st
 }
 
 // The adjoint of select_rows: gx[o, ids[j], :] += g[o, j, :]; ids equal to `skip` contribute nothing.
-static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, const std::int64_t* ids,
-                               std::int64_t k, std::int64_t skip) {
+static Tensor scatter_add_rows(const Tensor& g, const Shape& x_shape, int axis, const std::int64_t* ids, std::int64_t k,
+                               std::int64_t skip) {
   const Tensor gc = g.contiguous();
   std::int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= x_shape[d];
@@ -123,9 +123,8 @@ Tensor gather(const Tensor& x, int axis, const Tensor& index) {
   std::vector<std::int64_t> offsets(ids.size());
   Strides strides = xc.strides();
   strides[axis] = 0;
-  kernels::for_each_offset(index.shape(), strides, 0, [&](std::int64_t i, std::int64_t off) {
-    offsets[i] = off + ids[i] * xc.strides()[axis];
-  });
+  kernels::for_each_offset(index.shape(), strides, 0,
+                           [&](std::int64_t i, std::int64_t off) { offsets[i] = off + ids[i] * xc.strides()[axis]; });
   Tensor y = Tensor::empty(index.shape(), x.dtype());
   dispatch_float(x.dtype(), "gather", [&](auto tag) {
     using T = decltype(tag);
@@ -153,8 +152,10 @@ Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
   check_index(ids, "embedding_dot");
   if (h.dim() != 2 || weight.dim() != 2 || ids.dim() != 2 || h.size(1) != weight.size(1) || ids.size(0) != h.size(0))
     throw std::invalid_argument("embedding_dot: expected h (N, D), weight (V, D), ids (N, K), got " +
-                                shape_str(h.shape()) + ", " + shape_str(weight.shape()) + ", " + shape_str(ids.shape()));
-  if (h.dtype() != weight.dtype()) throw std::invalid_argument("embedding_dot: dtypes differ: " + h.str() + " and " + weight.str());
+                                shape_str(h.shape()) + ", " + shape_str(weight.shape()) + ", " +
+                                shape_str(ids.shape()));
+  if (h.dtype() != weight.dtype())
+    throw std::invalid_argument("embedding_dot: dtypes differ: " + h.str() + " and " + weight.str());
   const Tensor idc = ids.contiguous();
   const std::int64_t N = h.size(0), D = h.size(1), K = ids.size(1), V = weight.size(0);
   const std::int64_t* id = idc.data<std::int64_t>();
@@ -173,8 +174,8 @@ Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
     Tensor gh = Tensor::empty(hc.shape(), g.dtype()), gw = Tensor::zeros(wc.shape(), g.dtype());
     dispatch_float(g.dtype(), "embedding_dot backward", [&](auto tag) {
       using T = decltype(tag);
-      kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), idc.data<std::int64_t>(), gh.data<T>(),
-                                         gw.data<T>(), N, K, D, V);
+      kernels::embedding_dot_backward<T>(gc.data<T>(), hc.data<T>(), wc.data<T>(), idc.data<std::int64_t>(),
+                                         gh.data<T>(), gw.data<T>(), N, K, D, V);
     });
     return Grads{gh, gw};
   });

@@ -11,8 +11,10 @@ Tensor concat(const std::vector<Tensor>& xs, int axis) {
   shape[axis] = 0;
   for (const auto& x : xs) {
     Shape s = x.shape();
-    if (x.dim() != xs[0].dim() || x.dtype() != xs[0].dtype()) s.clear();
-    else s[axis] = xs[0].shape()[axis];
+    if (x.dim() != xs[0].dim() || x.dtype() != xs[0].dtype())
+      s.clear();
+    else
+      s[axis] = xs[0].shape()[axis];
     if (s != xs[0].shape())
       throw std::invalid_argument("concat: " + x.str() + " does not match " + xs[0].str() + " outside axis " +
                                   std::to_string(axis));

@@ -26,8 +26,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
   // dx̂ = g ⊙ γ;  ∂L/∂x = rstd (dx̂ - mean(dx̂) - x̂ mean(dx̂ ⊙ x̂));  ∂L/∂γ = Σ g ⊙ x̂;  ∂L/∂β = Σ g
   return record("layer_norm", y, inputs, [saved, gc, rows, affine, xs = xc.shape()](const Tensor& g) {
     const Tensor g2 = g.contiguous();
-    auto b = kernels::layer_norm_rows_backward(make_view(g2, rows, contiguous_strides(rows), g2.offset()), saved,
-                                               gc, affine);
+    auto b = kernels::layer_norm_rows_backward(make_view(g2, rows, contiguous_strides(rows), g2.offset()), saved, gc,
+                                               affine);
     Grads grads{make_view(b.dx, xs, contiguous_strides(xs), 0)};
     if (affine) grads.insert(grads.end(), {b.dgamma, b.dbeta});
     return grads;

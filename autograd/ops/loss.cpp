@@ -9,13 +9,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::int64_t ig
   if (logits.dim() != 2 || target.dim() != 1 || target.size(0) != logits.size(0))
     throw std::invalid_argument("cross_entropy: expected logits (N, C) and target (N), got " +
                                 shape_str(logits.shape()) + " and " + shape_str(target.shape()));
-  if (target.dtype() != DType::i64) throw std::invalid_argument("cross_entropy: target must be int64, got " + target.str());
+  if (target.dtype() != DType::i64)
+    throw std::invalid_argument("cross_entropy: target must be int64, got " + target.str());
   const std::int64_t N = logits.size(0), C = logits.size(1);
   auto t = target.to_vector<std::int64_t>();
   std::vector<double> weight(t.size(), 0.0);
   std::int64_t valid = 0;
   for (std::int64_t i = 0; i < N; ++i) {
-    if (t[i] == ignore_index) { t[i] = 0; continue; }
+    if (t[i] == ignore_index) {
+      t[i] = 0;
+      continue;
+    }
     if (t[i] < 0 || t[i] >= C)
       throw std::out_of_range("cross_entropy: target " + std::to_string(t[i]) + " at row " + std::to_string(i) +
                               " is out of range [0, " + std::to_string(C) + ")");

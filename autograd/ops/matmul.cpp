@@ -15,8 +15,7 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   const std::int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   if (b.size(-2) != K)
     throw std::invalid_argument("matmul: inner sizes differ: " + shape_str(a.shape()) + " @ " + shape_str(b.shape()));
-  if (a.dtype() != b.dtype())
-    throw std::invalid_argument("matmul: dtypes differ: " + a.str() + " and " + b.str());
+  if (a.dtype() != b.dtype()) throw std::invalid_argument("matmul: dtypes differ: " + a.str() + " and " + b.str());
   const Shape batch_a(a.shape().begin(), a.shape().end() - 2), batch_b(b.shape().begin(), b.shape().end() - 2);
   const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
   Shape out_shape = batch;
@@ -48,8 +47,10 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
       const T* A = pa + batch_offset(a, na, bi);
       const T* B = pb + batch_offset(b, nb, bi);
       T* C = pc + bi * M * N;
-      if (fast) kernels::gemm_fast<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
-      else kernels::gemm_reference<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
+      if (fast)
+        kernels::gemm_fast<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
+      else
+        kernels::gemm_reference<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
     };
     // Enough products for every thread: one product per thread at a time, each GEMM serial. Otherwise
     // the GEMMs run one after another, each with all threads. Not `parallel for if (…)`: a region with
@@ -70,8 +71,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)
     throw std::invalid_argument("matmul: 0-d operands " + a.str() + " and " + b.str() + " (use mul)");
   if (a.dim() == 1 && b.dim() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), {});  // inner product
-  if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);  // vector @ matrix
-  if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);  // matrix @ vector
+  if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);                                // vector @ matrix
+  if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);                                // matrix @ vector
   if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous() && a.size(-1) == b.size(0)) {
     // x: (..., M, K) dense, W: (K, N) — a Linear layer on a batch of sequences: one (…·M, K) × (K, N)
     // product, not a batch of small ones that each pack W again. The forward gives the same numbers;

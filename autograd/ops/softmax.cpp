@@ -16,7 +16,7 @@ static Tensor softmax_last(const Tensor& x, bool log) {
   return record(log ? "log_softmax" : "softmax", y, {xc}, [y = y.detach(), rows, log](const Tensor& g) {
     const Tensor gc = g.contiguous();
     const Tensor dx = kernels::softmax_rows_backward(make_view(y, rows, contiguous_strides(rows), 0),
-                                                      make_view(gc, rows, contiguous_strides(rows), gc.offset()), log);
+                                                     make_view(gc, rows, contiguous_strides(rows), gc.offset()), log);
     return Grads{make_view(dx, y.shape(), y.strides(), 0)};
   });
 }

@@ -15,7 +15,8 @@ Tensor reshape(const Tensor& x, Shape shape) {
     if (shape[d] == -1) {
       if (infer >= 0) throw std::invalid_argument("reshape: more than one -1 in " + shape_str(shape));
       infer = d;
-    } else known *= shape[d];
+    } else
+      known *= shape[d];
   }
   if (infer >= 0 && known != 0) shape[infer] = x.numel() / known;
   if (numel(shape) != x.numel())

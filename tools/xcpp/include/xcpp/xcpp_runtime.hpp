@@ -23,7 +23,8 @@ inline void end_cell(int n) {
 template <class T, class = void>
 struct streamable : std::false_type {};
 template <class T>
-struct streamable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>> : std::true_type {};
+struct streamable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>>
+    : std::true_type {};
 
 // A cell's last line, when it is an expression without ';': printed with operator<< when it can be.
 template <class T>
