@@ -251,3 +251,164 @@ TEST(Evaluate, SampledRankingExcludesRatedItems) {
 
 }  // namespace
 }  // namespace recgrad::nn
+
+// ---- the layers TIGER is built from: residual quantisation, k-means, encoder-decoder attention ----------
+#include <set>
+
+#include "nn/kmeans.hpp"
+#include "nn/multihead_attention.hpp"
+#include "nn/residual_quantizer.hpp"
+
+namespace recgrad::nn {
+namespace {
+
+// ---- residual quantiser --------------------------------------------------------------------------
+
+// The straight-through estimator is not the derivative of the forward function (which is piecewise
+// constant in z), so the reference is the surrogate it stands for, written out from the equations with the
+// codes c_d held fixed and every sg[·] a frozen copy:
+//   F(z, E) = Σ_d mean_n [ ‖sg[r_d] − E_d[c_d]‖² + β ‖r_d − sg[E_d[c_d]]‖² ] + Σ z ⊙ w,
+//   r_0 = z, r_{d+1} = r_d − E_d[c_d]          (z_q = z + sg[ẑ − z] contributes Σ z ⊙ w)
+// Its central differences in float64 (each sg[·] evaluated at the unperturbed point) must match the
+// engine's gradient of the real quantiser.
+double surrogate(const std::vector<double>& z, const std::vector<std::vector<double>>& E, const std::vector<double>& z0,
+                 const std::vector<std::vector<double>>& E0, const std::vector<std::int64_t>& codes,
+                 const std::vector<double>& w, int N, int D, double beta) {
+  const int L = static_cast<int>(E.size());
+  std::vector<double> r = z, r0 = z0;  // r_d at the evaluation point and at the frozen point
+  double F = 0;
+  for (int d = 0; d < L; ++d)
+    for (int n = 0; n < N; ++n) {
+      const std::int64_t c = codes[n * L + d];
+      for (int j = 0; j < D; ++j) {
+        const double e = E[d][c * D + j], e0 = E0[d][c * D + j];
+        F += ((r0[n * D + j] - e) * (r0[n * D + j] - e) + beta * (r[n * D + j] - e0) * (r[n * D + j] - e0)) / N;
+        r[n * D + j] -= e;
+        r0[n * D + j] -= e0;
+      }
+    }
+  for (int i = 0; i < N * D; ++i) F += z[i] * w[i];
+  return F;
+}
+
+TEST(GradCheck, ResidualQuantizerWithStraightThrough) {
+  const int N = 3, D = 2;
+  const double beta = 0.25, eps = 1e-6;
+  Generator gen(3);
+  nn::ResidualQuantizer rq(2, 3, D, beta, gen);
+  rq.to_(DType::f64);
+  // points near distinct codes, far from every decision boundary
+  rq.codebooks[0].copy_(Tensor::from_vector(std::vector<double>{0, 0, 4, 0, 0, 4}, {3, 2}));
+  rq.codebooks[1].copy_(Tensor::from_vector(std::vector<double>{0.5, 0, -0.5, 0, 0, 0.5}, {3, 2}));
+  const std::vector<double> z0{4.45, 0.1, 0.1, 3.6, -0.4, 0.05}, w{0.3, -1.2, 0.7, 0.2, -0.5, 1.1};
+  Tensor z = Tensor::from_vector(z0, {N, D}).requires_grad_();
+  const nn::ResidualQuantizer::Output o = rq.forward(z);
+  add(o.loss, sum(o.z_q * Tensor::from_vector(w, {N, D}))).backward();
+  const std::vector<std::int64_t> codes = o.codes.to_vector<std::int64_t>();
+  EXPECT_EQ(codes, (std::vector<std::int64_t>{1, 0, 2, 0, 0, 1}));
+  const std::vector<std::vector<double>> E0{rq.codebooks[0].to_vector<double>(), rq.codebooks[1].to_vector<double>()};
+  // ∂F/∂z
+  const std::vector<double> gz = z.grad().to_vector<double>();
+  for (int i = 0; i < N * D; ++i) {
+    std::vector<double> zp = z0, zm = z0;
+    zp[i] += eps;
+    zm[i] -= eps;
+    const double num =
+        (surrogate(zp, E0, z0, E0, codes, w, N, D, beta) - surrogate(zm, E0, z0, E0, codes, w, N, D, beta)) / (2 * eps);
+    EXPECT_NEAR(gz[i], num, 1e-6 + 1e-4 * std::abs(num)) << "dF/dz[" << i << "]";
+  }
+  // ∂F/∂E_d
+  for (int d = 0; d < 2; ++d) {
+    const std::vector<double> gE = rq.codebooks[d].grad().to_vector<double>();
+    for (int i = 0; i < 3 * D; ++i) {
+      auto Ep = E0, Em = E0;
+      Ep[d][i] += eps;
+      Em[d][i] -= eps;
+      const double num =
+          (surrogate(z0, Ep, z0, E0, codes, w, N, D, beta) - surrogate(z0, Em, z0, E0, codes, w, N, D, beta)) /
+          (2 * eps);
+      EXPECT_NEAR(gE[i], num, 1e-6 + 1e-4 * std::abs(num)) << "dF/dE" << d << "[" << i << "]";
+    }
+  }
+}
+
+TEST(ResidualQuantizer, StraightThroughPassesTheGradientUnchangedAndCodesAreNearest) {
+  Generator gen(4);
+  nn::ResidualQuantizer rq(1, 2, 1, 0.25, gen);
+  rq.codebooks[0].copy_(Tensor::from_vector(std::vector<float>{-1, 1}, {2, 1}));
+  Tensor z = Tensor::from_vector(std::vector<float>{0.7f, -2.0f}, {2, 1}).requires_grad_();
+  const auto o = rq.forward(z);
+  EXPECT_EQ(o.codes.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+  EXPECT_EQ(o.z_q.to_vector<float>(), (std::vector<float>{1.0f, -1.0f}));
+  sum(o.z_q * 3.0).backward();
+  EXPECT_EQ(z.grad().to_vector<float>(), (std::vector<float>{3.0f, 3.0f}));  // ∂/∂z of z + sg[ẑ − z]
+}
+
+// ---- k-means -----------------------------------------------------------------------------------------
+
+// 4 tight clusters far apart: k-means finds them whatever the seed.
+Tensor clustered_points(int per_cluster, Generator& gen, double spread = 0.05) {
+  const double centers[4][2] = {{0, 0}, {10, 0}, {0, 10}, {10, 10}};
+  std::vector<double> x;
+  for (int c = 0; c < 4; ++c)
+    for (int i = 0; i < per_cluster; ++i)
+      for (int j = 0; j < 2; ++j) x.push_back(centers[c][j] + spread * gen.next_normal());
+  return Tensor::from_vector(x, {4 * per_cluster, 2});
+}
+
+TEST(KMeans, FindsSeparatedClusters) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Generator gen(seed);
+    const Tensor x = clustered_points(25, gen);
+    const nn::KMeansResult r = nn::kmeans(x, 4, gen);
+    for (int c = 0; c < 4; ++c) {  // every cluster's points share one label, and labels differ between clusters
+      std::set<std::int64_t> labels(r.assignment.begin() + c * 25, r.assignment.begin() + (c + 1) * 25);
+      EXPECT_EQ(labels.size(), 1u) << "seed " << seed;
+    }
+    EXPECT_EQ(std::set<std::int64_t>(r.assignment.begin(), r.assignment.end()).size(), 4u);
+    EXPECT_LT(r.inertia, 100 * 2 * 0.05 * 0.05 * 2);  // about N · D · spread², far below any wrong split (≥ 2500)
+  }
+}
+
+TEST(KMeans, MorecentroidsThanDistinctPointsStillGivesK) {
+  Generator gen(1);
+  const Tensor x = Tensor::from_vector(std::vector<double>{1, 1, 1, 1, 2, 2}, {3, 2});
+  const nn::KMeansResult r = nn::kmeans(x, 5, gen);
+  EXPECT_EQ(r.centroids.size(0), 5);
+  EXPECT_NEAR(r.inertia, 0.0, 1e-12);
+}
+
+// ---- encoder-decoder attention --------------------------------------------------------------------------
+
+TEST(GradCheck, MultiHeadCrossAttentionWithPadding) {
+  Generator gen(17);
+  nn::MultiHeadAttention attn(4, 2, 3, 0.0, gen);
+  attn.to_(DType::f64);
+  const Tensor q = test::input({2, 3, 4}, gen), kv = test::input_noncontiguous({2, 5, 4}, gen);
+  const Tensor valid = Tensor::from_vector(std::vector<double>{1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, {2, 5});
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], valid, false); },
+                              {q, kv}));
+  const Tensor x = test::input({1, 4, 4}, gen);
+  EXPECT_TRUE(
+      test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), true); }, {x}));
+}
+
+TEST(MultiHeadAttention, PaddedAndFutureKeysHaveNoInfluence) {
+  Generator gen(19);
+  nn::MultiHeadAttention attn(4, 2, 2, 0.0, gen);
+  attn.eval();
+  const Tensor q = Tensor::randn({1, 2, 4}, gen);
+  Tensor kv = Tensor::randn({1, 3, 4}, gen);
+  const Tensor valid = Tensor::from_vector(std::vector<float>{1, 1, 0}, {1, 3});
+  const std::vector<float> before = attn.forward(q, kv, valid, false).to_vector<float>();
+  slice(kv, 1, 2, 3).fill_(100.0);  // change the padded key only
+  EXPECT_EQ(attn.forward(q, kv, valid, false).to_vector<float>(), before);
+  Tensor x = Tensor::randn({1, 3, 4}, gen);
+  const std::vector<float> causal = attn.forward(x, x, Tensor(), true).to_vector<float>();
+  slice(x, 1, 2, 3).fill_(-50.0);  // the last position may change only the last output
+  const std::vector<float> after = attn.forward(x, x, Tensor(), true).to_vector<float>();
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(after[i], causal[i]);
+}
+
+}  // namespace
+}  // namespace recgrad::nn
