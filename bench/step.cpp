@@ -10,7 +10,7 @@
 // PyTorch; scripts/bench_e2e.sh runs both. Prints one JSON line: median/min/max ms per step, peak RSS.
 // TIGER: batch 256, encoder input [user token, 4 tokens × 20 items] (81 tokens, no padding: ML-1M's histories
 // are ≥ 20 items), decoder [BOS, t1, t2, t3] → [t1 … t4], 4 + 4 layers, d 128, 6 heads × 64, d_ff 1024,
-// cross-entropy over the semantic tokens, AdamW (the step models/tiger_trainer.cpp runs).
+// cross-entropy over the semantic tokens, AdamW (the step training/tiger_task.cpp runs).
 #include <sys/resource.h>
 #include <time.h>
 

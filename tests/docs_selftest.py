@@ -3,7 +3,7 @@
 
 Checks, over every file git tracks (or, outside a checkout, every file under the source tree):
   1. every citation "PROTOCOLS.md §N" or "§N.M" names a section heading of docs/PROTOCOLS.md;
-  2. nothing points at the background folder beside the checkout (shared/docs);
+  2. nothing points at the background folder beside the checkout (its docs);
   3. every `path:line` reference in docs/READING.md names an existing file with that many lines, and the
      identifier quoted right after it (`name`) appears on that line or the two after it.
 Exits 1 with one line per problem.
