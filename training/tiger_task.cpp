@@ -8,11 +8,11 @@
 
 #include <fmt/core.h>
 
-#include "models/metrics.hpp"
 #include "models/tiger_decoding.hpp"
 #include "nn/checkpoint.hpp"
 #include "training/optimizer_step.hpp"
 #include "training/seeds.hpp"
+#include "training/tiger_evaluation.hpp"
 
 namespace recgrad::training {
 
@@ -71,87 +71,6 @@ Tensor teacher_forced_loss(const models::Tiger& model, const TigerData& data, co
   const Tensor logits =
       model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
   return cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
-}
-
-// The 0-based rank of each of `users` (indices into data.users)' validation or test item in its beam
-// list (data.num_items() when it is not there: no hit at any k ≤ beam).
-std::vector<std::int64_t> user_ranks(models::Tiger& model, const TigerData& data, const models::SemanticIdTable& ids,
-                                     const models::IdTrie& trie, const TrainConfig& c,
-                                     const std::vector<std::size_t>& users, bool test, std::int64_t* invalid_ids,
-                                     bool progress = false) {
-  NoGradGuard no_grad;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto last_print = t0;
-  model.eval();
-  std::vector<std::int64_t> ranks;
-  const models::TokenSpace& space = model.space;
-  const std::size_t chunk = 32;
-  for (std::size_t start = 0; start < users.size(); start += chunk) {
-    const std::vector<std::size_t> us(
-        users.begin() + static_cast<std::ptrdiff_t>(start),
-        users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), start + chunk)));
-    std::vector<std::vector<std::int64_t>> enc;
-    for (std::size_t u : us)
-      enc.push_back(models::encoder_tokens(space, ids, data.users[u],
-                                           test ? data.split.test_history[u] : data.split.valid_history[u],
-                                           model.config.max_items));
-    const Tensor tokens = models::pad_rows(enc);
-    const Tensor memory = model.encode(tokens), valid = models::token_valid(tokens);
-    const models::NextTokenLogProbs next = models::next_token_log_probs(model, memory, valid);
-    const auto recs =
-        models::constrained_beam_search(static_cast<std::int64_t>(us.size()), next, trie, space, model.config.beam);
-    for (std::size_t j = 0; j < us.size(); ++j) {
-      const std::size_t u = us[j];
-      const std::int64_t target = test ? data.split.test_target[u] : data.split.valid_target[u];
-      const auto& history = test ? data.split.test_history[u] : data.split.valid_history[u];
-      const std::unordered_set<std::int64_t> seen(history.begin(), history.end());
-      std::int64_t rank = data.num_items();  // not in the beam: no hit at any k ≤ beam
-      std::int64_t r = 0;
-      for (const models::Recommendation& rec : recs[j]) {
-        if (rec.item < 1 || rec.item > data.num_items()) ++*invalid_ids;
-        if (c.eval.exclude_history && seen.count(rec.item)) continue;
-        if (rec.item == target) {
-          rank = r;
-          break;
-        }
-        ++r;
-      }
-      ranks.push_back(rank);
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (progress &&
-        std::chrono::duration<double>(now - last_print).count() >= 60.0) {  // a line a minute: where it is, and the ETA
-      last_print = now;
-      const double el = std::chrono::duration<double>(now - t0).count();
-      const double done = static_cast<double>(ranks.size());
-      fmt::print("  {}: {}/{} users, {:.0f} s, about {:.0f} s left\n", test ? "test" : "validation", ranks.size(),
-                 users.size(), el, el / done * (static_cast<double>(users.size()) - done));
-      std::fflush(stdout);
-    }
-  }
-  model.train();
-  return ranks;
-}
-
-// Recall@k / NDCG@k of the ranks whose flag is set (all when `keep` is empty).
-std::map<std::string, double> metrics_of(const std::vector<std::int64_t>& ranks, const std::vector<int>& ks,
-                                         const std::vector<char>& keep = {}) {
-  models::RankingMetrics metrics(ks);
-  for (std::size_t i = 0; i < ranks.size(); ++i)
-    if (keep.empty() || keep[i]) metrics.add(ranks[i]);
-  return metrics.result();
-}
-
-std::vector<std::size_t> users_with_target(const TigerData& data, bool test, int cold_filter) {
-  std::vector<std::size_t> out;
-  for (std::size_t u = 0; u < data.users.size(); ++u) {
-    const std::int64_t t = test ? data.split.test_target[u] : data.split.valid_target[u];
-    if (t == 0) continue;
-    if (cold_filter == 0 && data.cold[t]) continue;   // warm targets only
-    if (cold_filter == 1 && !data.cold[t]) continue;  // cold targets only
-    out.push_back(u);
-  }
-  return out;
 }
 
 }  // namespace
@@ -224,29 +143,15 @@ double TigerTask::step(std::size_t b) {
 std::string TigerTask::epoch_note() const { return fmt::format("  lr {:.2e}", adam_.lr()); }
 
 Metrics TigerTask::validate() {
-  return metrics_of(user_ranks(model_, data_, ids_, trie_, cfg_, valid_users_, false, &test_.invalid_ids, progress_),
+  return metrics_of(beam_ranks(model_, data_, ids_, trie_, cfg_, valid_users_, false, &test_.invalid_ids, progress_),
                     cfg_.eval.ks);
 }
 
-// Every test user, or tiger.test_users of them drawn with a fixed seed (the cold users are always all kept).
 Metrics TigerTask::test() {
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::size_t> users = users_with_target(data_, true, -1);
-  if (cfg_.tiger.test_users > 0) {
-    Generator pick(derive_seed(static_cast<std::uint64_t>(cfg_.tiger.test_users), SeedStream::test_users));
-    std::vector<char> take(users.size(), 0);
-    std::vector<std::size_t> order(users.size());
-    std::iota(order.begin(), order.end(), 0);
-    shuffle(order, pick);
-    for (std::size_t i = 0; i < order.size() && static_cast<std::int64_t>(i) < cfg_.tiger.test_users; ++i)
-      take[order[i]] = 1;
-    std::vector<std::size_t> kept;
-    for (std::size_t i = 0; i < users.size(); ++i)
-      if (take[i] || data_.cold[data_.split.test_target[users[i]]]) kept.push_back(users[i]);
-    users = kept;
-  }
+  const std::vector<std::size_t> users = test_users(data_, cfg_.tiger.test_users);
   const std::vector<std::int64_t> ranks =
-      user_ranks(model_, data_, ids_, trie_, cfg_, users, true, &test_.invalid_ids, progress_);
+      beam_ranks(model_, data_, ids_, trie_, cfg_, users, true, &test_.invalid_ids, progress_);
   test_.all = metrics_of(ranks, cfg_.eval.ks);
   test_.users = static_cast<std::int64_t>(users.size());
   if (test_.cold_items > 0) {
