@@ -16,12 +16,9 @@ enum class DType { f32, f64, i64 };
 
 inline const char* dtype_name(DType d) {
   switch (d) {
-    case DType::f32:
-      return "float32";
-    case DType::f64:
-      return "float64";
-    case DType::i64:
-      return "int64";
+    case DType::f32: return "float32";
+    case DType::f64: return "float64";
+    case DType::i64: return "int64";
   }
   return "?";
 }
@@ -48,12 +45,9 @@ constexpr DType dtype_of<std::int64_t>() {
 template <class F>
 decltype(auto) dispatch_float(DType d, const char* what, F&& f) {
   switch (d) {
-    case DType::f32:
-      return f(float{});
-    case DType::f64:
-      return f(double{});
-    default:
-      throw std::invalid_argument(std::string(what) + ": expected a floating tensor, got " + dtype_name(d));
+    case DType::f32: return f(float{});
+    case DType::f64: return f(double{});
+    default: throw std::invalid_argument(std::string(what) + ": expected a floating tensor, got " + dtype_name(d));
   }
 }
 
@@ -61,12 +55,9 @@ decltype(auto) dispatch_float(DType d, const char* what, F&& f) {
 template <class F>
 decltype(auto) dispatch_any(DType d, F&& f) {
   switch (d) {
-    case DType::f32:
-      return f(float{});
-    case DType::f64:
-      return f(double{});
-    default:
-      return f(std::int64_t{});
+    case DType::f32: return f(float{});
+    case DType::f64: return f(double{});
+    default: return f(std::int64_t{});
   }
 }
 

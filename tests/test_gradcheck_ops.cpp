@@ -40,90 +40,48 @@ void check_unary_kinks(const test::Fn& f, std::vector<double> kinks) {
 }
 
 // ---- binary -------------------------------------------------------------------------------------
-TEST(GradCheck, add) {
-  check_binary([](const In& x) { return x[0] + x[1]; });
-}
-TEST(GradCheck, sub) {
-  check_binary([](const In& x) { return x[0] - x[1]; });
-}
-TEST(GradCheck, mul) {
-  check_binary([](const In& x) { return x[0] * x[1]; });
-}
-TEST(GradCheck, div) {
-  check_binary([](const In& x) { return x[0] / x[1]; }, 0.5, 2.0);
-}
-TEST(GradCheck, pow) {
-  check_binary([](const In& x) { return pow(x[0], x[1]); }, 0.5, 2.0);
-}
+// clang-format off
+TEST(GradCheck, add) { check_binary([](const In& x) { return x[0] + x[1]; }); }
+TEST(GradCheck, sub) { check_binary([](const In& x) { return x[0] - x[1]; }); }
+TEST(GradCheck, mul) { check_binary([](const In& x) { return x[0] * x[1]; }); }
+TEST(GradCheck, div) { check_binary([](const In& x) { return x[0] / x[1]; }, 0.5, 2.0); }
+TEST(GradCheck, pow) { check_binary([](const In& x) { return pow(x[0], x[1]); }, 0.5, 2.0); }
+// clang-format on
 TEST(GradCheck, maximum) {
   Generator gen(4);  // distinct values almost surely; the kink a == b is not sampled
   EXPECT_TRUE(gradcheck([](const In& x) { return maximum(x[0], x[1]); }, {input({3, 4}, gen), input({4}, gen)}));
 }
 
 // ---- scalar variants ------------------------------------------------------------------------------
-TEST(GradCheck, add_scalar) {
-  check_unary([](const In& x) { return x[0] + 1.5; });
-}
-TEST(GradCheck, sub_scalar) {
-  check_unary([](const In& x) { return x[0] - 1.5; });
-}
-TEST(GradCheck, rsub_scalar) {
-  check_unary([](const In& x) { return 1.5 - x[0]; });
-}
-TEST(GradCheck, mul_scalar) {
-  check_unary([](const In& x) { return x[0] * -2.5; });
-}
-TEST(GradCheck, div_scalar) {
-  check_unary([](const In& x) { return x[0] / 4.0; });
-}
-TEST(GradCheck, rdiv_scalar) {
-  check_unary([](const In& x) { return 3.0 / x[0]; }, 0.5, 2.0);
-}
+// clang-format off
+TEST(GradCheck, add_scalar) { check_unary([](const In& x) { return x[0] + 1.5; }); }
+TEST(GradCheck, sub_scalar) { check_unary([](const In& x) { return x[0] - 1.5; }); }
+TEST(GradCheck, rsub_scalar) { check_unary([](const In& x) { return 1.5 - x[0]; }); }
+TEST(GradCheck, mul_scalar) { check_unary([](const In& x) { return x[0] * -2.5; }); }
+TEST(GradCheck, div_scalar) { check_unary([](const In& x) { return x[0] / 4.0; }); }
+TEST(GradCheck, rdiv_scalar) { check_unary([](const In& x) { return 3.0 / x[0]; }, 0.5, 2.0); }
+// clang-format on
 TEST(GradCheck, pow_scalar) {
   check_unary([](const In& x) { return pow(x[0], 3.0); });
   check_unary([](const In& x) { return pow(x[0], 0.5); }, 0.5, 2.0);
 }
 
 // ---- unary ----------------------------------------------------------------------------------------
-TEST(GradCheck, neg) {
-  check_unary([](const In& x) { return -x[0]; });
-}
-TEST(GradCheck, exp) {
-  check_unary([](const In& x) { return exp(x[0]); });
-}
-TEST(GradCheck, log) {
-  check_unary([](const In& x) { return log(x[0]); }, 0.2, 3.0);
-}
-TEST(GradCheck, sqrt) {
-  check_unary([](const In& x) { return sqrt(x[0]); }, 0.2, 3.0);
-}
-TEST(GradCheck, rsqrt) {
-  check_unary([](const In& x) { return rsqrt(x[0]); }, 0.2, 3.0);
-}
-TEST(GradCheck, abs) {
-  check_unary_kinks([](const In& x) { return abs(x[0]); }, {0.0});
-}
-TEST(GradCheck, clamp) {
-  check_unary_kinks([](const In& x) { return clamp(x[0], -0.5, 1.0); }, {-0.5, 1.0});
-}
-TEST(GradCheck, relu) {
-  check_unary_kinks([](const In& x) { return relu(x[0]); }, {0.0});
-}
-TEST(GradCheck, silu) {
-  check_unary([](const In& x) { return silu(x[0]); });
-}
-TEST(GradCheck, sigmoid) {
-  check_unary([](const In& x) { return sigmoid(x[0]); });
-}
-TEST(GradCheck, tanh) {
-  check_unary([](const In& x) { return tanh(x[0]); });
-}
-TEST(GradCheck, softplus) {
-  check_unary([](const In& x) { return softplus(x[0] * 10.0); });
-}
-TEST(GradCheck, gelu) {
-  check_unary([](const In& x) { return gelu(x[0]); });
-}
+// clang-format off
+TEST(GradCheck, neg) { check_unary([](const In& x) { return -x[0]; }); }
+TEST(GradCheck, exp) { check_unary([](const In& x) { return exp(x[0]); }); }
+TEST(GradCheck, log) { check_unary([](const In& x) { return log(x[0]); }, 0.2, 3.0); }
+TEST(GradCheck, sqrt) { check_unary([](const In& x) { return sqrt(x[0]); }, 0.2, 3.0); }
+TEST(GradCheck, rsqrt) { check_unary([](const In& x) { return rsqrt(x[0]); }, 0.2, 3.0); }
+TEST(GradCheck, abs) { check_unary_kinks([](const In& x) { return abs(x[0]); }, {0.0}); }
+TEST(GradCheck, clamp) { check_unary_kinks([](const In& x) { return clamp(x[0], -0.5, 1.0); }, {-0.5, 1.0}); }
+TEST(GradCheck, relu) { check_unary_kinks([](const In& x) { return relu(x[0]); }, {0.0}); }
+TEST(GradCheck, silu) { check_unary([](const In& x) { return silu(x[0]); }); }
+TEST(GradCheck, sigmoid) { check_unary([](const In& x) { return sigmoid(x[0]); }); }
+TEST(GradCheck, tanh) { check_unary([](const In& x) { return tanh(x[0]); }); }
+TEST(GradCheck, softplus) { check_unary([](const In& x) { return softplus(x[0] * 10.0); }); }
+TEST(GradCheck, gelu) { check_unary([](const In& x) { return gelu(x[0]); }); }
+// clang-format on
 
 // ---- matmul ---------------------------------------------------------------------------------------
 // NumPy's rule for two 1-D operands: the inner product, a 0-d tensor.
@@ -163,10 +121,12 @@ void check_reduction(Tensor (*op)(const Tensor&, std::vector<int>, bool)) {
         << "non-contiguous";
   }
 }
+// clang-format off
 TEST(GradCheck, sum) { check_reduction(&sum); }
 TEST(GradCheck, mean) { check_reduction(&mean); }
 TEST(GradCheck, max) { check_reduction(&max); }
 TEST(GradCheck, logsumexp) { check_reduction(&logsumexp); }
+// clang-format on
 
 // ---- softmax family -------------------------------------------------------------------------------
 TEST(GradCheck, softmax) {

@@ -23,48 +23,20 @@ void unary_reference(Unary f, const X& x, O& y) {
   const T half = T(0.5), one = T(1), inv_sqrt2 = T(0.70710678118654752440);
   const T inv_sqrt_2pi = T(0.39894228040143267794);
   switch (f) {
-    case Unary::neg:
-      xt::noalias(y) = -x;
-      break;
-    case Unary::exp:
-      xt::noalias(y) = xt::exp(x);
-      break;
-    case Unary::log:
-      xt::noalias(y) = xt::log(x);
-      break;
-    case Unary::sqrt:
-      xt::noalias(y) = xt::sqrt(x);
-      break;
-    case Unary::rsqrt:
-      xt::noalias(y) = one / xt::sqrt(x);
-      break;
-    case Unary::abs:
-      xt::noalias(y) = xt::abs(x);
-      break;
-    case Unary::relu:
-      xt::noalias(y) = xt::maximum(x, T(0));
-      break;
-    case Unary::sigmoid:
-      xt::noalias(y) = one / (one + xt::exp(-x));
-      break;
-    case Unary::tanh:
-      xt::noalias(y) = xt::tanh(x);
-      break;
-    case Unary::silu:
-      xt::noalias(y) = x / (one + xt::exp(-x));
-      break;
-    case Unary::gelu:
-      xt::noalias(y) = half * x * (one + xt::erf(x * inv_sqrt2));
-      break;
-    case Unary::softplus:
-      xt::noalias(y) = xt::maximum(x, T(0)) + xt::log1p(xt::exp(-xt::abs(x)));
-      break;
-    case Unary::step:
-      xt::noalias(y) = xt::where(x > T(0), one, T(0));
-      break;
-    case Unary::sign:
-      xt::noalias(y) = xt::sign(x);
-      break;
+    case Unary::neg: xt::noalias(y) = -x; break;
+    case Unary::exp: xt::noalias(y) = xt::exp(x); break;
+    case Unary::log: xt::noalias(y) = xt::log(x); break;
+    case Unary::sqrt: xt::noalias(y) = xt::sqrt(x); break;
+    case Unary::rsqrt: xt::noalias(y) = one / xt::sqrt(x); break;
+    case Unary::abs: xt::noalias(y) = xt::abs(x); break;
+    case Unary::relu: xt::noalias(y) = xt::maximum(x, T(0)); break;
+    case Unary::sigmoid: xt::noalias(y) = one / (one + xt::exp(-x)); break;
+    case Unary::tanh: xt::noalias(y) = xt::tanh(x); break;
+    case Unary::silu: xt::noalias(y) = x / (one + xt::exp(-x)); break;
+    case Unary::gelu: xt::noalias(y) = half * x * (one + xt::erf(x * inv_sqrt2)); break;
+    case Unary::softplus: xt::noalias(y) = xt::maximum(x, T(0)) + xt::log1p(xt::exp(-xt::abs(x))); break;
+    case Unary::step: xt::noalias(y) = xt::where(x > T(0), one, T(0)); break;
+    case Unary::sign: xt::noalias(y) = xt::sign(x); break;
     case Unary::silu_grad: {
       xt::xarray<T> s = one / (one + xt::exp(-x));
       xt::noalias(y) = s * (one + x * (one - s));
@@ -79,27 +51,13 @@ void unary_reference(Unary f, const X& x, O& y) {
 template <class T, class A, class B, class O>
 void binary_reference(Binary f, const A& a, const B& b, O& y) {
   switch (f) {
-    case Binary::add:
-      xt::noalias(y) = a + b;
-      break;
-    case Binary::sub:
-      xt::noalias(y) = a - b;
-      break;
-    case Binary::mul:
-      xt::noalias(y) = a * b;
-      break;
-    case Binary::div:
-      xt::noalias(y) = a / b;
-      break;
-    case Binary::pow:
-      xt::noalias(y) = xt::pow(a, b);
-      break;
-    case Binary::maximum:
-      xt::noalias(y) = xt::maximum(a, b);
-      break;
-    case Binary::ge:
-      xt::noalias(y) = xt::where(a >= b, T(1), T(0));
-      break;
+    case Binary::add: xt::noalias(y) = a + b; break;
+    case Binary::sub: xt::noalias(y) = a - b; break;
+    case Binary::mul: xt::noalias(y) = a * b; break;
+    case Binary::div: xt::noalias(y) = a / b; break;
+    case Binary::pow: xt::noalias(y) = xt::pow(a, b); break;
+    case Binary::maximum: xt::noalias(y) = xt::maximum(a, b); break;
+    case Binary::ge: xt::noalias(y) = xt::where(a >= b, T(1), T(0)); break;
   }
 }
 
@@ -129,32 +87,20 @@ void unary_fast(Unary f, const T* x, T* y, long n) {
   const V inv_sqrt_2pi(T(0.39894228040143267794));
   auto sigm = [one](V v) { return one / (one + xsimd::exp(-v)); };
   switch (f) {
-    case Unary::neg:
-      return map_dense(x, y, n, [](V v) { return -v; });
-    case Unary::exp:
-      return map_dense(x, y, n, [](V v) { return xsimd::exp(v); });
-    case Unary::log:
-      return map_dense(x, y, n, [](V v) { return xsimd::log(v); });
-    case Unary::sqrt:
-      return map_dense(x, y, n, [](V v) { return xsimd::sqrt(v); });
-    case Unary::rsqrt:
-      return map_dense(x, y, n, [one](V v) { return one / xsimd::sqrt(v); });
-    case Unary::abs:
-      return map_dense(x, y, n, [](V v) { return xsimd::abs(v); });
-    case Unary::relu:
-      return map_dense(x, y, n, [zero](V v) { return xsimd::max(v, zero); });
-    case Unary::sigmoid:
-      return map_dense(x, y, n, sigm);
-    case Unary::tanh:
-      return map_dense(x, y, n, [](V v) { return xsimd::tanh(v); });
-    case Unary::silu:
-      return map_dense(x, y, n, [one](V v) { return v / (one + xsimd::exp(-v)); });
-    case Unary::gelu:
-      return map_dense(x, y, n, [=](V v) { return half * v * (one + xsimd::erf(v * inv_sqrt2)); });
+    case Unary::neg: return map_dense(x, y, n, [](V v) { return -v; });
+    case Unary::exp: return map_dense(x, y, n, [](V v) { return xsimd::exp(v); });
+    case Unary::log: return map_dense(x, y, n, [](V v) { return xsimd::log(v); });
+    case Unary::sqrt: return map_dense(x, y, n, [](V v) { return xsimd::sqrt(v); });
+    case Unary::rsqrt: return map_dense(x, y, n, [one](V v) { return one / xsimd::sqrt(v); });
+    case Unary::abs: return map_dense(x, y, n, [](V v) { return xsimd::abs(v); });
+    case Unary::relu: return map_dense(x, y, n, [zero](V v) { return xsimd::max(v, zero); });
+    case Unary::sigmoid: return map_dense(x, y, n, sigm);
+    case Unary::tanh: return map_dense(x, y, n, [](V v) { return xsimd::tanh(v); });
+    case Unary::silu: return map_dense(x, y, n, [one](V v) { return v / (one + xsimd::exp(-v)); });
+    case Unary::gelu: return map_dense(x, y, n, [=](V v) { return half * v * (one + xsimd::erf(v * inv_sqrt2)); });
     case Unary::softplus:
       return map_dense(x, y, n, [=](V v) { return xsimd::max(v, zero) + xsimd::log1p(xsimd::exp(-xsimd::abs(v))); });
-    case Unary::step:
-      return map_dense(x, y, n, [=](V v) { return xsimd::select(v > zero, one, zero); });
+    case Unary::step: return map_dense(x, y, n, [=](V v) { return xsimd::select(v > zero, one, zero); });
     case Unary::sign:
       return map_dense(x, y, n,
                        [=](V v) { return xsimd::select(v > zero, one, zero) - xsimd::select(v < zero, one, zero); });
@@ -278,20 +224,13 @@ void binary_fast(Binary f, const T* a, const T* b, T* y, const RowPlan& p) {
   };
   const V one(T(1)), zero(T(0));
   switch (f) {
-    case Binary::add:
-      return run([](V u, V v) { return u + v; });
-    case Binary::sub:
-      return run([](V u, V v) { return u - v; });
-    case Binary::mul:
-      return run([](V u, V v) { return u * v; });
-    case Binary::div:
-      return run([](V u, V v) { return u / v; });
-    case Binary::pow:
-      return run([](V u, V v) { return xsimd::pow(u, v); });
-    case Binary::maximum:
-      return run([](V u, V v) { return xsimd::max(u, v); });
-    case Binary::ge:
-      return run([=](V u, V v) { return xsimd::select(u >= v, one, zero); });
+    case Binary::add: return run([](V u, V v) { return u + v; });
+    case Binary::sub: return run([](V u, V v) { return u - v; });
+    case Binary::mul: return run([](V u, V v) { return u * v; });
+    case Binary::div: return run([](V u, V v) { return u / v; });
+    case Binary::pow: return run([](V u, V v) { return xsimd::pow(u, v); });
+    case Binary::maximum: return run([](V u, V v) { return xsimd::max(u, v); });
+    case Binary::ge: return run([=](V u, V v) { return xsimd::select(u >= v, one, zero); });
   }
 }
 

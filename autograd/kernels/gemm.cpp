@@ -105,24 +105,15 @@ void micro_kernel_impl(Index kc, const T* A, Index ra, Index ca, const T* Bp, T*
     const V b0 = V::load_aligned(Bp);
     if constexpr (Wide) {
       const V b1 = V::load_aligned(Bp + W);
-      V a(a0[o]);
-      c00 = xsimd::fma(a, b0, c00);
-      c01 = xsimd::fma(a, b1, c01);
-      a = V(a1[o]);
-      c10 = xsimd::fma(a, b0, c10);
-      c11 = xsimd::fma(a, b1, c11);
-      a = V(a2[o]);
-      c20 = xsimd::fma(a, b0, c20);
-      c21 = xsimd::fma(a, b1, c21);
-      a = V(a3[o]);
-      c30 = xsimd::fma(a, b0, c30);
-      c31 = xsimd::fma(a, b1, c31);
-      a = V(a4[o]);
-      c40 = xsimd::fma(a, b0, c40);
-      c41 = xsimd::fma(a, b1, c41);
-      a = V(a5[o]);
-      c50 = xsimd::fma(a, b0, c50);
-      c51 = xsimd::fma(a, b1, c51);
+      // one row of the 6 × 2W tile per line
+      // clang-format off
+      V a(a0[o]);   c00 = xsimd::fma(a, b0, c00); c01 = xsimd::fma(a, b1, c01);
+      a = V(a1[o]); c10 = xsimd::fma(a, b0, c10); c11 = xsimd::fma(a, b1, c11);
+      a = V(a2[o]); c20 = xsimd::fma(a, b0, c20); c21 = xsimd::fma(a, b1, c21);
+      a = V(a3[o]); c30 = xsimd::fma(a, b0, c30); c31 = xsimd::fma(a, b1, c31);
+      a = V(a4[o]); c40 = xsimd::fma(a, b0, c40); c41 = xsimd::fma(a, b1, c41);
+      a = V(a5[o]); c50 = xsimd::fma(a, b0, c50); c51 = xsimd::fma(a, b1, c51);
+      // clang-format on
     } else {
       c00 = xsimd::fma(V(a0[o]), b0, c00);
       c10 = xsimd::fma(V(a1[o]), b0, c10);
