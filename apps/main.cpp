@@ -42,6 +42,10 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
+  train_cmd
+      ->add_option("--time-budget", tr.time_budget,
+                   "stop cleanly after this many minutes (mid-epoch too) with a resumable last.safetensors")
+      ->check(CLI::PositiveNumber);
   train_cmd->add_flag("--plots", tr.plots,
                       "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
   train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,

@@ -87,6 +87,7 @@ training::TrainOptions run_options(const TrainCmdOptions& opt, const training::T
   to.run_dir = run_dir_of(opt, cfg);
   to.resume = opt.resume;
   to.detect_anomaly = opt.detect_anomaly;
+  to.time_budget_minutes = opt.time_budget;
   check_writable(to.run_dir / "last.safetensors", "--run-dir");
   return to;
 }
@@ -107,21 +108,41 @@ void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerT
       {{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
 }
 
-// --plots: the loss and validation curves, and the first test user's attention map (SASRec, HSTU), as PNGs.
+// The learning curve: validation HR@10 (= Recall@10) and NDCG@10 per validated epoch, else the selection metric.
+std::vector<plots::Series> learning_curve(const training::TrainConfig& cfg, const training::TrainResult& r) {
+  std::vector<plots::Series> curves;
+  for (const char* metric : {"hit_rate@10", "ndcg@10"}) {
+    plots::Series c{std::string("validation ") + metric + (metric[0] == 'h' ? " (= recall@10)" : ""), {}, {}};
+    for (const auto& e : r.history)
+      if (e.valid_all.count(metric)) {
+        c.x.push_back(e.epoch);
+        c.y.push_back(e.valid_all.at(metric));
+      }
+    if (!c.x.empty()) curves.push_back(c);
+  }
+  if (curves.empty()) {
+    plots::Series c{"validation " + cfg.eval.select_metric, {}, {}};
+    for (const auto& e : r.history)
+      if (e.valid >= 0) {
+        c.x.push_back(e.epoch);
+        c.y.push_back(e.valid);
+      }
+    curves.push_back(c);
+  }
+  return curves;
+}
+
+// --plots: the loss and the learning curve, and the first test user's attention map (SASRec, HSTU), as PNGs.
 void write_plots(const training::TrainConfig& cfg, const training::TrainOptions& to, const training::TrainResult& r) {
-  plots::Series loss{"training loss", {}, {}}, valid{"validation " + cfg.eval.select_metric, {}, {}};
+  plots::Series loss{"training loss", {}, {}};
   for (const auto& e : r.history) {
     loss.x.push_back(e.epoch);
     loss.y.push_back(e.loss);
-    if (e.valid >= 0) {
-      valid.x.push_back(e.epoch);
-      valid.y.push_back(e.valid);
-    }
   }
   const auto dir = to.run_dir / "plots";
   const std::string what = cfg.preset + ", seed " + std::to_string(to.seed) + " (protocol " + cfg.protocol + ")";
   plots::line_plot({loss}, {what + ": training loss", "epoch", "loss"}, dir / "loss.png");
-  plots::line_plot({valid}, {what + ": validation", "epoch", cfg.eval.select_metric}, dir / "valid.png");
+  plots::line_plot(learning_curve(cfg, r), {what + ": validation", "epoch", "metric"}, dir / "valid.png");
   std::string written = (dir / "loss.png").string() + ", " + (dir / "valid.png").string();
   if (cfg.model != training::ModelKind::tiger) {
     try {
@@ -154,10 +175,22 @@ nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::
           {"test", r.test}};
 }
 
+// A run stopped by --time-budget: where, and the command that continues it. -> the metrics file's content
+nlohmann::json report_stop(const TrainCmdOptions& opt, const training::TrainOptions& to,
+                           const training::TrainResult& r) {
+  const auto last = to.run_dir / "last.safetensors";
+  fmt::print(
+      "stopped by --time-budget {} min at {} ({:.1f} s of training); {} holds it: run the same command "
+      "with --resume {} to continue (another --time-budget may be given)\n",
+      opt.time_budget, r.stopped, r.train_seconds, last.string(), last.string());
+  return {{"stopped", r.stopped}, {"resume", last.string()}, {"train_seconds", r.train_seconds}};
+}
+
 nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
                                   const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_tiger(cfg, to);
+  if (!r.train.stopped.empty()) return report_stop(opt, to, r.train);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.train.best_epoch, r.train.train_seconds, (to.run_dir / "best.safetensors").string());
   nlohmann::json out{{"best_epoch", r.train.best_epoch},
@@ -176,6 +209,7 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
                                        const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_sequential(cfg, to);
+  if (!r.stopped.empty()) return report_stop(opt, to, r);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.best_epoch, r.train_seconds, (to.run_dir / "best.safetensors").string());
   print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking) + ")",

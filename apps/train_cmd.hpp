@@ -16,7 +16,8 @@ struct TrainCmdOptions {
   std::string run_dir;  // default runs/<preset>-seed<seed>
   std::string resume;
   bool detect_anomaly = false;
-  bool plots = false;  // training curves (and an attention map) as PNGs in <run_dir>/plots
+  bool plots = false;      // training curves (and an attention map) as PNGs in <run_dir>/plots
+  double time_budget = 0;  // minutes; stop cleanly with a resumable last.safetensors after this long (0: none)
 };
 
 int run_train(const TrainCmdOptions& opt);

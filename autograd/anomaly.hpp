@@ -4,7 +4,7 @@
 // backward rule returns is scanned before it is added in. The first non-finite value throws an
 // AnomalyError naming the op, the phase (forward or backward), the input shapes and the output shape,
 //   forward of 'log': output (4, 3) has NaN at flat index 5; inputs (4, 3)
-// The trainer adds the epoch and the step (`recgrad train --detect-anomaly`). Scanning costs one pass
+// The training loop adds the epoch and the step (`recgrad train --detect-anomaly`). Scanning costs one pass
 // over every output and gradient, so the mode is off by default, like torch.autograd.detect_anomaly.
 // Ops run with grad mode off (evaluation) are not scanned.
 #pragma once

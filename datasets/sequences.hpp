@@ -58,6 +58,8 @@ class NegativeSampler {
   NegativeSampler(std::int64_t num_items, std::uint64_t seed) : n_(num_items), state_(seed) {}
   std::int64_t sample();
   std::int64_t sample_excluding(const std::vector<char>& exclude);  // exclude[i] for i in [0, n]
+  std::uint64_t state() const { return state_; }                    // where the stream is: a checkpoint keeps it
+  void set_state(std::uint64_t s) { state_ = s; }
 
  private:
   std::int64_t n_;

@@ -224,24 +224,28 @@ std::filesystem::path write_tiny_preset(const std::filesystem::path& dir, int ep
   return dir / "tiny.toml";
 }
 
+// `recgrad train` on the tiny preset, one thread, seed 5, run directory and metrics file named by `run`.
+std::vector<std::string> train_args(const std::filesystem::path& preset, const std::filesystem::path& dir,
+                                    const std::string& run) {
+  return {"train",
+          "--config",
+          preset.string(),
+          "--data-dir",
+          dir.string(),
+          "--threads",
+          "1",
+          "--seed",
+          "5",
+          "--run-dir",
+          (dir / run).string(),
+          "--metrics-out",
+          (dir / (run + ".json")).string()};
+}
+
 TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
   const auto dir = test::tiny_data("_kill", 400);
   const auto preset = write_tiny_preset(dir, 12);
-  const auto common = [&](const std::string& run) {
-    return std::vector<std::string>{"train",
-                                    "--config",
-                                    preset.string(),
-                                    "--data-dir",
-                                    dir.string(),
-                                    "--threads",
-                                    "1",
-                                    "--seed",
-                                    "5",
-                                    "--run-dir",
-                                    (dir / run).string(),
-                                    "--metrics-out",
-                                    (dir / (run + ".json")).string()};
-  };
+  const auto common = [&](const std::string& run) { return train_args(preset, dir, run); };
   ASSERT_EQ(wait_exit(spawn_cli(common("whole"), dir / "whole.log")), 0) << read_file(dir / "whole.log");
 
   // Kill the second run with SIGKILL as soon as its first epoch's checkpoint is in place: mid-epoch 2.
@@ -261,6 +265,30 @@ TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
   EXPECT_NE(read_file(dir / "resumed.log").find("resumed from"), std::string::npos);
   const auto whole = nlohmann::json::parse(read_file(dir / "whole.json"));
   const auto resumed = nlohmann::json::parse(read_file(dir / "killed.json"));
+  for (const char* key : {"best_epoch", "valid", "test"}) EXPECT_EQ(resumed[key], whole[key]) << key;
+  std::filesystem::remove_all(dir);
+}
+
+// --time-budget: the run stops cleanly (exit 0, a resumable last.safetensors, a metrics file that says where
+// it stopped), and --resume, with another budget or none, ends with the uninterrupted run's metrics.
+TEST(Reliability, TimeBudgetStopsCleanlyAndResumesToTheSameMetrics) {
+  const auto dir = test::tiny_data("_budget", 400);
+  const auto preset = write_tiny_preset(dir, 6);
+  const auto common = [&](const std::string& run) { return train_args(preset, dir, run); };
+  ASSERT_EQ(wait_exit(spawn_cli(common("whole"), dir / "whole.log")), 0) << read_file(dir / "whole.log");
+  auto budget = common("budget");
+  budget.insert(budget.end(), {"--time-budget", "0.000001"});  // 60 µs: stops after the first step
+  ASSERT_EQ(wait_exit(spawn_cli(budget, dir / "budget.log")), 0) << read_file(dir / "budget.log");
+  EXPECT_NE(read_file(dir / "budget.log").find("stopped by --time-budget"), std::string::npos)
+      << read_file(dir / "budget.log");
+  const auto stopped = nlohmann::json::parse(read_file(dir / "budget.json"));
+  EXPECT_EQ(stopped["stopped"], "epoch 1 step 1/50");
+  EXPECT_FALSE(stopped.contains("test"));
+  auto resume = common("budget");
+  resume.insert(resume.end(), {"--resume", (dir / "budget" / "last.safetensors").string()});
+  ASSERT_EQ(wait_exit(spawn_cli(resume, dir / "resumed.log")), 0) << read_file(dir / "resumed.log");
+  const auto whole = nlohmann::json::parse(read_file(dir / "whole.json"));
+  const auto resumed = nlohmann::json::parse(read_file(dir / "budget.json"));
   for (const char* key : {"best_epoch", "valid", "test"}) EXPECT_EQ(resumed[key], whole[key]) << key;
   std::filesystem::remove_all(dir);
 }

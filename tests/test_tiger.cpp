@@ -357,13 +357,19 @@ TrainConfig tiny_tiger(const std::filesystem::path& dir) {
   return c;
 }
 
-TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
-  const auto dir = test::tiny_data("_tiger");
-  TrainConfig c = tiny_tiger(dir);
+// Quiet options reading `dir`, with its own semantic-ID cache.
+TrainOptions tiny_options(const std::filesystem::path& dir) {
   TrainOptions o;
   o.data_dir = dir;
   o.cache_dir = dir / "cache";
   o.progress = false;
+  return o;
+}
+
+TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
+  const auto dir = test::tiny_data("_tiger");
+  TrainConfig c = tiny_tiger(dir);
+  TrainOptions o = tiny_options(dir);
   const TigerResult r = train_tiger(c, o);
   EXPECT_EQ(r.test.invalid_ids, 0);
   // the next item is a function of the last one: a trained model ranks it first for most users
@@ -386,10 +392,7 @@ TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
   ASSERT_GT(cold, 0);
   for (const auto& train : data.split.train)
     for (std::int64_t i : train) EXPECT_FALSE(data.cold[i]) << "cold item " << i << " in a training list";
-  TrainOptions o;
-  o.data_dir = dir;
-  o.cache_dir = dir / "cache";
-  o.progress = false;
+  TrainOptions o = tiny_options(dir);
   const TigerResult r = train_tiger(c, o);
   EXPECT_EQ(r.test.cold_items, cold);
   EXPECT_GT(r.test.cold_users, 0);
@@ -409,10 +412,7 @@ TEST(TigerTrainer, ResumeGivesTheSameResultAsOneRun) {
   c.tiger.dropout = 0.1;
   c.train.epochs = 4;
   c.train.eval_every = 2;
-  TrainOptions o;
-  o.data_dir = dir;
-  o.cache_dir = dir / "cache";
-  o.progress = false;
+  TrainOptions o = tiny_options(dir);
   o.run_dir = dir / "full";
   const TigerResult full = train_tiger(c, o);
   c.train.epochs = 2;
@@ -424,6 +424,33 @@ TEST(TigerTrainer, ResumeGivesTheSameResultAsOneRun) {
   EXPECT_EQ(resumed.train.best_epoch, full.train.best_epoch);
   EXPECT_EQ(resumed.train.last_loss, full.train.last_loss);
   EXPECT_EQ(resumed.train.test, full.train.test);
+  std::filesystem::remove_all(dir);
+}
+
+// Stopped inside an epoch of a cosine schedule and resumed: the schedule is sized by the preset's epochs, so
+// the resumed run follows the uninterrupted one step for step.
+TEST(TigerTrainer, StopInsideAnEpochAndResumeGivesTheSameResult) {
+  const auto dir = test::tiny_data("_tiger_stop");
+  TrainConfig c = tiny_tiger(dir);
+  c.tiger.dropout = 0.1;
+  c.tiger.lr_schedule = LrSchedule::cosine;
+  c.train.epochs = 3;
+  c.train.eval_every = 1;
+  TrainOptions o = tiny_options(dir);
+  o.run_dir = dir / "full";
+  const TigerResult full = train_tiger(c, o);
+  o.run_dir = dir / "part";
+  o.stop_request = [](int epoch, std::size_t steps) { return epoch == 2 && steps == 2; };
+  const TigerResult part = train_tiger(c, o);
+  EXPECT_EQ(part.train.stopped.rfind("epoch 2 step 2/", 0), 0u) << part.train.stopped;
+  o.stop_request = nullptr;
+  o.resume = o.run_dir / "last.safetensors";
+  const TigerResult resumed = train_tiger(c, o);
+  EXPECT_EQ(resumed.train.best_epoch, full.train.best_epoch);
+  EXPECT_EQ(resumed.train.last_loss, full.train.last_loss);
+  EXPECT_EQ(resumed.train.test, full.train.test);
+  ASSERT_EQ(resumed.train.history.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(resumed.train.history[i].loss, full.train.history[i].loss) << i;
   std::filesystem::remove_all(dir);
 }
 

@@ -210,5 +210,73 @@ TEST(Trainer, ResumeGivesTheSameResultAsOneRun) {
   std::filesystem::remove_all(opt.data_dir);
 }
 
+// --time-budget stops inside an epoch; the resumed run finishes with the uninterrupted run's numbers: the
+// epoch's samplers (BCE's rejection sampler, sampled softmax's counter), its loss sum and the dropout stream
+// continue where they stopped.
+TEST(Trainer, StopInsideAnEpochAndResumeGivesTheSameResult) {
+  for (const training::Loss loss : {training::Loss::bce, training::Loss::sampled_softmax}) {
+    training::TrainConfig c = tiny_config();
+    c.train.loss = loss;
+    c.train.epochs = 6;
+    c.train.eval_every = 2;
+    training::TrainOptions opt;
+    opt.data_dir = tiny_data("_stop", 40, 3);  // nobody has all 12 items: BCE always finds a negative
+    opt.progress = false;
+    opt.run_dir = opt.data_dir / "full";
+    const auto full = training::train_sequential(c, opt);
+    opt.run_dir = opt.data_dir / "part";
+    opt.stop_request = [](int epoch, std::size_t steps) { return epoch == 4 && steps == 1; };  // 3 steps an epoch
+    const auto part = training::train_sequential(c, opt);
+    EXPECT_EQ(part.stopped, "epoch 4 step 1/3");
+    EXPECT_TRUE(part.test.empty()) << "a stopped run is not tested";
+    opt.stop_request = nullptr;
+    opt.resume = opt.run_dir / "last.safetensors";
+    const auto resumed = training::train_sequential(c, opt);
+    EXPECT_TRUE(resumed.stopped.empty());
+    EXPECT_EQ(resumed.best_epoch, full.best_epoch);
+    EXPECT_EQ(resumed.test, full.test);
+    ASSERT_EQ(resumed.history.size(), 6u) << "epochs 1-3 from the checkpoint, 4-6 trained";
+    for (std::size_t i = 0; i < 6; ++i) {
+      EXPECT_EQ(resumed.history[i].loss, full.history[i].loss) << "epoch " << i + 1;
+      EXPECT_EQ(resumed.history[i].valid_all, full.history[i].valid_all) << "epoch " << i + 1;
+    }
+    std::filesystem::remove_all(opt.data_dir);
+  }
+}
+
+// BCE draws a negative the user has not seen; a user who has seen every candidate gets a clear error up
+// front, not an endless draw.
+TEST(Trainer, BceRefusesAUserWhoHasEveryItem) {
+  training::TrainConfig c = tiny_config();
+  c.train.loss = training::Loss::bce;
+  training::TrainOptions opt;
+  opt.data_dir = tiny_data("_bce_all");  // user 3 walks 12 steps of the 12-cycle
+  opt.progress = false;
+  test::expect_error([&] { training::train_sequential(c, opt); },
+                     {"user 3 has interacted with all 12 candidate items", "sampled_softmax"});
+  std::filesystem::remove_all(opt.data_dir);
+}
+
+// A stop between two epochs leaves an ordinary end-of-epoch checkpoint.
+TEST(Trainer, StopBetweenEpochsResumesAtTheNextEpoch) {
+  training::TrainConfig c = tiny_config();
+  c.train.epochs = 4;
+  c.train.eval_every = 1;
+  training::TrainOptions opt;
+  opt.data_dir = tiny_data("_stop_epoch");
+  opt.progress = false;
+  opt.run_dir = opt.data_dir / "full";
+  const auto full = training::train_sequential(c, opt);
+  opt.run_dir = opt.data_dir / "part";
+  opt.stop_request = [](int epoch, std::size_t steps) { return epoch == 3 && steps == 0; };
+  EXPECT_EQ(training::train_sequential(c, opt).stopped, "after epoch 2");
+  opt.stop_request = nullptr;
+  opt.resume = opt.run_dir / "last.safetensors";
+  const auto resumed = training::train_sequential(c, opt);
+  EXPECT_EQ(resumed.test, full.test);
+  EXPECT_EQ(resumed.best_epoch, full.best_epoch);
+  std::filesystem::remove_all(opt.data_dir);
+}
+
 }  // namespace
 }  // namespace recgrad

@@ -12,13 +12,14 @@
 namespace recgrad::test {
 
 // Writes <tmp>/recgrad_tiny_<pid><tag>/seq.txt (one line per user: "user item item ...") and returns the folder.
-inline std::filesystem::path tiny_data(const std::string& tag = "", int users = 40) {
+// User u walks 9 + u % spread steps: with spread > 3 some users see all 12 items.
+inline std::filesystem::path tiny_data(const std::string& tag = "", int users = 40, int spread = 6) {
   const auto dir = std::filesystem::temp_directory_path() / ("recgrad_tiny_" + std::to_string(::getpid()) + tag);
   std::filesystem::create_directories(dir);
   std::ofstream f(dir / "seq.txt");
   for (int u = 1; u <= users; ++u) {
     f << u;
-    for (int t = 0; t < 9 + u % 6; ++t) f << " " << (u + t) % 12 + 1;
+    for (int t = 0; t < 9 + u % spread; ++t) f << " " << (u + t) % 12 + 1;
     f << "\n";
   }
   return dir;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -118,11 +119,13 @@ struct TrainConfig {
 struct TrainOptions {
   std::uint64_t seed = 42;
   std::filesystem::path data_dir;
-  std::filesystem::path run_dir;  // best.safetensors and last.safetensors are written here (empty: none)
-  std::filesystem::path resume;   // a last.safetensors to continue from (empty: start fresh)
-  bool progress = true;           // a progress line per epoch (and a live bar on a terminal)
-  bool detect_anomaly = false;    // stop at the first op whose forward or backward makes a NaN or an Inf
-  std::filesystem::path cache_dir = "runs/cache";  // TIGER: content vectors and RQ-VAE codes are cached here
+  std::filesystem::path run_dir;   // best.safetensors and last.safetensors are written here (empty: none)
+  std::filesystem::path resume;    // a last.safetensors to continue from (empty: start fresh)
+  bool progress = true;            // a progress line per epoch (and a live bar on a terminal)
+  bool detect_anomaly = false;     // stop at the first op whose forward or backward makes a NaN or an Inf
+  double time_budget_minutes = 0;  // stop cleanly with a resumable checkpoint after this long (0: no limit)
+  std::function<bool(int, std::size_t)> stop_request;  // LoopOptions::stop_request (tests stop at a given step)
+  std::filesystem::path cache_dir = "runs/cache";      // TIGER: content vectors and RQ-VAE codes are cached here
 };
 
 }  // namespace recgrad::training

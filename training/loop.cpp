@@ -3,15 +3,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "autograd/anomaly.hpp"
 #include "nn/checkpoint.hpp"
-#include "training/optimizer_step.hpp"
+#include "training/checkpoints.hpp"
 
 namespace recgrad::training {
 
@@ -25,52 +25,51 @@ struct LoopState {
   TrainResult result;
   double best = -1;  // the best validation value so far
   int start_epoch = 1;
+  std::size_t first_step = 0;  // a mid-epoch resume: the next step of start_epoch, its losses so far and
+  double first_loss_sum = 0;   // the task's epoch state
+  double epoch_share = 1;      // the share of the current epoch this process ran (for its throughput)
+  std::map<std::string, std::string> task_state;
   nn::NamedTensors best_weights;  // a copy of the best epoch's parameters (this process's)
+  Clock::time_point started = Clock::now();
 };
 
-// Restores the task and the loop from a last.safetensors; every metadata value is checked.
 void resume_from(const std::filesystem::path& path, Task& task, const LoopOptions& opt, LoopState& s) {
-  const auto md = nn::load_safetensors(path).metadata;
-  // A value of the checkpoint's metadata, or a message saying this is not a last.safetensors of `train`.
-  const auto meta = [&](const char* key) -> const std::string& {
-    const auto it = md.find(key);
-    if (it == md.end())
-      throw std::runtime_error(path.string() + ": no '" + key + "' in its metadata: --resume takes the " +
-                               "last.safetensors of a `recgrad train` run (best.safetensors holds weights only)");
-    return it->second;
-  };
-  meta(
-      "adam_steps");  // first, so that a weights-only best.safetensors gets this message, not a list of missing tensors
-  nn::load_into(path, checkpoint_tensors(task.model(), task.optimizer()));
-  try {
-    s.start_epoch = std::stoi(meta("epoch")) + 1;
-    task.optimizer().set_steps(std::stoll(meta("adam_steps")));
-    task.generator().set_state(std::stoull(meta("gen_seed")), std::stoull(meta("gen_counter")));
-    s.result.best_epoch = std::stoi(meta("best_epoch"));
-    s.best = std::stod(meta("best_value"));
-    s.result.valid = nlohmann::json::parse(meta("best_valid")).get<Metrics>();
-    s.result.train_seconds = std::stod(meta("train_seconds"));
-  } catch (const std::logic_error& e) {  // std::stoi's invalid_argument/out_of_range, json's errors
-    throw std::runtime_error(path.string() + ": corrupt training metadata (" + e.what() + ")");
-  }
-  if (md.count("preset") && md.at("preset") != opt.preset)
-    fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", path.string(), md.at("preset"),
-               opt.preset);
-  if (opt.progress) fmt::print("resumed from {} after epoch {}\n", path.string(), s.start_epoch - 1);
+  const LoopCheckpoint c = load_checkpoint(path, task, opt.preset);
+  s.result.history = history_of(c.history, path);
+  s.start_epoch = c.epoch + 1;
+  s.result.best_epoch = c.best_epoch;
+  s.best = c.best_value;
+  s.result.valid = c.best_valid;
+  s.result.train_seconds = c.train_seconds;
+  s.first_step = c.step_in_epoch;
+  s.first_loss_sum = c.epoch_loss_sum;
+  s.task_state = c.task_state;
+  if (opt.progress)
+    fmt::print("resumed from {} after epoch {}{}\n", path.string(), c.epoch,
+               c.step_in_epoch ? fmt::format(" and {} steps of epoch {}", c.step_in_epoch, c.epoch + 1) : "");
 }
 
-void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int epoch) {
-  const Generator& gen = task.generator();
-  nn::save_safetensors(opt.run_dir / "last.safetensors", checkpoint_tensors(task.model(), task.optimizer()),
-                       {{"epoch", std::to_string(epoch)},
-                        {"adam_steps", std::to_string(task.optimizer().steps())},
-                        {"gen_seed", std::to_string(gen.seed())},
-                        {"gen_counter", std::to_string(gen.counter())},
-                        {"best_epoch", std::to_string(s.result.best_epoch)},
-                        {"best_value", fmt::format("{:.17g}", s.best)},
-                        {"best_valid", nlohmann::json(s.result.valid).dump()},
-                        {"train_seconds", fmt::format("{:.3f}", s.result.train_seconds)},
-                        {"preset", opt.preset}});
+// last.safetensors after `finished` epochs (and, stopped mid-epoch, `step` steps of the next with `loss_sum`).
+void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int finished, std::size_t step = 0,
+               double loss_sum = 0) {
+  if (opt.run_dir.empty()) return;
+  LoopCheckpoint c{finished,
+                   s.result.best_epoch,
+                   s.best,
+                   s.result.valid,
+                   s.result.train_seconds,
+                   history_json(s.result.history),
+                   step,
+                   loss_sum,
+                   {}};
+  if (step > 0) c.task_state = task.epoch_state();
+  save_checkpoint(opt.run_dir / "last.safetensors", task, c, opt.seed, opt.preset);
+}
+
+// True when the run must stop now: its time budget is spent, or the caller asks (tests stop at a given step).
+bool stop_requested(const LoopOptions& opt, const LoopState& s, int epoch, std::size_t steps_done) {
+  if (opt.time_budget_s > 0 && seconds_since(s.started) >= opt.time_budget_s) return true;
+  return opt.stop_request && opt.stop_request(epoch, steps_done);
 }
 
 // Rethrows a failed step's error with where it happened and what is safe on disk. An AnomalyError stays one
@@ -86,13 +85,21 @@ void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int epoch
   throw std::runtime_error(where);
 }
 
-// Every step of one epoch; returns the mean loss. A live bar on a terminal, else a line every kLineEvery steps.
-double run_epoch(Task& task, const LoopOptions& opt, int epoch, LoopState& s, Clock::time_point t0) {
+// Every step of one epoch; returns the mean loss, or nothing when the run was stopped inside the epoch (then
+// last.safetensors holds the steps done). A live bar on a terminal, else a line every kLineEvery steps.
+std::optional<double> run_epoch(Task& task, const LoopOptions& opt, int epoch, LoopState& s, Clock::time_point t0) {
   constexpr std::size_t kLineEvery = 100;
   const bool tty = opt.progress && ::isatty(STDOUT_FILENO);
   const std::size_t nsteps = task.begin_epoch(epoch);
+  std::size_t first = 0;
   double loss_sum = 0;
-  for (std::size_t b = 0; b < nsteps; ++b) {
+  if (s.first_step > 0) {  // resuming inside this epoch: its samplers where they stopped
+    task.restore_epoch_state(s.task_state);
+    std::swap(first, s.first_step);
+    loss_sum = s.first_loss_sum;
+  }
+  s.epoch_share = nsteps ? static_cast<double>(nsteps - first) / static_cast<double>(nsteps) : 1.0;
+  for (std::size_t b = first; b < nsteps; ++b) {
     try {
       s.result.last_loss = task.step(b);
     } catch (const std::exception& e) {
@@ -100,9 +107,16 @@ double run_epoch(Task& task, const LoopOptions& opt, int epoch, LoopState& s, Cl
     }
     loss_sum += s.result.last_loss;
     s.result.step_losses.push_back(s.result.last_loss);
+    if (b + 1 < nsteps && stop_requested(opt, s, epoch, b + 1)) {
+      s.result.train_seconds += seconds_since(t0);
+      save_last(task, opt, s, epoch - 1, b + 1, loss_sum);
+      s.result.stopped = fmt::format("epoch {} step {}/{}", epoch, b + 1, nsteps);
+      return std::nullopt;
+    }
     const bool line = opt.progress && nsteps >= 2 * kLineEvery && (b + 1) % kLineEvery == 0;
     if (tty || line) {
-      const double el = seconds_since(t0), done = static_cast<double>(b + 1) / static_cast<double>(nsteps);
+      const double el = seconds_since(t0),
+                   done = static_cast<double>(b + 1 - first) / static_cast<double>(nsteps - first);
       fmt::print("{}  epoch {}/{} step {}/{}  loss {:.4f}  {:.0f} {}/s  epoch ends in about {:.0f} s{}",
                  tty ? "\r" : "", epoch, opt.epochs, b + 1, nsteps, loss_sum / static_cast<double>(b + 1),
                  done * static_cast<double>(task.epoch_samples()) / el, task.sample_unit(), el / done - el,
@@ -120,6 +134,7 @@ std::string validate(Task& task, const LoopOptions& opt, int epoch, LoopState& s
   const auto it = valid.find(opt.select_metric);
   if (it == valid.end()) throw std::invalid_argument("train: the validation computes no '" + opt.select_metric + "'");
   s.result.history.back().valid = it->second;
+  s.result.history.back().valid_all = valid;
   std::string tail = fmt::format("  valid {} {:.4f} ({:.1f} s)", opt.select_metric, it->second, seconds_since(t0));
   if (it->second > s.best) {
     s.best = it->second;
@@ -165,21 +180,26 @@ TrainResult train(Task& task, const LoopOptions& opt) {
   if (opt.detect_anomaly) anomaly.emplace();
   for (int epoch = s.start_epoch; epoch <= opt.epochs; ++epoch) {
     const auto t0 = Clock::now();
-    const double loss = run_epoch(task, opt, epoch, s, t0);
+    const std::optional<double> loss = run_epoch(task, opt, epoch, s, t0);
+    if (!loss) return s.result;  // stopped inside the epoch
     const double secs = seconds_since(t0);
     s.result.train_seconds += secs;
-    s.result.history.push_back({epoch, loss, -1});
+    s.result.history.push_back({epoch, *loss, -1});
     std::string line =
-        fmt::format("epoch {:3d}/{}  loss {:.4f}{}  {:.1f} s  {:.0f} {}/s  ETA {:.1f} min", epoch, opt.epochs, loss,
-                    task.epoch_note(), secs, static_cast<double>(task.epoch_samples()) / secs, task.sample_unit(),
-                    secs * (opt.epochs - epoch) / 60.0);
+        fmt::format("epoch {:3d}/{}  loss {:.4f}{}  {:.1f} s  {:.0f} {}/s  ETA {:.1f} min", epoch, opt.epochs, *loss,
+                    task.epoch_note(), secs, s.epoch_share * static_cast<double>(task.epoch_samples()) / secs,
+                    task.sample_unit(), secs * (opt.epochs - epoch) / 60.0);
     if (!task.has_validation())
       s.result.best_epoch = epoch;
     else if (epoch % opt.eval_every == 0 || epoch == opt.epochs)
       line += validate(task, opt, epoch, s);
-    if (opt.progress) fmt::print("{}{}\n", opt.progress && ::isatty(STDOUT_FILENO) ? "\r" : "", line);
+    if (opt.progress) fmt::print("{}{}\n", ::isatty(STDOUT_FILENO) ? "\r" : "", line);
     std::fflush(stdout);
-    if (!opt.run_dir.empty()) save_last(task, opt, s, epoch);
+    save_last(task, opt, s, epoch);
+    if (epoch < opt.epochs && stop_requested(opt, s, epoch + 1, 0)) {
+      s.result.stopped = fmt::format("after epoch {}", epoch);
+      return s.result;
+    }
   }
   if (!opt.test) return s.result;
   if (task.has_validation() && s.result.best_epoch != opt.epochs) restore_best(task, opt, s);
@@ -198,6 +218,8 @@ LoopOptions loop_options(const TrainConfig& cfg, const TrainOptions& opt) {
   lo.resume = opt.resume;
   lo.progress = opt.progress;
   lo.detect_anomaly = opt.detect_anomaly;
+  lo.time_budget_s = opt.time_budget_minutes * 60.0;
+  lo.stop_request = opt.stop_request;
   return lo;
 }
 

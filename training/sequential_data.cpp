@@ -91,6 +91,7 @@ SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesyste
     if (d.candidate[i]) d.candidate_ids.push_back(i);
   d.split = cfg.data.split == Split::reference ? datasets::reference_split(s) : datasets::leave_one_out(s);
   d.full = s.items;
+  d.users = s.users;
   return d;
 }
 

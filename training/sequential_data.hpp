@@ -18,6 +18,7 @@ namespace recgrad::training {
 using Ids = std::vector<std::int64_t>;
 
 struct SequentialData {
+  std::vector<std::int64_t> users;  // raw user ids, in the order of every per-user vector below
   datasets::LeaveOneOut split;
   std::vector<Ids> full;        // per user, in the model's id space
   std::int64_t vocab = 0;       // rows of the item table (ids 1..vocab-1, 0 = padding)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 #include "autograd/kernels/kernel_path.hpp"
 #include "models/batching.hpp"
@@ -33,6 +34,23 @@ void IdSampler::fill(std::int64_t* out, std::int64_t count) {
   counter += static_cast<std::uint64_t>(count);
 }
 
+namespace {
+
+// BCE draws each position's negative until it finds a candidate the user never interacted with; for a user
+// who has every candidate that draw would never end.
+void check_has_negatives(const SequentialData& data, std::size_t u, const std::unordered_set<std::int64_t>& items) {
+  std::size_t rated = 0;
+  for (std::int64_t i : items)
+    rated += i > 0 && i < static_cast<std::int64_t>(data.candidate.size()) && data.candidate[i];
+  if (rated >= data.candidate_ids.size())
+    throw std::runtime_error("user " + std::to_string(data.users[u]) + " has interacted with all " +
+                             std::to_string(data.candidate_ids.size()) +
+                             " candidate items, so the BCE loss has no negative to draw for it (use [train] loss = "
+                             "\"sampled_softmax\", or data where every user leaves some item unseen)");
+}
+
+}  // namespace
+
 SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& data, std::uint64_t seed)
     : cfg_(fitted_to(cfg, data.vocab)),
       data_(data),
@@ -52,6 +70,7 @@ SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& dat
       rows_.push_back(datasets::next_item_row(data.split.train[u], cfg_.max_len(), right));
     }
     items_of_.emplace_back(data.full[u].begin(), data.full[u].end());
+    if (cfg_.train.loss == Loss::bce) check_has_negatives(data, u, items_of_.back());
   }
 }
 
@@ -109,6 +128,26 @@ Tensor SequentialTask::loss(const std::vector<std::size_t>& batch) {
   sampler_->fill(neg_ids.data<std::int64_t>(), N * K);
   return nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}), neg_ids,
                                   {cfg_.train.temperature, cfg_.train.l2_normalize});
+}
+
+std::map<std::string, std::string> SequentialTask::epoch_state() const {
+  return {{"sampler_state", std::to_string(sampler_->pick.state())},
+          {"sampler_counter", std::to_string(sampler_->counter)}};
+}
+
+void SequentialTask::restore_epoch_state(const std::map<std::string, std::string>& state) {
+  const auto value = [&](const char* key) {
+    const auto it = state.find(key);
+    if (it == state.end())
+      throw std::runtime_error(std::string("checkpoint: no task.") + key + " for a mid-epoch resume");
+    try {
+      return std::stoull(it->second);
+    } catch (const std::logic_error&) {
+      throw std::runtime_error(std::string("checkpoint: corrupt task.") + key + " '" + it->second + "'");
+    }
+  };
+  sampler_->pick.set_state(value("sampler_state"));
+  sampler_->counter = value("sampler_counter");
 }
 
 Metrics SequentialTask::validate() {

@@ -38,6 +38,8 @@ class SequentialTask : public Task {
   const char* sample_unit() const override { return "rows"; }
   Metrics validate() override;
   Metrics test() override;
+  std::map<std::string, std::string> epoch_state() const override;  // the negative sampler's position
+  void restore_epoch_state(const std::map<std::string, std::string>& state) override;
   nn::Module& model() override { return *model_; }
   nn::Adam& optimizer() override { return adam_; }
   Generator& generator() override { return gen_; }

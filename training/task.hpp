@@ -32,6 +32,12 @@ class Task {
   virtual Metrics validate() = 0;
   virtual Metrics test() = 0;
 
+  // What a checkpoint taken inside an epoch adds to resume it exactly: the positions of the epoch's samplers.
+  // restore_epoch_state runs right after begin_epoch of the same epoch. Tasks whose epoch is fixed by
+  // begin_epoch's seeds alone (and the generator below) keep nothing here.
+  virtual std::map<std::string, std::string> epoch_state() const { return {}; }
+  virtual void restore_epoch_state(const std::map<std::string, std::string>& state) { (void)state; }
+
   // What a checkpoint saves: the model, the optimizer and the model's generator (initialisation, dropout).
   virtual nn::Module& model() = 0;
   virtual nn::Adam& optimizer() = 0;
