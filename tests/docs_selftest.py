@@ -6,7 +6,8 @@ Checks, over every file git tracks (or, outside a checkout, every file under the
   2. nothing points at the background folder beside the checkout (its docs);
   3. every `path:line` reference in docs/READING.md names an existing file with that many lines, and the
      identifier quoted right after it (`name`) appears on that line or the two after it.
-Exits 1 with one line per problem.
+Exits 1 with one line per problem. `tests/docs_selftest.py --fix` first moves each READING.md reference to the
+nearest line that holds its name (after an edit shifted the code), then checks.
 """
 import os
 import re
@@ -38,7 +39,32 @@ def protocol_sections():
     return set(re.findall(r"^#+ (\d+(?:\.\d+)?)\.? ", text, re.M))
 
 
+REF = re.compile(r"`([\w./-]+):(\d+)`\s*(?:`([^`]+)`)?")
+
+
+def fix_reading():
+    """Moves every `path:line` `name` of docs/READING.md to the nearest line of `path` that holds `name`."""
+    path = os.path.join(ROOT, "docs/READING.md")
+    text = read("docs/READING.md")
+
+    def moved(m):
+        target = read(m.group(1))
+        if target is None or not m.group(3):
+            return m.group(0)
+        lines, k = target.split("\n"), int(m.group(2))
+        found = [i + 1 for i, line in enumerate(lines) if m.group(3) in line]
+        if not found or any(m.group(3) in line for line in lines[k - 1:k + 2]):
+            return m.group(0)
+        best = min(found, key=lambda i: abs(i - k))
+        return m.group(0).replace("%s:%d" % (m.group(1), k), "%s:%d" % (m.group(1), best))
+
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(REF.sub(moved, text))
+
+
 def main():
+    if "--fix" in sys.argv[1:]:
+        fix_reading()
     problems = []
     sections = protocol_sections()
     if not sections:
@@ -59,7 +85,7 @@ def main():
         problems.append("docs/READING.md: missing")
     else:
         for n, line in enumerate(reading.split("\n"), 1):
-            for ref, lineno, name in re.findall(r"`([\w./-]+):(\d+)`\s*(?:`([^`]+)`)?", line):
+            for ref, lineno, name in REF.findall(line):
                 target = read(ref)
                 if target is None:
                     problems.append("docs/READING.md:%d: %s does not exist" % (n, ref))
