@@ -151,6 +151,7 @@ Keys hstu_keys(models::HSTUConfig& h) {
 Keys content_keys(models::ContentConfig& c) {
   return {{"source", choice(c.source)},
           {"file", text(c.file)},
+          {"ids", text(c.ids)},
           {"dim", number(c.dim, 1, 4096)},
           {"epochs", number(c.epochs, 0, 10000)},
           {"negatives", number(c.negatives, 1, 1000)},

@@ -22,6 +22,13 @@ struct ItemDocuments {
 
 // `item_id<TAB>asin<TAB>attr1|attr2|…` with a header line.
 ItemDocuments read_beauty_attributes(const std::filesystem::path& path);
+// RecBole's Amazon_Beauty.item (a TSV written with CSV quoting: a quoted field may hold tabs, newlines and
+// doubled quotes) with the header `item_id:token title:token sales_type:token sales_rank:float
+// categories:token_seq price:float brand:token`, item_id being the ASIN. Dense ids come from `ids_path`
+// (beauty_item_attributes.tsv: item_id, asin); items it does not list are skipped. Tokens: the title's
+// words, "brand:<brand>", "category:<name>" (the root "Beauty" left out) and "price:<bucket>", the bucket
+// floor(log2(price in dollars)); HTML entities in titles are decoded (&amp; &quot; &#39;) or dropped.
+ItemDocuments read_beauty_items(const std::filesystem::path& items_path, const std::filesystem::path& ids_path);
 // movies.dat, `MovieID::Title::Genres`.
 ItemDocuments read_movie_documents(const std::filesystem::path& path);
 // The title's words as gensim's simple_preprocess makes them, parenthesised parts dropped first.

@@ -24,16 +24,19 @@
 
 namespace recgrad::models {
 
-// Where an item's text comes from: Beauty's category and brand names, or ML-1M's title words and genres.
-enum class ContentSource { beauty_attributes, movielens_titles };
+// Where an item's text comes from: Beauty's category and brand names; Beauty's title words, brand, categories
+// and price bucket (RecBole's Amazon_Beauty.item); or ML-1M's title words and genres.
+enum class ContentSource { beauty_attributes, beauty_text, movielens_titles };
 inline NameTable<ContentSource> names(ContentSource) {
   return {{ContentSource::beauty_attributes, "beauty_attributes"},
+          {ContentSource::beauty_text, "beauty_text"},
           {ContentSource::movielens_titles, "movielens_titles"}};
 }
 
 struct ContentConfig {
   ContentSource source = ContentSource::beauty_attributes;
   std::string file = "amazon-beauty/beauty_item_attributes.tsv";  // relative to the data directory
+  std::string ids = "amazon-beauty/beauty_item_attributes.tsv";   // beauty_text: the item_id <-> ASIN table
   std::int64_t dim = 64;
   int epochs = 20;
   int negatives = 5;

@@ -302,6 +302,37 @@ TEST(ContentVectors, TitleWordsAsSimplePreprocess) {
             (std::vector<std::string>{"shanghai", "triad"}));
 }
 
+// RecBole's Amazon_Beauty.item: pandas' TSV with CSV quoting (a title holding a tab, a newline and quotes), ids
+// from the attribute table, unknown ASINs skipped, tokens from title, brand, categories and price bucket.
+TEST(ItemContent, BeautyItemsWithQuotedFieldsAndIdsFromTheAttributeTable) {
+  const auto dir = std::filesystem::temp_directory_path() / "recgrad_beauty_items";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ids.tsv") << "item_id\tasin\tattributes\n1\tA1\tOPI|Nails\n2\tB2\tFragrance\n";
+  const std::string header =
+      "item_id:token\ttitle:token\tsales_type:token\tsales_rank:float\tcategories:token_seq\tprice:float\tbrand:"
+      "token\n";
+  std::ofstream(dir / "items.item")
+      << header << "A1\tOPI Nail Lacquer, Red &amp; Gold&reg;\tBeauty\t10.0\t'Beauty', 'Nails'\t9.5\tOPI\n"
+      << "Z9\tNot in the data\tBeauty\t\t'Beauty'\t\tX\n"
+      << "B2\t\"Eau \"\"Bright\"\"\tSpray\nfor Women\"\tBeauty\t1.0\t\"'Beauty', 'Fragrance', "
+         "\"\"Women's\"\"\"\t\tVersace\n";
+  const datasets::ItemDocuments d = datasets::read_beauty_items(dir / "items.item", dir / "ids.tsv");
+  ASSERT_EQ(d.items, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(d.titles[1], "Eau \"Bright\"\tSpray\nfor Women");
+  EXPECT_EQ(d.titles[0], "OPI Nail Lacquer, Red & Gold ") << "&amp; decoded, &reg; dropped";
+  EXPECT_EQ(d.tokens[0], (std::vector<std::string>{"opi", "nail", "lacquer", "red", "gold", "brand:opi",
+                                                   "category:nails", "price:3"}));
+  EXPECT_EQ(d.tokens[1], (std::vector<std::string>{"eau", "bright", "spray", "for", "women", "brand:versace",
+                                                   "category:fragrance", "category:women's"}));
+  std::ofstream(dir / "bad.item") << header << "A1\tTitle\tBeauty\t1\t'Beauty'\tcheap\tOPI\n";
+  test::expect_error([&] { datasets::read_beauty_items(dir / "bad.item", dir / "ids.tsv"); },
+                     {"bad.item:2: price 'cheap' is not a number"});
+  std::ofstream(dir / "open.item") << header << "A1\t\"never closed\tBeauty\n";
+  test::expect_error([&] { datasets::read_beauty_items(dir / "open.item", dir / "ids.tsv"); },
+                     {"open.item:", "a quoted field is not closed"});
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ItemContent, MalformedAttributeLinesNameFileAndLine) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_bad_attrs.tsv";
   std::ofstream(path) << "item_id\tasin\tattributes\n1\tA1\tx|y\n2\tA2\n";

@@ -30,7 +30,8 @@ TEST(Config, EveryPresetParses) {
     EXPECT_EQ(c.model, training::ModelKind::hstu) << name;
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
   }
-  for (const char* name : {"tiger_beauty.toml", "tiger_beauty_coldstart.toml", "tiger_ml1m.toml"}) {
+  for (const char* name :
+       {"tiger_beauty.toml", "tiger_beauty_coldstart.toml", "tiger_beauty_text.toml", "tiger_ml1m.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, training::ModelKind::tiger) << name;
     EXPECT_EQ(c.rqvae.levels, 3) << name;

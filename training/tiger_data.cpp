@@ -9,13 +9,25 @@
 
 namespace recgrad::training {
 
+namespace {
+
+// Each item's text tokens from the preset's [content] source.
+datasets::ItemDocuments item_documents(const models::ContentConfig& c, const std::filesystem::path& dir) {
+  switch (c.source) {
+    case ContentSource::movielens_titles: return datasets::read_movie_documents(dir / c.file);
+    case ContentSource::beauty_text: return datasets::read_beauty_items(dir / c.file, dir / c.ids);
+    case ContentSource::beauty_attributes: break;
+  }
+  return datasets::read_beauty_attributes(dir / c.file);
+}
+
+}  // namespace
+
 TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& dir, std::uint64_t seed) {
   const datasets::UserSequences raw = cfg.data.format == DataFormat::pairs
                                           ? datasets::read_user_item_pairs(dir / cfg.data.file)
                                           : datasets::read_sequences(dir / cfg.data.file);
-  const datasets::ItemDocuments docs = cfg.content.source == ContentSource::movielens_titles
-                                           ? datasets::read_movie_documents(dir / cfg.content.file)
-                                           : datasets::read_beauty_attributes(dir / cfg.content.file);
+  const datasets::ItemDocuments docs = item_documents(cfg.content, dir);
   // the catalogue: every item with content, and every item in a sequence; dense ids by ascending raw id
   std::set<std::int64_t> universe(docs.items.begin(), docs.items.end());
   for (const auto& s : raw.items) universe.insert(s.begin(), s.end());
