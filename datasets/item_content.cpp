@@ -42,6 +42,7 @@ ItemDocuments read_beauty_attributes(const std::filesystem::path& path) {
     docs.items.push_back(id);
     docs.tokens.push_back(tokens);
     docs.titles.push_back(f[1] + " [" + f[2] + "]");
+    docs.keys.push_back(f[1]);
   }
   if (docs.items.empty()) throw ParseError(path, reader.line_number(), "no items");
   return docs;
@@ -114,10 +115,9 @@ std::string lower(std::string s) {
 }  // namespace
 
 ItemDocuments read_beauty_items(const std::filesystem::path& items_path, const std::filesystem::path& ids_path) {
-  std::map<std::string, std::int64_t> id_of;  // asin -> dense id (the attribute reader names each item "asin [attrs]")
+  std::map<std::string, std::int64_t> id_of;  // asin -> dense id
   const ItemDocuments attrs = read_beauty_attributes(ids_path);
-  for (std::size_t i = 0; i < attrs.items.size(); ++i)
-    id_of[attrs.titles[i].substr(0, attrs.titles[i].find(' '))] = attrs.items[i];
+  for (std::size_t i = 0; i < attrs.items.size(); ++i) id_of[attrs.keys[i]] = attrs.items[i];
   LineReader reader(items_path);
   std::vector<std::string> f;
   if (!next_quoted_record(reader, f) || f.size() != 7 || f[0] != "item_id:token" || f[1] != "title:token")

@@ -18,6 +18,7 @@ struct ItemDocuments {
   std::vector<std::int64_t> items;               // raw item ids, in file order
   std::vector<std::vector<std::string>> tokens;  // tokens[i]: item i's tokens (a set: no repeats)
   std::vector<std::string> titles;               // a human-readable name per item (for neighbour lists)
+  std::vector<std::string> keys;                 // the item's key in its source (Beauty: the ASIN), when it has one
 };
 
 // `item_id<TAB>asin<TAB>attr1|attr2|…` with a header line.

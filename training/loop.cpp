@@ -29,7 +29,7 @@ struct LoopState {
   double first_loss_sum = 0;   // the task's epoch state
   double epoch_share = 1;      // the share of the current epoch this process ran (for its throughput)
   std::map<std::string, std::string> task_state;
-  nn::NamedTensors best_weights;  // a copy of the best epoch's parameters (this process's)
+  nn::NamedTensors best_weights;  // the best epoch's parameters, kept only when there is no run directory
   Clock::time_point started = Clock::now();
 };
 
@@ -53,15 +53,15 @@ void resume_from(const std::filesystem::path& path, Task& task, const LoopOption
 void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int finished, std::size_t step = 0,
                double loss_sum = 0) {
   if (opt.run_dir.empty()) return;
-  LoopCheckpoint c{finished,
-                   s.result.best_epoch,
-                   s.best,
-                   s.result.valid,
-                   s.result.train_seconds,
-                   history_json(s.result.history),
-                   step,
-                   loss_sum,
-                   {}};
+  LoopCheckpoint c;
+  c.epoch = finished;
+  c.best_epoch = s.result.best_epoch;
+  c.best_value = s.best;
+  c.best_valid = s.result.valid;
+  c.train_seconds = s.result.train_seconds;
+  c.history = history_json(s.result.history);
+  c.step_in_epoch = step;
+  c.epoch_loss_sum = loss_sum;
   if (step > 0) c.task_state = task.epoch_state();
   save_checkpoint(opt.run_dir / "last.safetensors", task, c, opt.seed, opt.preset);
 }
@@ -140,18 +140,21 @@ std::string validate(Task& task, const LoopOptions& opt, int epoch, LoopState& s
     s.best = it->second;
     s.result.best_epoch = epoch;
     s.result.valid = valid;
-    s.best_weights.clear();
-    for (const auto& [name, p] : task.model().named_parameters()) s.best_weights.emplace_back(name, p.detach().clone());
     tail += "  (best)";
-    if (!opt.run_dir.empty())
+    if (opt.run_dir.empty()) {  // no best.safetensors to read back at the end: keep a copy
+      s.best_weights.clear();
+      for (const auto& [name, p] : task.model().named_parameters())
+        s.best_weights.emplace_back(name, p.detach().clone());
+    } else {
       nn::save_safetensors(
           opt.run_dir / "best.safetensors", task.model().named_parameters(),
           {{"epoch", std::to_string(epoch)}, {"seed", std::to_string(opt.seed)}, {"preset", opt.preset}});
+    }
   }
   return tail;
 }
 
-// Puts the best epoch's weights back (from memory, or from best.safetensors when it was found before a resume).
+// Puts the best epoch's weights back: from best.safetensors, or from memory when the run has no directory.
 void restore_best(Task& task, const LoopOptions& opt, const LoopState& s) {
   if (!s.best_weights.empty()) {
     NoGradGuard no_grad;
@@ -164,9 +167,8 @@ void restore_best(Task& task, const LoopOptions& opt, const LoopState& s) {
   }
   const auto best = opt.run_dir / "best.safetensors";
   if (opt.run_dir.empty() || !std::filesystem::exists(best))
-    throw std::runtime_error(
-        fmt::format("train: the best epoch ({}) came before the resume and {} is missing: cannot test it",
-                    s.result.best_epoch, best.string()));
+    throw std::runtime_error(fmt::format("train: the best epoch ({}) has no weights to test: {} is missing",
+                                         s.result.best_epoch, best.string()));
   nn::load_into(best, task.model().named_parameters());
 }
 
@@ -184,7 +186,7 @@ TrainResult train(Task& task, const LoopOptions& opt) {
     if (!loss) return s.result;  // stopped inside the epoch
     const double secs = seconds_since(t0);
     s.result.train_seconds += secs;
-    s.result.history.push_back({epoch, *loss, -1});
+    s.result.history.push_back({epoch, *loss, -1, {}});
     std::string line =
         fmt::format("epoch {:3d}/{}  loss {:.4f}{}  {:.1f} s  {:.0f} {}/s  ETA {:.1f} min", epoch, opt.epochs, *loss,
                     task.epoch_note(), secs, s.epoch_share * static_cast<double>(task.epoch_samples()) / secs,

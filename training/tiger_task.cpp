@@ -36,6 +36,18 @@ std::vector<TigerTask::Sample> samples_of_epoch(const TigerData& data, int per_u
   return s;
 }
 
+// How many samples samples_of_epoch draws (the same for every epoch).
+std::size_t samples_per_epoch(const TigerData& data, int per_user) {
+  std::size_t count = 0;
+  for (const auto& list : data.split.train) {
+    const std::size_t n = list.size();
+    if (n >= 2)
+      count +=
+          per_user <= 0 || static_cast<std::size_t>(per_user) >= n - 1 ? n - 1 : static_cast<std::size_t>(per_user);
+  }
+  return count;
+}
+
 // Shuffles, then sorts each window of 50 batches by history length so that a batch pads little.
 void shuffle_by_length(std::vector<TigerTask::Sample>& s, std::int64_t batch, Generator& gen) {
   shuffle(s, gen);
@@ -97,8 +109,7 @@ TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models
     valid_users_.resize(static_cast<std::size_t>(cfg.tiger.valid_users));
     std::sort(valid_users_.begin(), valid_users_.end());
   }
-  Generator unused(0);  // the sample count does not depend on the draws
-  const std::size_t per_epoch = samples_of_epoch(data, cfg.tiger.prefixes_per_user, unused).size();
+  const std::size_t per_epoch = samples_per_epoch(data, cfg.tiger.prefixes_per_user);
   const auto B = static_cast<std::size_t>(cfg.train.batch_size);
   total_steps_ = static_cast<std::int64_t>((per_epoch + B - 1) / B) * cfg.train.epochs;
   for (std::size_t i = 1; i < data.cold.size(); ++i) test_.cold_items += data.cold[i];

@@ -221,10 +221,13 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
 Tensor padding_mask(const Tensor& ids, std::int64_t pad, DType dtype) {
   check_index(ids, "padding_mask");
   const std::vector<std::int64_t> v = ids.to_vector<std::int64_t>();  // row-major, whatever the strides
-  Tensor m = Tensor::empty(ids.shape(), DType::f64);
-  double* out = m.data<double>();
-  for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i] != pad ? 1.0 : 0.0;
-  return dtype == DType::f64 ? m : m.to(dtype);
+  Tensor m = Tensor::empty(ids.shape(), dtype);
+  dispatch_float(dtype, "padding_mask", [&](auto tag) {
+    using T = decltype(tag);
+    T* out = m.data<T>();
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = v[i] != pad ? T(1) : T(0);
+  });
+  return m;
 }
 
 }  // namespace recgrad
