@@ -1,11 +1,13 @@
 #include "autograd/allocator.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
@@ -31,6 +33,18 @@ std::size_t default_limit() {
   return std::max(std::size_t(2) << 30, quarter);
 }
 
+// glibc serves blocks over 32 MB (and, by its adaptive threshold, many smaller ones) with mmap and hands
+// them back with munmap on free, so every step page-faults and zeroes them again; and it trims the heap's
+// top when freed memory exceeds 128 KB. Both off: freed blocks stay in the heap, where glibc coalesces and
+// splits them for the next step's sizes (TIGER's batches change length every step, so a cache of exact
+// sizes alone misses). The process keeps its peak memory, as the cache already did.
+void keep_freed_memory_in_the_heap() {
+#ifdef M_MMAP_MAX
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
+}
+
 struct Cache {
   std::mutex mu;
   std::map<std::size_t, std::vector<void*>> free_blocks;  // size class -> blocks
@@ -38,6 +52,7 @@ struct Cache {
   std::size_t limit = 0;
   std::atomic<bool> poison{false};  // read by allocate() without the lock
   Cache() {
+    keep_freed_memory_in_the_heap();
     const char* p = std::getenv("RECGRAD_POISON");
     poison = p && *p && *p != '0';
     limit = default_limit();

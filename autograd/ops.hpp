@@ -94,12 +94,19 @@ Tensor log_softmax(const Tensor& x, int axis = -1);
 // x: (..., D); gamma, beta: (D) or undefined Tensors for no affine.
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps = 1e-5);
 
-// ---- causal softmax attention (ops/attention.cpp; fused kernel, checked against the composition) ----
+// ---- softmax attention (ops/attention.cpp; fused kernel, checked against the composition) ----
 // Q, K, V: (B, H, T, dh); key_valid: (B, T) 1 = real item, 0 = padding (undefined: all real) -> (B, H, T, dh)
 //   A = Dropout_p(softmax(Q Kᵀ / √dh + mask)) V, mask = −∞ where j > i or key j is padding; a row that
 //   sees no key gets zero weights. `weights`, when given, receives the softmax weights (B, H, T, T).
 Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
                         bool training, Generator& gen, Tensor* weights = nullptr);
+// The same rule on the projections' outputs, heads side by side, for bidirectional, causal and cross-attention.
+// Q: (B, Tq, H·dk), K: (B, Tk, H·dk), V: (B, Tk, H·dv); query_valid: (B, Tq), key_valid: (B, Tk), 1/0 or undefined
+// (all real); causal needs Tq == Tk and then reads key_valid for the queries -> (B, Tq, H·dv). A padding query's
+// output is 0. `weights` receives P (B, H, Tq, Tk).
+Tensor attention(const Tensor& Q, const Tensor& K, const Tensor& V, std::int64_t heads, const Tensor& query_valid,
+                 const Tensor& key_valid, bool causal, double p, bool training, Generator& gen,
+                 Tensor* weights = nullptr);
 
 // ---- HSTU pointwise attention (ops/hstu_attention.cpp; fused kernel, checked against the composition) ----
 // Q, K: (B, H, T, d_qk), V: (B, H, T, d_v); rab: (B or 1, 1, T, T) relative attention bias; key_valid: (B, T) or

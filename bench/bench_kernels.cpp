@@ -49,7 +49,9 @@ void BM_openblas_sgemm(benchmark::State& state) {
 #endif
 
 // The shapes: 512³; fused projections over 128·200 tokens (25600×50×50); one attention score block per
-// sequence (128 × 200×200×50); the item-logit head (256×3706×50) and its gradient (256×50×3706).
+// sequence (128 × 200×200×50); the item-logit head (256×3706×50) and its gradient (256×50×3706); TIGER's
+// longest Beauty batch (256 × 81 tokens, d 128, 6 × 64 heads, d_ff 1024): Q/K/V projection, FFN in and out, and
+// the weight gradient of the FFN's first layer (K = the tokens).
 void matmul_shapes(benchmark::internal::Benchmark* b) {
   b->Args({1, 512, 512, 512});
   b->Args({1, 25600, 50, 50});
@@ -57,6 +59,10 @@ void matmul_shapes(benchmark::internal::Benchmark* b) {
   b->Args({128, 200, 50, 200});
   b->Args({1, 256, 3706, 50});
   b->Args({1, 256, 50, 3706});
+  b->Args({1, 20736, 384, 128});
+  b->Args({1, 20736, 1024, 128});
+  b->Args({1, 20736, 128, 1024});
+  b->Args({1, 128, 1024, 20736});
   b->ArgNames({"batch", "M", "N", "K"});
   b->Unit(benchmark::kMillisecond);
   b->UseRealTime();

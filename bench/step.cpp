@@ -1,8 +1,9 @@
 // recgrad/bench/step.cpp — one SASRec or HSTU training step at the HSTU paper's shapes, or one TIGER step
-// at configs/tiger_ml1m.toml's shapes, timed end to end.
+// at configs/tiger_ml1m.toml's shapes, timed end to end; or TIGER's steps on a preset's real batches.
 //
 //   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head
 //   position|row]
+//   build/recgrad_step --model tiger --config configs/tiger_beauty.toml --threads 2 [--steps 40] [--data-dir D]
 //
 // Batch 128 × length 200 (every position has a target), d = 50, 2 blocks, 1 head, 128 negatives drawn per
 // position, sampled softmax on L2-normalised vectors (τ = 0.05), AdamW: the step `recgrad train` runs for
@@ -11,6 +12,10 @@
 // TIGER: batch 256, encoder input [user token, 4 tokens × 20 items] (81 tokens, no padding: ML-1M's histories
 // are ≥ 20 items), decoder [BOS, t1, t2, t3] → [t1 … t4], 4 + 4 layers, d 128, 6 heads × 64, d_ff 1024,
 // cross-entropy over the semantic tokens, AdamW (the step training/tiger_task.cpp runs).
+// TIGER with --config: the preset's data and semantic IDs (built once, then read from runs/cache), and the
+// first warmup + steps batches of its epoch 1 in training order (lengths as they come: every prefix of a
+// history is a sample, and batches group similar lengths), each through TigerTask::step. Prints
+// samples_per_s = the timed batches' samples / their total time.
 #include <sys/resource.h>
 #include <time.h>
 
@@ -23,8 +28,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "apps/config.hpp"
 #include "autograd/profiler.hpp"
 #include "autograd/threads.hpp"
+#include "datasets/data_dir.hpp"
 #include "datasets/sequences.hpp"
 #include "models/batching.hpp"
 #include "nn/optim.hpp"
@@ -33,6 +40,7 @@
 #include "models/tiger.hpp"
 #include "models/sasrec.hpp"
 #include "nn/losses.hpp"
+#include "training/tiger_task.hpp"
 
 using namespace recgrad;
 
@@ -105,13 +113,50 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
   return 0;
 }
 
+// TIGER on a preset's data: TigerTask::step on the batches of epoch 1, in order.
+int tiger_preset_step(const std::string& preset, const std::string& data_flag, int threads, int steps, int warmup) {
+  training::TrainConfig cfg = apps::load_train_config(preset);
+  if (cfg.model != training::ModelKind::tiger) throw std::invalid_argument(preset + ": not a TIGER preset");
+  const std::filesystem::path dir = datasets::find_data_dir(data_flag, cfg.data.file);
+  const training::TigerData data = training::load_tiger_data(cfg, dir, 42);
+  const training::SemanticIdRun sid = training::build_semantic_ids(cfg, data, 42, "runs/cache", false);
+  training::TigerTask task(cfg, data, sid.table, 42, false);
+  const std::size_t batches = task.begin_epoch(1);
+  if (static_cast<std::size_t>(warmup + steps) > batches)
+    throw std::invalid_argument("--warmup + --steps exceeds the epoch's " + std::to_string(batches) + " batches");
+  std::vector<double> ms, cpu_ms;
+  double samples = 0;
+  for (int s = 0; s < warmup + steps; ++s) {
+    if (s == warmup) profiler::reset();  // RECGRAD_PROFILE=1: count the timed steps only
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_now_ms();
+    task.step(static_cast<std::size_t>(s));
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0), samples += task.batch_samples(s);
+    if (std::getenv("RECGRAD_STEP_LOG")) fmt::print(stderr, "step {} {:.1f} ms\n", s, dt);
+  }
+  double total_ms = 0;
+  for (double t : ms) total_ms += t;
+  std::sort(ms.begin(), ms.end());
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  fmt::print(
+      "{{\"impl\": \"recgrad\", \"model\": \"tiger\", \"preset\": \"{}\", \"threads\": {}, \"steps\": {}, "
+      "\"samples\": {}, \"samples_per_s\": {:.1f}, \"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, "
+      "\"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
+      preset, threads, ms.size(), samples, samples / (total_ms / 1e3), ms[ms.size() / 2], ms.front(), ms.back(),
+      cpu_ms[cpu_ms.size() / 2], ru.ru_maxrss / 1024.0);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ensure_thread_binding(argv);
   int threads = 1, steps = 10, warmup = 3;
   double dropout = 0.2;
-  std::string head = "position", model_name = "sasrec";
+  std::string head = "position", model_name = "sasrec", preset, data_dir;
   CLI::App app{"time one SASRec or HSTU training step at the paper's shapes"};
   app.add_option("--threads", threads, "OpenMP threads");
   app.add_option("--steps", steps, "timed steps");
@@ -121,9 +166,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sasrec", "hstu", "tiger"}));
   app.add_option("--head", head, "negatives drawn per position (the paper's code) or shared by a user row")
       ->check(CLI::IsMember({"position", "row"}));
+  app.add_option("--config", preset, "TIGER: time the steps of this preset's real batches (its own dropout)");
+  app.add_option("--data-dir", data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   CLI11_PARSE(app, argc, argv);
   threads = set_num_threads(threads);
 
+  if (model_name == "tiger" && !preset.empty()) return tiger_preset_step(preset, data_dir, threads, steps, warmup);
   if (model_name == "tiger") return tiger_step(threads, steps, warmup, dropout);
   const std::int64_t B = 128, T = 200, k = 128, vocab = 3953;
   Generator gen(42);

@@ -19,8 +19,8 @@ TigerEncoderLayer::TigerEncoderLayer(const TigerConfig& c, Generator& gen)
 
 Tensor TigerEncoderLayer::forward(const Tensor& x, const Tensor& valid) const {
   const Tensor h = ln_attn.forward(x);
-  const Tensor x1 = x + drop.forward(attn.forward(h, h, valid, /*causal=*/false));  // x + Drop(SelfAttn(LN(x)))
-  return x1 + drop.forward(ffn.forward(ln_ffn.forward(x1)));                        // x + Drop(FFN(LN(x)))
+  const Tensor x1 = x + drop.forward(attn.forward(h, h, valid, valid, /*causal=*/false));  // x + Drop(SelfAttn(LN(x)))
+  return x1 + drop.forward(ffn.forward(ln_ffn.forward(x1)));                               // x + Drop(FFN(LN(x)))
 }
 
 TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
@@ -43,7 +43,7 @@ TigerDecoderLayer::TigerDecoderLayer(const TigerConfig& c, Generator& gen)
 Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid,
                                   std::int64_t beams) const {
   const Tensor h = ln_self.forward(y);
-  const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), /*causal=*/true));
+  const Tensor y1 = y + drop.forward(self_attn.forward(h, h, Tensor(), Tensor(), /*causal=*/true));
   const auto [memory_K, memory_V] = cross_attn.keys_values(memory);
   return cross_and_feed_forward(y1, memory_K, memory_V, memory_valid, beams);
 }
@@ -51,11 +51,11 @@ Tensor TigerDecoderLayer::forward(const Tensor& y, const Tensor& memory, const T
 Tensor TigerDecoderLayer::step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V,
                                const Tensor& memory_valid, std::int64_t beams) const {
   const Tensor h = ln_self.forward(y);
-  const auto [k, v] = self_attn.keys_values(h);  // (U·b, H, 1, d_kv)
-  K = K.defined() ? concat({K, k}, 2) : k;
-  V = V.defined() ? concat({V, v}, 2) : v;
+  const auto [k, v] = self_attn.keys_values(h);  // (U·b, 1, H·d_kv)
+  K = K.defined() ? concat({K, k}, 1) : k;
+  V = V.defined() ? concat({V, v}, 1) : v;
   // the newest position sees every earlier one and itself: no mask needed
-  const Tensor y1 = y + drop.forward(self_attn.attend(h, K, V, Tensor(), /*causal=*/false));
+  const Tensor y1 = y + drop.forward(self_attn.attend(h, K, V, Tensor(), Tensor(), /*causal=*/false));
   return cross_and_feed_forward(y1, memory_K, memory_V, memory_valid, beams);
 }
 
@@ -65,7 +65,8 @@ Tensor TigerDecoderLayer::cross_and_feed_forward(const Tensor& y1, const Tensor&
   const std::int64_t rows = y1.size(0), t = y1.size(1), d = y1.size(2);
   // each query attends to its user's memory; a user's b beams are b·t queries of one row
   const Tensor q = reshape(ln_cross.forward(y1), {rows / beams, beams * t, d});
-  const Tensor c = reshape(cross_attn.attend(q, memory_K, memory_V, memory_valid, /*causal=*/false), {rows, t, d});
+  const Tensor c =
+      reshape(cross_attn.attend(q, memory_K, memory_V, Tensor(), memory_valid, /*causal=*/false), {rows, t, d});
   const Tensor y2 = y1 + drop.forward(c);
   return y2 + drop.forward(ffn.forward(ln_ffn.forward(y2)));
 }

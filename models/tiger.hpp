@@ -61,11 +61,11 @@ struct TigerDecoderLayer : nn::Module {
   Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& memory_valid, std::int64_t beams = 1) const;
   // The same for one new position, reusing what earlier positions computed (a KV cache; evaluation only).
   // y: (U·b, 1, d) the newest position; K, V: this layer's self-attention keys and values of the earlier
-  // positions, (U·b, H, t, d_kv) or undefined, extended here by the new one; memory_K, memory_V: the
-  // cross-attention keys and values of each user's memory, (U, H, S, d_kv) -> (U·b, 1, d)
+  // positions, (U·b, t, H·d_kv) or undefined, extended here by the new one; memory_K, memory_V: the
+  // cross-attention keys and values of each user's memory, (U, S, H·d_kv) -> (U·b, 1, d)
   Tensor step(const Tensor& y, Tensor& K, Tensor& V, const Tensor& memory_K, const Tensor& memory_V,
               const Tensor& memory_valid, std::int64_t beams) const;
-  // The part both share: cross-attention to the memory's keys and values (U, H, S, d_kv), then the FFN.
+  // The part both share: cross-attention to the memory's keys and values (U, S, H·d_kv), then the FFN.
   // y1: (U·b, t, d) -> (U·b, t, d)
   Tensor cross_and_feed_forward(const Tensor& y1, const Tensor& memory_K, const Tensor& memory_V,
                                 const Tensor& memory_valid, std::int64_t beams) const;
@@ -91,8 +91,8 @@ class Tiger : public nn::Module {
 
   // Incremental decoding (beam search): each decoder layer's keys and values, kept between steps.
   struct DecoderCache {
-    std::vector<Tensor> K, V;  // per layer: self-attention, (U·b, H, t, d_kv) for the t positions decoded
-    std::vector<Tensor> memory_K, memory_V;  // per layer: cross-attention of each user's memory, (U, H, S, d_kv)
+    std::vector<Tensor> K, V;  // per layer: self-attention, (U·b, t, H·d_kv) for the t positions decoded
+    std::vector<Tensor> memory_K, memory_V;  // per layer: cross-attention of each user's memory, (U, S, H·d_kv)
   };
   // memory: (U, S, d) -> a cache with the memory's keys and values and no decoded position yet
   DecoderCache start_decoding(const Tensor& memory) const;

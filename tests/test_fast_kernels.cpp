@@ -273,6 +273,30 @@ TEST(FastKernels, CausalAttention) {
   }
 }
 
+// The fused multi-head attention on (B, T, H·d) operands against its composition: bidirectional and causal
+// self-attention with the padding patterns (a row with no real position included), and cross-attention from
+// 4 all-real queries (TIGER's decoder) and from queries with their own padding, T around the block size.
+TEST(FastKernels, MultiHeadAttention) {
+  Generator g(12);
+  for (std::int64_t T : {1, 7, 48, 50, 97}) {
+    const std::int64_t B = 4, H = 3, dk = 5, dv = 7;
+    const Tensor kv = padding_patterns(B, T);
+    for (double p : {0.0, 0.3})
+      for (int mode = 0; mode < 4; ++mode) {  // bidirectional, causal, cross, cross with padded queries
+        const bool causal = mode == 1, cross = mode >= 2;
+        const std::int64_t Tq = cross ? (mode == 2 ? 4 : 53) : T;
+        const Tensor qv = mode == 3 ? padding_patterns(B, Tq) : (cross ? Tensor() : kv);
+        auto f = [&](const In& x) {
+          Generator drop(5);
+          return attention(x[0], x[1], x[2], H, qv, kv, causal, p, /*training=*/true, drop);
+        };
+        expect_paths_agree(f, {rand_f32({B, Tq, H * dk}, g), rand_f32({B, T, H * dk}, g), rand_f32({B, T, H * dv}, g)},
+                           1e-5,
+                           "T " + std::to_string(T) + " p " + std::to_string(p) + " mode " + std::to_string(mode));
+      }
+  }
+}
+
 // HSTU's fused pointwise attention against its composition: padded keys, per-sequence normalisers,
 // a per-sequence and a shared relative bias, T around the block size.
 TEST(FastKernels, HstuAttention) {

@@ -195,6 +195,31 @@ TEST(GradCheck, causal_attention) {
   }
 }
 
+// Multi-head attention on (B, T, H·d) operands, both paths, float64: bidirectional self-attention with
+// left and right padding, causal self-attention, and cross-attention (Tq ≠ Tk, V wider than K) whose keys are
+// padded and whose queries are all real; dropout on, a non-contiguous K.
+TEST(GradCheck, attention) {
+  Generator gen(16);
+  const Tensor valid = Tensor::from_vector(std::vector<double>{0, 1, 1, 0, 1, 1, 1, 1, 0, 0}, {2, 5});
+  for (auto path : {kernels::Path::fast, kernels::Path::reference}) {
+    kernels::PathGuard guard(path);
+    for (bool causal : {false, true}) {
+      auto self = [&](const In& x) {
+        Generator drop(3);
+        return attention(x[0], x[1], x[2], 2, valid, valid, causal, 0.25, /*training=*/true, drop);
+      };
+      EXPECT_TRUE(gradcheck(self, {input({2, 5, 6}, gen), input({2, 5, 6}, gen), input({2, 5, 6}, gen)}))
+          << (causal ? "causal" : "bidirectional");
+    }
+    auto cross = [&](const In& x) {
+      Generator drop(4);
+      return attention(x[0], x[1], x[2], 2, Tensor(), valid, false, 0.25, /*training=*/true, drop);
+    };
+    const Tensor Kt = transpose(input({2, 6, 5}, gen), 1, 2).detach().requires_grad_(true);
+    EXPECT_TRUE(gradcheck(cross, {input({2, 3, 6}, gen), Kt, input({2, 5, 8}, gen)})) << "cross, non-contiguous K";
+  }
+}
+
 // HSTU's pointwise attention on both paths in float64: Q, K, V and the relative bias (per sequence and
 // shared), with a padded key, right padding and a non-contiguous K.
 TEST(GradCheck, hstu_attention) {

@@ -386,11 +386,11 @@ TEST(GradCheck, MultiHeadCrossAttentionWithPadding) {
   attn.to_(DType::f64);
   const Tensor q = test::input({2, 3, 4}, gen), kv = test::input_noncontiguous({2, 5, 4}, gen);
   const Tensor valid = Tensor::from_vector(std::vector<double>{1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, {2, 5});
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], valid, false); },
-                              {q, kv}));
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], Tensor(), valid, false); }, {q, kv}));
   const Tensor x = test::input({1, 4, 4}, gen);
-  EXPECT_TRUE(
-      test::gradcheck([&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), true); }, {x}));
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), Tensor(), true); }, {x}));
 }
 
 TEST(MultiHeadAttention, PaddedAndFutureKeysHaveNoInfluence) {
@@ -400,13 +400,13 @@ TEST(MultiHeadAttention, PaddedAndFutureKeysHaveNoInfluence) {
   const Tensor q = Tensor::randn({1, 2, 4}, gen);
   Tensor kv = Tensor::randn({1, 3, 4}, gen);
   const Tensor valid = Tensor::from_vector(std::vector<float>{1, 1, 0}, {1, 3});
-  const std::vector<float> before = attn.forward(q, kv, valid, false).to_vector<float>();
+  const std::vector<float> before = attn.forward(q, kv, Tensor(), valid, false).to_vector<float>();
   slice(kv, 1, 2, 3).fill_(100.0);  // change the padded key only
-  EXPECT_EQ(attn.forward(q, kv, valid, false).to_vector<float>(), before);
+  EXPECT_EQ(attn.forward(q, kv, Tensor(), valid, false).to_vector<float>(), before);
   Tensor x = Tensor::randn({1, 3, 4}, gen);
-  const std::vector<float> causal = attn.forward(x, x, Tensor(), true).to_vector<float>();
+  const std::vector<float> causal = attn.forward(x, x, Tensor(), Tensor(), true).to_vector<float>();
   slice(x, 1, 2, 3).fill_(-50.0);  // the last position may change only the last output
-  const std::vector<float> after = attn.forward(x, x, Tensor(), true).to_vector<float>();
+  const std::vector<float> after = attn.forward(x, x, Tensor(), Tensor(), true).to_vector<float>();
   for (int i = 0; i < 8; ++i) EXPECT_EQ(after[i], causal[i]);
 }
 

@@ -151,6 +151,10 @@ double TigerTask::step(std::size_t b) {
   return optimizer_step(teacher_forced_loss(model_, data_, ids_, batch), adam_, model_.named_parameters());
 }
 
+std::size_t TigerTask::batch_samples(std::size_t b) const {
+  return std::min(samples_.size(), starts_.at(b) + static_cast<std::size_t>(cfg_.train.batch_size)) - starts_.at(b);
+}
+
 std::string TigerTask::epoch_note() const { return fmt::format("  lr {:.2e}", adam_.lr()); }
 
 Metrics TigerTask::validate() {

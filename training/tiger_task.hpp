@@ -38,6 +38,7 @@ class TigerTask : public Task {
   std::size_t begin_epoch(int epoch) override;
   double step(std::size_t b) override;
   std::size_t epoch_samples() const override { return samples_.size(); }
+  std::size_t batch_samples(std::size_t b) const;  // the samples in batch b of the epoch
   std::string epoch_note() const override;
   Metrics validate() override;
   Metrics test() override;  // fills last_test()

@@ -68,133 +68,196 @@ void dropout_row(const T* p, T* pd, long n, double rate, std::uint64_t key, std:
   }
 }
 
+// Rows [r0, r1) of one head of a strided operand: each `width` wide, `row` apart.
+template <class T>
+void zero_head_rows(T* base, long row, long r0, long r1, long width) {
+  for (long i = r0; i < r1; ++i) std::fill(base + i * row, base + i * row + width, T(0));
+}
+
+// The live windows of one (batch, head): queries [q.lo, q.hi), keys [k.lo, k.hi), and the masks inside them.
+template <class T>
+struct Windows {
+  LiveWindow q, k;
+  const T *qvalid, *kvalid;  // the masks of the whole rows (nullptr: all real)
+  long nq() const { return q.size(); }
+  long nk() const { return k.size(); }
+  bool padding_query(long i) const { return qvalid && qvalid[q.lo + i] == T(0); }  // i in window coordinates
+};
+
+template <class T>
+Windows<T> windows_of(long b, const T* query_valid, const T* key_valid, const AttentionDims& d) {
+  const T* kvalid = key_valid ? key_valid + b * d.Tk : nullptr;
+  const T* qvalid = d.causal ? kvalid : (query_valid ? query_valid + b * d.Tq : nullptr);
+  Windows<T> w{live_window(qvalid, d.Tq), live_window(kvalid, d.Tk), qvalid, kvalid};
+  if (w.nq() == 0 || w.nk() == 0) w.q = w.k = {0, 0};  // nothing to compute: every output is 0
+  return w;
+}
+
+// The keys a query row of a block sees, in window coordinates: all nk, or up to the diagonal when causal.
+inline long visible_keys(bool causal, long i, long nk) { return causal ? i + 1 : nk; }
+
+// One (batch, head) of the forward: P, Pd rows (row stride Tk) and O rows.
+template <class T>
+void forward_one(long bh, const T* q, const T* k, const T* v, const Windows<T>& w, const AttentionDims& d, T scale,
+                 const AttentionDropout& drop, T* p, T* pd, T* o, Buffer<T>& kbuf, Buffer<T>& vbuf) {
+  const long nq = w.nq(), nk = w.nk(), Tk = d.Tk;
+  for (T* m : {p, pd}) {  // rows outside the query window are padding: 0
+    zero_rows(m, 0, w.q.lo, Tk);
+    zero_rows(m, w.q.hi, d.Tq, Tk);
+  }
+  zero_head_rows(o, d.o.row, 0, w.q.lo, d.dv);
+  zero_head_rows(o, d.o.row, w.q.hi, d.Tq, d.dv);
+  if (nq == 0) return;
+  const T *qw = q + w.q.lo * d.q.row, *kw = k + w.k.lo * d.k.row, *vw = v + w.k.lo * d.v.row;
+  const T* kvalid = w.kvalid ? w.kvalid + w.k.lo : nullptr;
+  T* Kt = scratch(kbuf, packed_B_size<T>(d.dh, nk));
+  T* Vp = scratch(vbuf, packed_B_size<T>(nk, d.dv));
+  pack_B_full(d.dh, nk, kw, 1, d.k.row, Kt);  // Kᵀ: (dh, nk)
+  pack_B_full(nk, d.dv, vw, d.v.row, 1, Vp);  // V: (nk, dv)
+  for (long i0 = 0; i0 < nq; i0 += kCausalBlock) {
+    const long i1 = std::min(nq, i0 + kCausalBlock), rows = i1 - i0, cols = d.causal ? i1 : nk;
+    T *prow0 = p + (w.q.lo + i0) * Tk, *pdrow0 = pd + (w.q.lo + i0) * Tk;
+    // S[i0:i1, 0:cols] = Q[i0:i1] Kᵀ[:, 0:cols]  (window coordinates)
+    gemm_prepacked(rows, cols, d.dh, qw + i0 * d.q.row, d.q.row, 1, Kt, d.dh, 0, prow0 + w.k.lo, Tk);
+    for (long i = i0; i < i1; ++i) {
+      T *row = p + (w.q.lo + i) * Tk, *drow = pd + (w.q.lo + i) * Tk;
+      const long n = visible_keys(d.causal, i, nk);
+      std::fill(row, row + w.k.lo, T(0));
+      if (w.padding_query(i))
+        std::fill(row + w.k.lo, row + Tk, T(0));
+      else
+        softmax_row(row + w.k.lo, n, Tk - w.k.lo, kvalid, scale);
+      if (drop.p > 0) {
+        std::fill(drow, drow + w.k.lo, T(0));
+        dropout_row(row + w.k.lo, drow + w.k.lo, n, drop.p, drop.key,
+                    drop.base + static_cast<std::uint64_t>((bh * d.Tq + w.q.lo + i) * Tk + w.k.lo));
+        std::fill(drow + w.k.lo + n, drow + Tk, T(0));
+      }
+    }
+    // O[i0:i1] = Pd[i0:i1, 0:cols] V[0:cols]
+    gemm_prepacked(rows, d.dv, cols, pdrow0 + w.k.lo, Tk, 1, Vp, nk, 0, o + (w.q.lo + i0) * d.o.row, d.o.row);
+  }
+}
+
+// dS = P ⊙ (dP − Σ_j dP P) · scale on one row of m visible keys, with dP = dPd ⊙ the dropout mask
+// (kept where Pd ≠ 0, scaled by 1 / (1 − p)).
+template <class T>
+void softmax_grad_row(T* ds, const T* pr, const T* pdr, long m, double p_drop, T scale) {
+  using Vec = xsimd::batch<T>;
+  constexpr long W = static_cast<long>(Vec::size);
+  if (p_drop > 0) {
+    const T keep_scale = T(1.0 / (1.0 - p_drop));
+    for (long j = 0; j < m; ++j) ds[j] = pdr[j] != T(0) ? ds[j] * keep_scale : T(0);
+  }
+  Vec acc(T(0));
+  long j = 0;
+  for (; j + W <= m; j += W) acc = xsimd::fma(Vec::load_unaligned(ds + j), Vec::load_unaligned(pr + j), acc);
+  T dot = xsimd::hadd(acc);
+  for (; j < m; ++j) dot += ds[j] * pr[j];
+  const Vec vdot(dot), vscale(scale);
+  for (j = 0; j + W <= m; j += W)
+    (Vec::load_unaligned(pr + j) * (Vec::load_unaligned(ds + j) - vdot) * vscale).store_unaligned(ds + j);
+  for (; j < m; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
+}
+
+template <class T>
+struct BackwardScratch {
+  Buffer<T> vt, dout, k, q, ds;
+};
+
+// One (batch, head) of the backward: dQ, dK, dV rows.
+template <class T>
+void backward_one(const T* go, const T* q, const T* k, const T* v, const T* p, const T* pd, const Windows<T>& w,
+                  const AttentionDims& d, T scale, double p_drop, T* dq, T* dk, T* dv, BackwardScratch<T>& b) {
+  const long nq = w.nq(), nk = w.nk(), Tk = d.Tk;
+  zero_head_rows(dq, d.q.row, 0, w.q.lo, d.dh);
+  zero_head_rows(dq, d.q.row, w.q.hi, d.Tq, d.dh);
+  zero_head_rows(dk, d.k.row, 0, w.k.lo, d.dh);
+  zero_head_rows(dk, d.k.row, w.k.hi, d.Tk, d.dh);
+  zero_head_rows(dv, d.v.row, 0, w.k.lo, d.dv);
+  zero_head_rows(dv, d.v.row, w.k.hi, d.Tk, d.dv);
+  if (nq == 0) return;
+  q += w.q.lo * d.q.row, go += w.q.lo * d.o.row, dq += w.q.lo * d.q.row;
+  k += w.k.lo * d.k.row, v += w.k.lo * d.v.row, dk += w.k.lo * d.k.row, dv += w.k.lo * d.v.row;
+  p += w.q.lo * Tk + w.k.lo, pd += w.q.lo * Tk + w.k.lo;  // window coordinates, row stride Tk
+  T* Vt = scratch(b.vt, packed_B_size<T>(d.dv, nk));
+  T* dOp = scratch(b.dout, packed_B_size<T>(nq, d.dv));
+  T* Kp = scratch(b.k, packed_B_size<T>(nk, d.dh));
+  T* Qp = scratch(b.q, packed_B_size<T>(nq, d.dh));
+  T* dS = scratch(b.ds, static_cast<std::size_t>(nq * nk));  // row stride nk
+  pack_B_full(d.dv, nk, v, 1, d.v.row, Vt);                  // Vᵀ: (dv, nk)
+  pack_B_full(nq, d.dv, go, d.o.row, 1, dOp);                // dO: (nq, dv)
+  pack_B_full(nk, d.dh, k, d.k.row, 1, Kp);                  // K: (nk, dh)
+  pack_B_full(nq, d.dh, q, d.q.row, 1, Qp);                  // Q: (nq, dh)
+  for (long i0 = 0; i0 < nq; i0 += kCausalBlock) {
+    const long i1 = std::min(nq, i0 + kCausalBlock), rows = i1 - i0, cols = d.causal ? i1 : nk;
+    // dPd[i0:i1, 0:cols] = dO[i0:i1] Vᵀ
+    gemm_prepacked(rows, cols, d.dv, go + i0 * d.o.row, d.o.row, 1, Vt, d.dv, 0, dS + i0 * nk, nk);
+    for (long i = i0; i < i1; ++i) {
+      const long m = visible_keys(d.causal, i, nk);
+      softmax_grad_row(dS + i * nk, p + i * Tk, pd + i * Tk, m, p_drop, scale);
+      std::fill(dS + i * nk + m, dS + i * nk + cols, T(0));
+    }
+    // dQ[i0:i1] = dS[i0:i1, 0:cols] K[0:cols]
+    gemm_prepacked(rows, d.dh, cols, dS + i0 * nk, nk, 1, Kp, nk, 0, dq + i0 * d.q.row, d.q.row);
+  }
+  for (long j0 = 0; j0 < nk; j0 += kCausalBlock) {
+    const long cols = std::min(nk, j0 + kCausalBlock) - j0, r0 = d.causal ? j0 : 0;
+    // dK[j0:j1] = dS[r0:nq, j0:j1]ᵀ Q[r0:nq];  dV[j0:j1] = Pd[r0:nq, j0:j1]ᵀ dO[r0:nq]  (causal: rows i < j0 see no
+    // key of the block)
+    gemm_prepacked(cols, d.dh, nq - r0, dS + r0 * nk + j0, 1, nk, Qp, nq, r0, dk + j0 * d.k.row, d.k.row);
+    gemm_prepacked(cols, d.dv, nq - r0, pd + r0 * Tk + j0, 1, Tk, dOp, nq, r0, dv + j0 * d.v.row, d.v.row);
+  }
+}
+
 }  // namespace
 
 template <class T>
-void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_valid, AttentionDims d, T scale,
-                              AttentionDropout drop, T* P, T* Pd, T* O) {
-  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
+void attention_forward(const T* Q, const T* K, const T* V, const T* query_valid, const T* key_valid, AttentionDims d,
+                       T scale, AttentionDropout drop, T* P, T* Pd, T* O) {
+  const long BH = d.B * d.H;
 #pragma omp parallel
   {
     static thread_local Buffer<T> kbuf, vbuf;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const T* valid = key_valid ? key_valid + (bh / d.H) * Tn : nullptr;
-      const auto [lo, hi] = live_window(valid, Tn);
-      const long n = hi - lo;  // the work is the (n × n) causal block of the live window
-      const T *q = Q + (bh * Tn + lo) * dh, *k = K + (bh * Tn + lo) * dh, *v = V + (bh * Tn + lo) * dh;
-      const T* vw = valid ? valid + lo : nullptr;
-      T *p = P + bh * Tn * Tn, *pd = Pd + bh * Tn * Tn, *o = O + bh * Tn * dh;
-      for (T* m : {p, pd}) {  // rows outside the window are padding: 0
-        zero_rows(m, 0, lo, Tn);
-        zero_rows(m, hi, Tn, Tn);
-      }
-      zero_rows(o, 0, lo, dh);
-      zero_rows(o, hi, Tn, dh);
-      if (n == 0) continue;
-      T* Kt = scratch(kbuf, packed_B_size<T>(dh, n));
-      T* Vp = scratch(vbuf, packed_B_size<T>(n, dh));
-      pack_B_full(dh, n, k, 1, dh, Kt);  // Kᵀ: (dh, n)
-      pack_B_full(n, dh, v, dh, 1, Vp);  // V: (n, dh)
-      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
-        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
-        // S[i0:i1, 0:i1] = Q[i0:i1] Kᵀ[:, 0:i1]  (window coordinates; columns past i1 are masked for the block)
-        gemm_prepacked(rows, i1, dh, q + i0 * dh, dh, 1, Kt, dh, 0, p + (lo + i0) * Tn + lo, Tn);
-        for (long i = i0; i < i1; ++i) {
-          T *row = p + (lo + i) * Tn, *drow = pd + (lo + i) * Tn;
-          std::fill(row, row + lo, T(0));
-          if (vw && vw[i] == T(0))
-            std::fill(row + lo, row + Tn, T(0));  // a padding query
-          else
-            softmax_row(row + lo, i + 1, Tn - lo, vw, scale);
-          if (drop.p > 0) {
-            std::fill(drow, drow + lo, T(0));
-            dropout_row(row + lo, drow + lo, i + 1, drop.p, drop.key,
-                        drop.base + static_cast<std::uint64_t>((bh * Tn + lo + i) * Tn + lo));
-            std::fill(drow + lo + i + 1, drow + Tn, T(0));
-          }
-        }
-        // O[i0:i1] = Pd[i0:i1, 0:i1] V[0:i1]
-        gemm_prepacked(rows, dh, i1, pd + (lo + i0) * Tn + lo, Tn, 1, Vp, n, 0, o + (lo + i0) * dh, dh);
-      }
+      const long b = bh / d.H, h = bh % d.H;
+      const Windows<T> w = windows_of(b, query_valid, key_valid, d);
+      forward_one(bh, Q + b * d.q.batch + h * d.q.head, K + b * d.k.batch + h * d.k.head,
+                  V + b * d.v.batch + h * d.v.head, w, d, scale, drop, P + bh * d.Tq * d.Tk, Pd + bh * d.Tq * d.Tk,
+                  O + b * d.o.batch + h * d.o.head, kbuf, vbuf);
     }
   }
 }
 
 template <class T>
-void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd,
-                               const T* key_valid, AttentionDims d, T scale, double p_drop, T* dQ, T* dK, T* dV) {
-  using Vec = xsimd::batch<T>;
-  constexpr long W = static_cast<long>(Vec::size);
-  const long BH = d.B * d.H, Tn = d.T, dh = d.dh;
-  const T keep_scale = T(1.0 / (1.0 - p_drop));
+void attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd, const T* query_valid,
+                        const T* key_valid, AttentionDims d, T scale, double p_drop, T* dQ, T* dK, T* dV) {
+  const long BH = d.B * d.H;
 #pragma omp parallel
   {
-    static thread_local Buffer<T> vt_buf, do_buf, k_buf, q_buf, ds_buf;
+    static thread_local BackwardScratch<T> buffers;
 #pragma omp for schedule(dynamic, 1)
     for (long bh = 0; bh < BH; ++bh) {
-      const auto [lo, hi] = live_window(key_valid ? key_valid + (bh / d.H) * Tn : nullptr, Tn);
-      const long n = hi - lo, off = (bh * Tn + lo) * dh;  // window coordinates, as in the forward
-      for (T* g : {dQ, dK, dV}) {
-        zero_rows(g + bh * Tn * dh, 0, lo, dh);
-        zero_rows(g + bh * Tn * dh, hi, Tn, dh);
-      }
-      if (n == 0) continue;
-      const T *q = Q + off, *k = K + off, *v = V + off, *go = dO + off;
-      const T *p = P + bh * Tn * Tn + lo * Tn + lo, *pd = Pd + bh * Tn * Tn + lo * Tn + lo;  // row stride Tn
-      T* Vt = scratch(vt_buf, packed_B_size<T>(dh, n));
-      T* dOp = scratch(do_buf, packed_B_size<T>(n, dh));
-      T* Kp = scratch(k_buf, packed_B_size<T>(n, dh));
-      T* Qp = scratch(q_buf, packed_B_size<T>(n, dh));
-      T* dS = scratch(ds_buf, static_cast<std::size_t>(n * n));  // row stride n
-      pack_B_full(dh, n, v, 1, dh, Vt);                          // Vᵀ: (dh, n)
-      pack_B_full(n, dh, go, dh, 1, dOp);                        // dO: (n, dh)
-      pack_B_full(n, dh, k, dh, 1, Kp);                          // K: (n, dh)
-      pack_B_full(n, dh, q, dh, 1, Qp);                          // Q: (n, dh)
-      for (long i0 = 0; i0 < n; i0 += kCausalBlock) {
-        const long i1 = std::min(n, i0 + kCausalBlock), rows = i1 - i0;
-        // dPd[i0:i1, 0:i1] = dO[i0:i1] Vᵀ
-        gemm_prepacked(rows, i1, dh, go + i0 * dh, dh, 1, Vt, dh, 0, dS + i0 * n, n);
-        for (long i = i0; i < i1; ++i) {
-          // dP = dPd ⊙ dropout mask;  dS = P ⊙ (dP − Σ_j dP P) · scale   (j ≤ i; zero up to i1)
-          T* ds = dS + i * n;
-          const T *pr = p + i * Tn, *pdr = pd + i * Tn;
-          const long m = i + 1;
-          if (p_drop > 0)
-            for (long j = 0; j < m; ++j) ds[j] = pdr[j] != T(0) ? ds[j] * keep_scale : T(0);
-          Vec acc(T(0));
-          long j = 0;
-          for (; j + W <= m; j += W) acc = xsimd::fma(Vec::load_unaligned(ds + j), Vec::load_unaligned(pr + j), acc);
-          T dot = xsimd::hadd(acc);
-          for (; j < m; ++j) dot += ds[j] * pr[j];
-          const Vec vdot(dot), vscale(scale);
-          for (j = 0; j + W <= m; j += W)
-            (Vec::load_unaligned(pr + j) * (Vec::load_unaligned(ds + j) - vdot) * vscale).store_unaligned(ds + j);
-          for (; j < m; ++j) ds[j] = pr[j] * (ds[j] - dot) * scale;
-          std::fill(ds + m, ds + i1, T(0));
-        }
-        // dQ[i0:i1] = dS[i0:i1, 0:i1] K[0:i1]
-        gemm_prepacked(rows, dh, i1, dS + i0 * n, n, 1, Kp, n, 0, dQ + off + i0 * dh, dh);
-      }
-      for (long j0 = 0; j0 < n; j0 += kCausalBlock) {
-        const long cols = std::min(n, j0 + kCausalBlock) - j0;
-        // dK[j0:j1] = dS[j0:n, j0:j1]ᵀ Q[j0:n];  dV[j0:j1] = Pd[j0:n, j0:j1]ᵀ dO[j0:n]  (rows i < j0 are zero)
-        gemm_prepacked(cols, dh, n - j0, dS + j0 * n + j0, 1, n, Qp, n, j0, dK + off + j0 * dh, dh);
-        gemm_prepacked(cols, dh, n - j0, pd + j0 * Tn + j0, 1, Tn, dOp, n, j0, dV + off + j0 * dh, dh);
-      }
+      const long b = bh / d.H, h = bh % d.H;
+      const Windows<T> w = windows_of(b, query_valid, key_valid, d);
+      const long qo = b * d.q.batch + h * d.q.head, ko = b * d.k.batch + h * d.k.head,
+                 vo = b * d.v.batch + h * d.v.head;
+      backward_one(dO + b * d.o.batch + h * d.o.head, Q + qo, K + ko, V + vo, P + bh * d.Tq * d.Tk,
+                   Pd + bh * d.Tq * d.Tk, w, d, scale, p_drop, dQ + qo, dK + ko, dV + vo, buffers);
     }
   }
 }
 
-template void causal_attention_forward<float>(const float*, const float*, const float*, const float*, AttentionDims,
-                                              float, AttentionDropout, float*, float*, float*);
-template void causal_attention_forward<double>(const double*, const double*, const double*, const double*,
-                                               AttentionDims, double, AttentionDropout, double*, double*, double*);
-template void causal_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
-                                               const float*, const float*, AttentionDims, float, double, float*, float*,
-                                               float*);
-template void causal_attention_backward<double>(const double*, const double*, const double*, const double*,
-                                                const double*, const double*, const double*, AttentionDims, double,
-                                                double, double*, double*, double*);
+template void attention_forward<float>(const float*, const float*, const float*, const float*, const float*,
+                                       AttentionDims, float, AttentionDropout, float*, float*, float*);
+template void attention_forward<double>(const double*, const double*, const double*, const double*, const double*,
+                                        AttentionDims, double, AttentionDropout, double*, double*, double*);
+template void attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
+                                        const float*, const float*, const float*, AttentionDims, float, double, float*,
+                                        float*, float*);
+template void attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
+                                         const double*, const double*, const double*, AttentionDims, double, double,
+                                         double*, double*, double*);
 
 }  // namespace recgrad::kernels

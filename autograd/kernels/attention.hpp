@@ -1,20 +1,35 @@
-// recgrad/autograd/kernels/attention.hpp — fused causal softmax attention, forward and backward, for
-// dense (BH, T, dh) Q, K, V. One sequence (b, h) at a time, in parallel over sequences; the T × T
-// weights are computed in row blocks that stop at the diagonal (the causal half is never multiplied),
-// and Kᵀ, V, Q, dO are packed once per sequence for the block GEMMs.
+// recgrad/autograd/kernels/attention.hpp — fused softmax attention, forward and backward, for every
+// attention the models use: causal self-attention (SASRec, TIGER's decoder), bidirectional
+// self-attention over padded sequences (TIGER's encoder) and cross-attention (TIGER's decoder reading
+// the encoder's memory). One (batch, head) at a time, in parallel over them; the Tq × Tk weights are
+// computed in row blocks (a causal block stops at the diagonal: the causal half is never multiplied),
+// and Kᵀ, V, Q, dO are packed once per (batch, head) for the block GEMMs. Only the live windows count:
+// the queries and keys from the first to the last real one.
 //
-//   S = Q Kᵀ · scale, masked where j > i or key j is padding;  P = softmax_j(S)  (a padding query's row,
-//   and a row with no visible key, gets P = 0);  Pd = dropout(P) with element (bh, i, j) drawn from gen.bits(base +
-//   (bh·T + i)·T + j); O = Pd V
+//   S = Q Kᵀ · scale, masked where key j is padding (and where j > i when causal);  P = softmax_j(S)
+//   (a padding query's row, and a row with no visible key, gets P = 0);  Pd = dropout(P) with element
+//   (b, h, i, j) drawn from gen.bits(base + ((b·H + h)·Tq + i)·Tk + j);  O = Pd V
+//
+// Q, K, V and O are read and written in place through a HeadLayout, so both (B, H, T, d) tensors and the
+// (B, T, H·d) outputs of the projections (heads side by side, no split or merge copy) are accepted.
 #pragma once
 #include <cstdint>
 
 namespace recgrad::kernels {
 
+// Element (b, h, i, c) of a 4-d operand is at b·batch + h·head + i·row + c.
+struct HeadLayout {
+  long batch, head, row;
+  static HeadLayout heads_first(long H, long T, long d) { return {H * T * d, T * d, d}; }   // (B, H, T, d)
+  static HeadLayout heads_inside(long H, long T, long d) { return {T * H * d, d, H * d}; }  // (B, T, H·d)
+};
+
 struct AttentionDims {
-  long B, H, T, dh;  // dh: the width of Q and K
-  long dv = 0;       // the width of V (0: the same as dh)
-  long v_width() const { return dv > 0 ? dv : dh; }
+  long B, H, Tq, Tk;
+  long dh;              // the width of Q and K per head
+  long dv;              // the width of V and O per head
+  bool causal = false;  // query i sees keys j ≤ i (needs Tq == Tk; the query mask is then the key mask)
+  HeadLayout q, k, v, o;
 };
 
 struct AttentionDropout {
@@ -23,15 +38,15 @@ struct AttentionDropout {
   std::uint64_t base = 0;  // its counter for element 0
 };
 
-// key_valid: (B, T) 1/0 or nullptr (every key visible). Writes P and Pd (BH, T, T; Pd may equal P when
-// p = 0) and O (BH, T, dh).
+// query_valid: (B, Tq), key_valid: (B, Tk), 1/0 or nullptr (all real; query_valid is ignored when causal).
+// Writes P and Pd (B·H, Tq, Tk; Pd may equal P when p = 0) and O (layout d.o).
 template <class T>
-void causal_attention_forward(const T* Q, const T* K, const T* V, const T* key_valid, AttentionDims d, T scale,
-                              AttentionDropout drop, T* P, T* Pd, T* O);
+void attention_forward(const T* Q, const T* K, const T* V, const T* query_valid, const T* key_valid, AttentionDims d,
+                       T scale, AttentionDropout drop, T* P, T* Pd, T* O);
 
-// dO (BH, T, dh) -> dQ, dK, dV (BH, T, dh), from the saved P and Pd; key_valid as in the forward.
+// dO (layout d.o) -> dQ, dK, dV (layouts d.q, d.k, d.v), from the saved P and Pd; masks as in the forward.
 template <class T>
-void causal_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd,
-                               const T* key_valid, AttentionDims d, T scale, double p, T* dQ, T* dK, T* dV);
+void attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd, const T* query_valid,
+                        const T* key_valid, AttentionDims d, T scale, double p, T* dQ, T* dK, T* dV);
 
 }  // namespace recgrad::kernels

@@ -60,7 +60,7 @@ void silu_grad_row(T* dz, const T* z, long n, long width, const T* valid, T inv_
 
 template <class T>
 void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bool rab_batched, const T* inv_n,
-                            const T* key_valid, AttentionDims d, T* Z, T* A, T* O) {
+                            const T* key_valid, HstuAttentionDims d, T* Z, T* A, T* O) {
   const long BH = d.B * d.H, Tn = d.T, dh = d.dh, dv = d.v_width();
 #pragma omp parallel
   {
@@ -108,7 +108,7 @@ void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bo
 
 template <class T>
 void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
-                             const T* key_valid, AttentionDims d, T* dQ, T* dK, T* dV, T* dZ) {
+                             const T* key_valid, HstuAttentionDims d, T* dQ, T* dK, T* dV, T* dZ) {
   const long BH = d.B * d.H, Tn = d.T, dh = d.dh, dv = d.v_width();
 #pragma omp parallel
   {
@@ -165,14 +165,15 @@ void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, co
 }
 
 template void hstu_attention_forward<float>(const float*, const float*, const float*, const float*, bool, const float*,
-                                            const float*, AttentionDims, float*, float*, float*);
+                                            const float*, HstuAttentionDims, float*, float*, float*);
 template void hstu_attention_forward<double>(const double*, const double*, const double*, const double*, bool,
-                                             const double*, const double*, AttentionDims, double*, double*, double*);
+                                             const double*, const double*, HstuAttentionDims, double*, double*,
+                                             double*);
 template void hstu_attention_backward<float>(const float*, const float*, const float*, const float*, const float*,
-                                             const float*, const float*, const float*, AttentionDims, float*, float*,
-                                             float*, float*);
+                                             const float*, const float*, const float*, HstuAttentionDims, float*,
+                                             float*, float*, float*);
 template void hstu_attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
-                                              const double*, const double*, const double*, AttentionDims, double*,
+                                              const double*, const double*, const double*, HstuAttentionDims, double*,
                                               double*, double*, double*);
 
 }  // namespace recgrad::kernels

@@ -7,19 +7,23 @@
 #pragma once
 #include <cstdint>
 
-#include "autograd/kernels/attention.hpp"
-
 namespace recgrad::kernels {
+
+struct HstuAttentionDims {
+  long B, H, T, dh;  // dh: the width of Q and K
+  long dv = 0;       // the width of V (0: the same as dh)
+  long v_width() const { return dv > 0 ? dv : dh; }
+};
 
 // rab: (B or 1, T, T), rab_batched says which; inv_n: (B) the normaliser 1/N per sequence; key_valid:
 // (B, T) 1/0 or nullptr. Writes Z and A (BH, T, T; zero above the diagonal) and O (BH, T, dv).
 template <class T>
 void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bool rab_batched, const T* inv_n,
-                            const T* key_valid, AttentionDims d, T* Z, T* A, T* O);
+                            const T* key_valid, HstuAttentionDims d, T* Z, T* A, T* O);
 
 // dO (BH, T, dv) -> dQ, dK (BH, T, dh), dV (BH, T, dv) and dZ (BH, T, T) = ∂L/∂(Q Kᵀ + rab), from the saved Z and A.
 template <class T>
 void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
-                             const T* key_valid, AttentionDims d, T* dQ, T* dK, T* dV, T* dZ);
+                             const T* key_valid, HstuAttentionDims d, T* dQ, T* dK, T* dV, T* dZ);
 
 }  // namespace recgrad::kernels

@@ -1,5 +1,7 @@
-// Causal softmax attention as one op: the fused kernel (kernels/attention.cpp) on the fast path, the
-// composition of primitive ops on the reference path; tests check one against the other.
+// Softmax attention as one op: the fused kernel (kernels/attention.cpp) on the fast path, the composition
+// of primitive ops on the reference path; tests check one against the other. Two entry points share it:
+// causal_attention (SASRec: Q, K, V already split into heads) and attention (TIGER: the projections'
+// (B, T, H·d) outputs, bidirectional, causal or cross-attention).
 #include <cmath>
 
 #include "autograd/generator.hpp"
@@ -14,34 +16,79 @@ constexpr double kHidden = 1e30;
 
 namespace {
 
-void check_attention_inputs(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid) {
-  if (Q.dim() != 4 || K.shape() != Q.shape() || V.shape() != Q.shape())
-    throw std::invalid_argument("causal_attention: expected Q, K, V of one shape (B, H, T, dh), got " +
-                                shape_str(Q.shape()) + ", " + shape_str(K.shape()) + ", " + shape_str(V.shape()));
-  if (K.dtype() != Q.dtype() || V.dtype() != Q.dtype())
-    throw std::invalid_argument("causal_attention: dtypes differ: " + Q.str() + ", " + K.str() + ", " + V.str());
-  if (key_valid.defined() && key_valid.shape() != Shape{Q.size(0), Q.size(2)})
-    throw std::invalid_argument("causal_attention: key_valid must be (B, T) = " + shape_str({Q.size(0), Q.size(2)}) +
-                                ", got " + shape_str(key_valid.shape()));
+// A (B, T) mask as doubles: its values, or all 1 when undefined.
+std::vector<double> mask_values(const Tensor& valid, std::int64_t B, std::int64_t T) {
+  return valid.defined() ? valid.to_vector<double>() : std::vector<double>(static_cast<std::size_t>(B * T), 1.0);
 }
 
-// The composition: S = Q Kᵀ · scale + mask (−∞ where j > i or key j is padding), P = softmax(S) with
-// the rows of padding queries (and rows that see no key) set to 0, A = dropout(P) V.
-Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
-                          bool training, Generator& gen, Tensor* weights) {
-  const std::int64_t B = Q.size(0), T = Q.size(2);
-  std::vector<double> visible(static_cast<std::size_t>(B * T * T), 0.0), alive(static_cast<std::size_t>(B * T), 0.0);
-  const auto valid = key_valid.defined() ? key_valid.to_vector<double>() : std::vector<double>(B * T, 1.0);
+// The composition on (B, H, Tq, d) heads: S = Q Kᵀ · scale + mask (−1e30 where key j is hidden from query i),
+// P = softmax(S) with the rows of padding queries (and rows that see no key) set to 0, O = dropout(P) V.
+Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& query_valid,
+                          const Tensor& key_valid, bool causal, double p, bool training, Generator& gen,
+                          Tensor* weights) {
+  const std::int64_t B = Q.size(0), Tq = Q.size(2), Tk = K.size(2);
+  const auto kv = mask_values(key_valid, B, Tk);
+  const auto qv = causal ? kv : mask_values(query_valid, B, Tq);
+  std::vector<double> visible(static_cast<std::size_t>(B * Tq * Tk), 0.0), alive(static_cast<std::size_t>(B * Tq), 0.0);
   for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t i = 0; i < T; ++i)
-      for (std::int64_t j = 0; j <= i; ++j)
-        if (valid[b * T + j] != 0 && valid[b * T + i] != 0) visible[(b * T + i) * T + j] = 1, alive[b * T + i] = 1;
-  const Tensor vis = Tensor::from_vector(visible, {B, 1, T, T}).to(Q.dtype());
+    for (std::int64_t i = 0; i < Tq; ++i)
+      for (std::int64_t j = 0; j < (causal ? i + 1 : Tk); ++j)
+        if (kv[b * Tk + j] != 0 && qv[b * Tq + i] != 0) visible[(b * Tq + i) * Tk + j] = 1, alive[b * Tq + i] = 1;
+  const Tensor vis = Tensor::from_vector(visible, {B, 1, Tq, Tk}).to(Q.dtype());
   const Tensor S = matmul(Q, transpose(K, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(Q.size(3))));
-  const Tensor P = softmax(S + (vis - 1.0) * kHidden, -1) *
-                   reshape(Tensor::from_vector(alive, {B, 1, T, 1}).to(Q.dtype()), {B, 1, T, 1});
+  const Tensor P = softmax(S + (vis - 1.0) * kHidden, -1) * Tensor::from_vector(alive, {B, 1, Tq, 1}).to(Q.dtype());
   if (weights) *weights = P.detach();
   return matmul(dropout(P, p, training, gen), V);
+}
+
+void check_mask(const char* op, const char* name, const Tensor& valid, std::int64_t B, std::int64_t T) {
+  if (valid.defined() && valid.shape() != Shape{B, T})
+    throw std::invalid_argument(std::string(op) + ": " + name + " must be (B, T) = " + shape_str({B, T}) + ", got " +
+                                shape_str(valid.shape()));
+}
+
+// What the fused kernel needs besides the operands.
+struct FusedAttention {
+  kernels::AttentionDims dims;
+  Tensor query_valid, key_valid;  // contiguous, in the operands' dtype (or undefined)
+  double scale, rate;
+};
+
+// Runs the kernel on contiguous q, k, v and records its backward. -> O in the layout dims.o, shape `out_shape`
+Tensor fused_attention(const char* name, const Tensor& q, const Tensor& k, const Tensor& v, const FusedAttention& f,
+                       const Shape& out_shape, Generator& gen, Tensor* weights) {
+  const kernels::AttentionDims& d = f.dims;
+  const Shape p_shape{d.B, d.H, d.Tq, d.Tk};
+  Tensor P = Tensor::empty(p_shape, q.dtype());
+  Tensor Pd = f.rate > 0 ? Tensor::empty(p_shape, q.dtype()) : P;
+  Tensor O = Tensor::empty(out_shape, q.dtype());
+  kernels::AttentionDropout drop;
+  if (f.rate > 0) drop = {f.rate, splitmix64(gen.seed()), gen.advance(static_cast<std::uint64_t>(P.numel()))};
+  dispatch_float(q.dtype(), name, [&](auto tag) {
+    using F = decltype(tag);
+    const F* qv = f.query_valid.defined() ? f.query_valid.data<F>() : nullptr;
+    const F* kv = f.key_valid.defined() ? f.key_valid.data<F>() : nullptr;
+    kernels::attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(), qv, kv, d, F(f.scale), drop, P.data<F>(),
+                                  Pd.data<F>(), O.data<F>());
+  });
+  if (weights) *weights = P;
+  return record(name, O, {q, k, v}, [q, k, v, f, P, Pd](const Tensor& g) {
+    const Tensor gc = g.contiguous();
+    Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(k.shape(), k.dtype()),
+           dV = Tensor::empty(v.shape(), v.dtype());
+    dispatch_float(q.dtype(), "attention backward", [&](auto tag) {
+      using F = decltype(tag);
+      const F* qv = f.query_valid.defined() ? f.query_valid.data<F>() : nullptr;
+      const F* kv = f.key_valid.defined() ? f.key_valid.data<F>() : nullptr;
+      kernels::attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), P.data<F>(), Pd.data<F>(), qv,
+                                     kv, f.dims, F(f.scale), f.rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
+    });
+    return Grads{dQ, dK, dV};
+  });
+}
+
+Tensor contiguous_mask(const Tensor& valid, DType dtype) {
+  return valid.defined() ? valid.to(dtype).contiguous() : Tensor();
 }
 
 }  // namespace
@@ -52,40 +99,63 @@ Tensor attention_composed(const Tensor& Q, const Tensor& K, const Tensor& V, con
 // ∂L/∂V = Pdᵀ G,  ∂L/∂Pd = G Vᵀ,  ∂L/∂S = P ⊙ (∂L/∂P − Σ_j ∂L/∂P ⊙ P),  ∂L/∂Q = ∂L/∂S K / √dh,  ∂L/∂K = ∂L/∂Sᵀ Q / √dh
 Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& key_valid, double p,
                         bool training, Generator& gen, Tensor* weights) {
-  check_attention_inputs(Q, K, V, key_valid);
+  if (Q.dim() != 4 || K.shape() != Q.shape() || V.shape() != Q.shape())
+    throw std::invalid_argument("causal_attention: expected Q, K, V of one shape (B, H, T, dh), got " +
+                                shape_str(Q.shape()) + ", " + shape_str(K.shape()) + ", " + shape_str(V.shape()));
+  if (K.dtype() != Q.dtype() || V.dtype() != Q.dtype())
+    throw std::invalid_argument("causal_attention: dtypes differ: " + Q.str() + ", " + K.str() + ", " + V.str());
+  check_mask("causal_attention", "key_valid", key_valid, Q.size(0), Q.size(2));
   if (p < 0.0 || p >= 1.0)
     throw std::invalid_argument("causal_attention: dropout p must be in [0, 1), got " + std::to_string(p));
-  if (!kernels::use_fast()) return attention_composed(Q, K, V, key_valid, p, training, gen, weights);
+  if (!kernels::use_fast()) return attention_composed(Q, K, V, Tensor(), key_valid, true, p, training, gen, weights);
   const std::int64_t B = Q.size(0), H = Q.size(1), T = Q.size(2), dh = Q.size(3);
-  const double rate = training ? p : 0.0;
-  const Tensor q = Q.contiguous(), k = K.contiguous(), v = V.contiguous();
-  const Tensor valid = key_valid.defined() ? key_valid.to(Q.dtype()).contiguous() : Tensor();
-  Tensor P = Tensor::empty({B, H, T, T}, Q.dtype());
-  Tensor Pd = rate > 0 ? Tensor::empty({B, H, T, T}, Q.dtype()) : P;
-  Tensor O = Tensor::empty(Q.shape(), Q.dtype());
-  kernels::AttentionDropout drop;
-  if (rate > 0) drop = {rate, splitmix64(gen.seed()), gen.advance(static_cast<std::uint64_t>(B * H * T * T))};
-  const kernels::AttentionDims dims{B, H, T, dh};
-  const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
-  dispatch_float(Q.dtype(), "causal_attention", [&](auto tag) {
-    using F = decltype(tag);
-    kernels::causal_attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(),
-                                         valid.defined() ? valid.data<F>() : nullptr, dims, F(scale), drop, P.data<F>(),
-                                         Pd.data<F>(), O.data<F>());
-  });
-  if (weights) *weights = P;
-  return record("causal_attention", O, {q, k, v}, [q, k, v, valid, P, Pd, dims, scale, rate](const Tensor& g) {
-    const Tensor gc = g.contiguous();
-    Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(q.shape(), q.dtype()),
-           dV = Tensor::empty(q.shape(), q.dtype());
-    dispatch_float(q.dtype(), "causal_attention backward", [&](auto tag) {
-      using F = decltype(tag);
-      kernels::causal_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), P.data<F>(),
-                                            Pd.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims, F(scale),
-                                            rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
-    });
-    return Grads{dQ, dK, dV};
-  });
+  const auto layout = kernels::HeadLayout::heads_first(H, T, dh);
+  const FusedAttention f{{B, H, T, T, dh, dh, true, layout, layout, layout, layout},
+                         Tensor(),
+                         contiguous_mask(key_valid, Q.dtype()),
+                         1.0 / std::sqrt(static_cast<double>(dh)),
+                         training ? p : 0.0};
+  return fused_attention("causal_attention", Q.contiguous(), K.contiguous(), V.contiguous(), f, Q.shape(), gen,
+                         weights);
+}
+
+// Q: (B, Tq, H·dk), K: (B, Tk, H·dk), V: (B, Tk, H·dv); query_valid: (B, Tq), key_valid: (B, Tk) or undefined
+// -> (B, Tq, H·dv), heads side by side. The same rule as causal_attention per head; a padding query's output is 0.
+Tensor attention(const Tensor& Q, const Tensor& K, const Tensor& V, std::int64_t heads, const Tensor& query_valid,
+                 const Tensor& key_valid, bool causal, double p, bool training, Generator& gen, Tensor* weights) {
+  const auto bad = [&](const std::string& why) {
+    return std::invalid_argument("attention: " + why + " (Q " + shape_str(Q.shape()) + ", K " + shape_str(K.shape()) +
+                                 ", V " + shape_str(V.shape()) + ", " + std::to_string(heads) + " heads)");
+  };
+  if (Q.dim() != 3 || K.dim() != 3 || V.dim() != 3) throw bad("expected (B, T, H·d) operands");
+  const std::int64_t B = Q.size(0), Tq = Q.size(1), Tk = K.size(1);
+  if (heads < 1 || Q.size(2) % heads != 0 || V.size(2) % heads != 0) throw bad("widths not divisible by the heads");
+  if (K.size(0) != B || V.size(0) != B || V.size(1) != Tk || K.size(2) != Q.size(2)) throw bad("shapes do not match");
+  if (causal && Tq != Tk) throw bad("causal attention needs Tq == Tk");
+  if (K.dtype() != Q.dtype() || V.dtype() != Q.dtype()) throw bad("dtypes differ");
+  check_mask("attention", "query_valid", query_valid, B, Tq);
+  check_mask("attention", "key_valid", key_valid, B, Tk);
+  if (p < 0.0 || p >= 1.0) throw bad("dropout p must be in [0, 1), got " + std::to_string(p));
+  const std::int64_t dk = Q.size(2) / heads, dv = V.size(2) / heads;
+  if (!kernels::use_fast()) {
+    const auto split = [&](const Tensor& x, std::int64_t d) {  // (B, T, H·d) -> (B, H, T, d)
+      return transpose(reshape(x, {B, x.size(1), heads, d}), 1, 2);
+    };
+    const Tensor O =
+        attention_composed(split(Q, dk), split(K, dk), split(V, dv), query_valid, key_valid, causal, p, training, gen,
+                           weights);                          // (B, H, Tq, dv)
+    return reshape(transpose(O, 1, 2), {B, Tq, heads * dv});  // heads side by side
+  }
+  using kernels::HeadLayout;
+  const FusedAttention f{{B, heads, Tq, Tk, dk, dv, causal, HeadLayout::heads_inside(heads, Tq, dk),
+                          HeadLayout::heads_inside(heads, Tk, dk), HeadLayout::heads_inside(heads, Tk, dv),
+                          HeadLayout::heads_inside(heads, Tq, dv)},
+                         causal ? Tensor() : contiguous_mask(query_valid, Q.dtype()),
+                         contiguous_mask(key_valid, Q.dtype()),
+                         1.0 / std::sqrt(static_cast<double>(dk)),
+                         training ? p : 0.0};
+  return fused_attention("attention", Q.contiguous(), K.contiguous(), V.contiguous(), f, {B, Tq, heads * dv}, gen,
+                         weights);
 }
 
 }  // namespace recgrad

@@ -62,7 +62,7 @@ Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const T
   const Tensor inv_n = (1.0 / n.detach().to(Q.dtype())).contiguous();
   Tensor Z = Tensor::empty({B, H, T, T}, Q.dtype()), A = Tensor::empty({B, H, T, T}, Q.dtype());
   Tensor O = Tensor::empty(V.shape(), Q.dtype());
-  const kernels::AttentionDims dims{B, H, T, dh, V.size(3)};
+  const kernels::HstuAttentionDims dims{B, H, T, dh, V.size(3)};
   const bool batched = rab.size(0) == B && B > 1;
   dispatch_float(Q.dtype(), "hstu_attention", [&](auto tag) {
     using F = decltype(tag);
