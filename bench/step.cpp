@@ -3,7 +3,8 @@
 //
 //   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head
 //   position|row]
-//   build/recgrad_step --model tiger --config configs/tiger_beauty.toml --threads 2 [--steps 40] [--data-dir D]
+//   build/recgrad_step --model tiger --config configs/tiger_beauty.toml --threads 2 [--steps 60] [--warmup 10]
+//                      [--data-dir D] [--shapes-out runs/beauty_shapes.json]
 //
 // Batch 128 × length 200 (every position has a target), d = 50, 2 blocks, 1 head, 128 negatives drawn per
 // position, sampled softmax on L2-normalised vectors (τ = 0.05), AdamW: the step `recgrad train` runs for
@@ -15,12 +16,14 @@
 // TIGER with --config: the preset's data and semantic IDs (built once, then read from runs/cache), and the
 // first warmup + steps batches of its epoch 1 in training order (lengths as they come: every prefix of a
 // history is a sample, and batches group similar lengths), each through TigerTask::step. Prints
-// samples_per_s = the timed batches' samples / their total time.
+// samples_per_s = the timed batches' samples / their total time. --shapes-out writes those batches' encoder
+// lengths (and the token space) for bench/torch_step.py --shapes, so that PyTorch times the same batches.
 #include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -114,7 +117,25 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
 }
 
 // TIGER on a preset's data: TigerTask::step on the batches of epoch 1, in order.
-int tiger_preset_step(const std::string& preset, const std::string& data_flag, int threads, int steps, int warmup) {
+// The encoder lengths of batches 0 … n − 1 and the token space, as JSON for bench/torch_step.py --shapes.
+void write_shapes(const std::string& path, const training::TigerTask& task, const models::SemanticIdTable& ids,
+                  const std::string& c_preset, const models::TigerConfig& c, int warmup, int n) {
+  std::ofstream out(path);
+  out << "{\"preset\": \"" << c_preset << "\", \"warmup\": " << warmup << ", \"dropout\": " << c.dropout
+      << ", \"codes\": " << ids.codebook_size << ", \"levels\": " << ids.levels
+      << ", \"collision\": " << ids.collision_size << ", \"users\": " << c.user_buckets << ", \"batches\": [";
+  for (int b = 0; b < n; ++b) {
+    const auto lengths = task.encoder_lengths(static_cast<std::size_t>(b));
+    out << (b ? ", [" : "[");
+    for (std::size_t i = 0; i < lengths.size(); ++i) out << (i ? ", " : "") << lengths[i];
+    out << "]";
+  }
+  out << "]}\n";
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+int tiger_preset_step(const std::string& preset, const std::string& data_flag, const std::string& shapes_out,
+                      int threads, int steps, int warmup) {
   training::TrainConfig cfg = apps::load_train_config(preset);
   if (cfg.model != training::ModelKind::tiger) throw std::invalid_argument(preset + ": not a TIGER preset");
   const std::filesystem::path dir = datasets::find_data_dir(data_flag, cfg.data.file);
@@ -124,6 +145,7 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, i
   const std::size_t batches = task.begin_epoch(1);
   if (static_cast<std::size_t>(warmup + steps) > batches)
     throw std::invalid_argument("--warmup + --steps exceeds the epoch's " + std::to_string(batches) + " batches");
+  if (!shapes_out.empty()) write_shapes(shapes_out, task, sid.table, preset, cfg.tiger, warmup, warmup + steps);
   std::vector<double> ms, cpu_ms;
   double samples = 0;
   for (int s = 0; s < warmup + steps; ++s) {
@@ -156,7 +178,7 @@ int main(int argc, char** argv) {
   ensure_thread_binding(argv);
   int threads = 1, steps = 10, warmup = 3;
   double dropout = 0.2;
-  std::string head = "position", model_name = "sasrec", preset, data_dir;
+  std::string head = "position", model_name = "sasrec", preset, data_dir, shapes_out;
   CLI::App app{"time one SASRec or HSTU training step at the paper's shapes"};
   app.add_option("--threads", threads, "OpenMP threads");
   app.add_option("--steps", steps, "timed steps");
@@ -167,11 +189,13 @@ int main(int argc, char** argv) {
   app.add_option("--head", head, "negatives drawn per position (the paper's code) or shared by a user row")
       ->check(CLI::IsMember({"position", "row"}));
   app.add_option("--config", preset, "TIGER: time the steps of this preset's real batches (its own dropout)");
+  app.add_option("--shapes-out", shapes_out, "TIGER with --config: write the timed batches' shapes (JSON)");
   app.add_option("--data-dir", data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   CLI11_PARSE(app, argc, argv);
   threads = set_num_threads(threads);
 
-  if (model_name == "tiger" && !preset.empty()) return tiger_preset_step(preset, data_dir, threads, steps, warmup);
+  if (model_name == "tiger" && !preset.empty())
+    return tiger_preset_step(preset, data_dir, shapes_out, threads, steps, warmup);
   if (model_name == "tiger") return tiger_step(threads, steps, warmup, dropout);
   const std::int64_t B = 128, T = 200, k = 128, vocab = 3953;
   Generator gen(42);

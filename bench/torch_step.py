@@ -11,6 +11,9 @@ layer (models/sasrec.cpp), which is generative-recommenders' sasrec.py:
 81 tokens, decoder [BOS, t1, t2, t3], 4 + 4 pre-LN layers, d 128, 6 heads x 64, d_ff 1024, dropout 0.1, cross-entropy
 over the 922 semantic tokens, AdamW lr 1e-3, weight decay 0.01); attention written out as softmax(Q K^T / sqrt(d) + mask)
 like recgrad's (Debian's torch 1.13 has no scaled_dot_product_attention).
+--model tiger --shapes F times the batches whose encoder lengths `recgrad_step --model tiger --config P --shapes-out F`
+wrote (a preset's real batches, padded to their longest row; random tokens, the preset's token space and dropout)
+and adds samples_per_s = the timed batches' samples / their total time.
 Prints one JSON line like recgrad_step. Run with Debian's PyTorch: /usr/bin/python3 bench/torch_step.py
 """
 import argparse
@@ -191,6 +194,8 @@ class Tiger(nn.Module):
 
 
 def tiger_main(a):
+    if a.shapes:
+        return tiger_shapes_main(a)
     B, items, P, codes, collision, users = 256, 20, 4, 256, 154, 2000
     n_semantic = 3 * codes + collision
     vocab = 2 + n_semantic + users
@@ -211,6 +216,38 @@ def tiger_main(a):
         return Fn.cross_entropy(model(tokens, dec).reshape(B * P, n_semantic), target.reshape(B * P))
 
     return timed_steps(a, opt, batch, loss_of)
+
+
+def tiger_shapes_main(a):
+    """The batches of a --shapes file: row b of batch s has lengths[s][b] encoder tokens, right-padded with 0."""
+    with open(a.shapes) as f:
+        shapes = json.load(f)
+    a.warmup, a.steps, a.dropout = shapes["warmup"], len(shapes["batches"]) - shapes["warmup"], shapes["dropout"]
+    codes, collision, users, P = shapes["codes"], shapes["collision"], shapes["users"], shapes["levels"] + 1
+    n_semantic = (P - 1) * codes + collision
+    sizes = torch.tensor([codes] * (P - 1) + [collision])
+    offsets = torch.tensor([codes * p for p in range(P)])
+    S_max = max(max(b) for b in shapes["batches"])
+    model = Tiger(2 + n_semantic + users, n_semantic, S_max, P, p=a.dropout)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
+    batches = iter(shapes["batches"])
+
+    def batch():
+        lengths = torch.tensor(next(batches))
+        B, S = len(lengths), int(lengths.max())
+        logit = offsets + (torch.rand(B, S, P) * sizes).long()
+        tokens = (2 + logit[:, :, 0]).masked_fill(torch.arange(S)[None, :] >= lengths[:, None], 0)
+        tokens[:, 0] = 2 + n_semantic + torch.randint(0, users, (B,))
+        dec = torch.cat([torch.ones(B, 1, dtype=torch.long), 2 + logit[:, 0, : P - 1]], 1)
+        return tokens, dec, logit[:, 0]
+
+    def loss_of(tokens, dec, target):
+        B = tokens.shape[0]
+        return Fn.cross_entropy(model(tokens, dec).reshape(B * P, n_semantic), target.reshape(B * P))
+
+    ms = timed_steps(a, opt, batch, loss_of)
+    a.samples, a.preset = sum(len(b) for b in shapes["batches"][a.warmup:]), shapes["preset"]
+    return ms
 
 
 def timed_steps(a, opt, batch, loss_of):
@@ -251,6 +288,7 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--head", choices=["position", "row"], default="position")
     ap.add_argument("--model", choices=["sasrec", "hstu", "tiger"], default="sasrec")
+    ap.add_argument("--shapes", help="tiger: time the batches of this recgrad_step --shapes-out file")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
@@ -275,11 +313,15 @@ def main():
 
 
 def report(a, head, ms):
+    total_s = sum(ms) / 1e3
     ms.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"impl": "pytorch " + torch.__version__, "model": a.model, "head": head, "threads": a.threads,
-                      "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
-                      "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}))
+    line = {"impl": "pytorch " + torch.__version__, "model": a.model, "head": head, "threads": a.threads,
+            "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
+            "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}
+    if getattr(a, "samples", None):
+        line["preset"], line["samples"], line["samples_per_s"] = a.preset, a.samples, round(a.samples / total_s, 1)
+    print(json.dumps(line))
 
 
 if __name__ == "__main__":

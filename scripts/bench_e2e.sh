@@ -41,5 +41,13 @@ for model in sasrec hstu; do
     done
   done
 done
+echo "== TIGER on a preset's real batches (2 threads) =="
+# The same 70 batches of configs/tiger_beauty.toml's first epoch (10 warm-up, 60 timed) in recgrad, then in PyTorch.
+if [ -f "${RECGRAD_DATA:-../shared/data}/amazon-beauty/Beauty.txt" ] || [ -f data/amazon-beauty/Beauty.txt ]; then
+  OMP_NUM_THREADS=2 taskset -c 0,1 build/recgrad_step --model tiger --config configs/tiger_beauty.toml --threads 2 \
+    --steps 60 --warmup 10 --shapes-out "$out/beauty_shapes.json" | tee -a "$out/step.jsonl"
+  OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 taskset -c 0,1 /usr/bin/python3 bench/torch_step.py --model tiger \
+    --threads 2 --shapes "$out/beauty_shapes.json" | tee -a "$out/step.jsonl"
+fi
 /usr/bin/python3 tools/perf_report.py "$out/kernels1.txt" "$out/kernels1.json" "$out/step.jsonl" > docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md"

@@ -31,7 +31,7 @@ TEST(Config, EveryPresetParses) {
     EXPECT_EQ(c.hstu.heads * c.hstu.d_v, 50) << name;
   }
   for (const char* name :
-       {"tiger_beauty.toml", "tiger_beauty_coldstart.toml", "tiger_beauty_text.toml", "tiger_ml1m.toml"}) {
+       {"tiger_beauty.toml", "tiger_beauty_attributes.toml", "tiger_beauty_coldstart.toml", "tiger_ml1m.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, training::ModelKind::tiger) << name;
     EXPECT_EQ(c.rqvae.levels, 3) << name;

@@ -68,6 +68,8 @@ def main():
                 rate = f"{v:.1f} {unit}"
         lines.append(f"| `{name.replace('/real_time', '')}` | {b['real_time']:.2f} {b['time_unit']} | {rate} |")
     runs = [json.loads(l) for l in open(steps) if l.strip()]
+    preset_runs = [r for r in runs if "samples_per_s" in r]  # TIGER on a preset's real batches
+    runs = [r for r in runs if "samples_per_s" not in r]
     lines += ["", "## End to end: one training step, recgrad vs PyTorch, same machine, one run", "",
               "Paper shapes: batch 128 × 200 (all positions have a target), d = 50, 2 blocks (SASRec) or 2 layers "
               "(HSTU, d_qk = d_v = 50, position bias), 1 head, dropout 0.2, "
@@ -106,6 +108,15 @@ def main():
             if a in by and b in by:
                 each = ", ".join(f"{x['median_ms']:.0f}→{y['median_ms']:.0f}" for x, y in zip(by[a], by[b]))
                 lines.append(f"* {model}, {head}: {ms(a):.0f} ms → {ms(b):.0f} ms, **{ms(a) / ms(b):.2f}×** [{each}]")
+    if preset_runs:
+        lines += ["", "## TIGER on a preset's real batches, recgrad vs PyTorch, same batches, one run", "",
+                  "`recgrad_step --model tiger --config P --threads 2 --steps 60 --warmup 10 --shapes-out F`, then "
+                  "`bench/torch_step.py --model tiger --threads 2 --shapes F` (the same batches' lengths, padded to "
+                  "their longest row): samples per second over the 60 timed steps.", "",
+                  "| preset | threads | impl | samples/s | median ms | peak RSS MB |", "|---|---|---|---|---|---|"]
+        for r in preset_runs:
+            lines.append(f"| {r['preset']} | {r['threads']} | {r['impl']} | {r['samples_per_s']:.1f} | "
+                         f"{r['median_ms']:.0f} | {r['peak_rss_mb']:.0f} |")
     notes = os.path.join(os.path.dirname(__file__), "perf_notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().rstrip()]

@@ -155,6 +155,15 @@ std::size_t TigerTask::batch_samples(std::size_t b) const {
   return std::min(samples_.size(), starts_.at(b) + static_cast<std::size_t>(cfg_.train.batch_size)) - starts_.at(b);
 }
 
+std::vector<std::int64_t> TigerTask::encoder_lengths(std::size_t b) const {
+  std::vector<std::int64_t> lengths;
+  for (std::size_t s = starts_.at(b); s < starts_.at(b) + batch_samples(b); ++s)
+    lengths.push_back(1 +
+                      model_.space.positions() *
+                          std::min<std::int64_t>(static_cast<std::int64_t>(samples_[s].target), cfg_.tiger.max_items));
+  return lengths;
+}
+
 std::string TigerTask::epoch_note() const { return fmt::format("  lr {:.2e}", adam_.lr()); }
 
 Metrics TigerTask::validate() {

@@ -39,6 +39,8 @@ class TigerTask : public Task {
   double step(std::size_t b) override;
   std::size_t epoch_samples() const override { return samples_.size(); }
   std::size_t batch_samples(std::size_t b) const;  // the samples in batch b of the epoch
+  // The encoder input length of each sample of batch b: [user token, P tokens × up to max_items items]
+  std::vector<std::int64_t> encoder_lengths(std::size_t b) const;
   std::string epoch_note() const override;
   Metrics validate() override;
   Metrics test() override;  // fills last_test()
