@@ -205,7 +205,8 @@ Keys train_keys(training::TrainSettings& t) {
           {"weight_decay", number(t.weight_decay, 0, 10)},
           {"epochs", number(t.epochs, 1, 100000)},
           {"batch_size", number(t.batch_size, 1, 1 << 20)},
-          {"eval_every", number(t.eval_every, 1, 100000)}};
+          {"eval_every", number(t.eval_every, 1, 100000)},
+          {"matmul", choice(t.matmul)}};
 }
 
 Keys eval_keys(training::EvalConfig& e) {

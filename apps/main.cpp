@@ -38,6 +38,8 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")
       ->check(CLI::PositiveNumber);
   train_cmd->add_option("--data-dir", tr.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  train_cmd->add_option("--matmul", tr.matmul, "override the preset's [train] matmul: float32 or bf16")
+      ->check(CLI::IsMember({"float32", "bf16"}));
   train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");

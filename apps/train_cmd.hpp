@@ -10,6 +10,7 @@ struct TrainCmdOptions {
   std::uint64_t seed = 42;
   int epochs = 0;      // 0: the preset's
   int eval_every = 0;  // 0: the preset's
+  std::string matmul;  // "float32" or "bf16" (empty: the preset's [train] matmul)
   std::string data_dir;
   int threads = 0;
   std::string metrics_out;

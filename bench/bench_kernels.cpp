@@ -12,6 +12,8 @@
 
 #include "autograd/autograd.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/gemm_bf16.hpp"
+#include "autograd/kernels/kernel_path.hpp"
 #include "bench/peak.hpp"
 
 namespace recgrad::bench {
@@ -31,6 +33,14 @@ void BM_matmul(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(matmul(a, b).data<float>());
   state.counters["GFLOP"] =
       benchmark::Counter(2.0 * batch * M * N * K * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+// The same with bfloat16 products and float32 sums (kernels/gemm_bf16.hpp), where the CPU has AVX512-BF16.
+void BM_matmul_bf16(benchmark::State& state) {
+  if (!kernels::gemm_bf16_available()) return state.SkipWithError("no AVX512-BF16");
+  kernels::set_matmul_precision(kernels::MatmulPrecision::bf16);
+  BM_matmul(state);
+  kernels::set_matmul_precision(kernels::MatmulPrecision::float32);
 }
 
 #ifdef RECGRAD_HAVE_OPENBLAS
@@ -68,6 +78,7 @@ void matmul_shapes(benchmark::internal::Benchmark* b) {
   b->UseRealTime();
 }
 BENCHMARK(BM_matmul)->Apply(matmul_shapes);
+BENCHMARK(BM_matmul_bf16)->Apply(matmul_shapes);
 #ifdef RECGRAD_HAVE_OPENBLAS
 BENCHMARK(BM_openblas_sgemm)->Apply(matmul_shapes);
 #endif

@@ -32,6 +32,7 @@
 #include <fmt/core.h>
 
 #include "apps/config.hpp"
+#include "autograd/kernels/kernel_path.hpp"
 #include "autograd/profiler.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
@@ -164,12 +165,36 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   fmt::print(
-      "{{\"impl\": \"recgrad\", \"model\": \"tiger\", \"preset\": \"{}\", \"threads\": {}, \"steps\": {}, "
+      "{{\"impl\": \"recgrad\", \"model\": \"tiger\", \"preset\": \"{}\", \"matmul\": \"{}\", \"threads\": {}, "
+      "\"steps\": {}, "
       "\"samples\": {}, \"samples_per_s\": {:.1f}, \"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, "
       "\"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-      preset, threads, ms.size(), samples, samples / (total_ms / 1e3), ms[ms.size() / 2], ms.front(), ms.back(),
-      cpu_ms[cpu_ms.size() / 2], ru.ru_maxrss / 1024.0);
+      preset, kernels::matmul_precision() == kernels::MatmulPrecision::bf16 ? "bf16" : "float32", threads, ms.size(),
+      samples, samples / (total_ms / 1e3), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
+      ru.ru_maxrss / 1024.0);
   return 0;
+}
+
+// SASRec with configs/sasrec_paper.toml or HSTU with configs/hstu_paper.toml, at the given dropout.
+std::unique_ptr<models::SequenceModel> paper_model(const std::string& name, std::int64_t vocab, double dropout,
+                                                   Generator& gen) {
+  if (name == "hstu") {
+    models::HSTUConfig c;  // the defaults are configs/hstu_paper.toml
+    c.vocab = vocab;
+    c.dropout = c.input_dropout = dropout;
+    return std::make_unique<models::HSTU>(c, gen);
+  }
+  models::SASRecConfig c;  // configs/sasrec_paper.toml
+  c.vocab = vocab;
+  c.dropout = c.input_dropout = dropout;
+  c.ln_eps = 1e-8;
+  c.ln_affine = c.final_ln = false;
+  c.attn_residual = models::AttnResidual::query;
+  c.ffn_output_dropout = true;
+  c.scale_embedding = c.zero_padding = true;
+  c.padding_row_trainable = false;
+  c.item_init = models::ItemInit::truncated_normal;
+  return std::make_unique<models::SASRec>(c, gen);
 }
 
 }  // namespace
@@ -178,7 +203,7 @@ int main(int argc, char** argv) {
   ensure_thread_binding(argv);
   int threads = 1, steps = 10, warmup = 3;
   double dropout = 0.2;
-  std::string head = "position", model_name = "sasrec", preset, data_dir, shapes_out;
+  std::string head = "position", model_name = "sasrec", preset, data_dir, shapes_out, precision = "float32";
   CLI::App app{"time one SASRec or HSTU training step at the paper's shapes"};
   app.add_option("--threads", threads, "OpenMP threads");
   app.add_option("--steps", steps, "timed steps");
@@ -189,35 +214,21 @@ int main(int argc, char** argv) {
   app.add_option("--head", head, "negatives drawn per position (the paper's code) or shared by a user row")
       ->check(CLI::IsMember({"position", "row"}));
   app.add_option("--config", preset, "TIGER: time the steps of this preset's real batches (its own dropout)");
+  app.add_option("--matmul", precision, "matmul products: float32 or bf16 (bfloat16 products, float32 sums)")
+      ->check(CLI::IsMember({"float32", "bf16"}));
   app.add_option("--shapes-out", shapes_out, "TIGER with --config: write the timed batches' shapes (JSON)");
   app.add_option("--data-dir", data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   CLI11_PARSE(app, argc, argv);
   threads = set_num_threads(threads);
+  kernels::set_matmul_precision(precision == "bf16" ? kernels::MatmulPrecision::bf16
+                                                    : kernels::MatmulPrecision::float32);
 
   if (model_name == "tiger" && !preset.empty())
     return tiger_preset_step(preset, data_dir, shapes_out, threads, steps, warmup);
   if (model_name == "tiger") return tiger_step(threads, steps, warmup, dropout);
   const std::int64_t B = 128, T = 200, k = 128, vocab = 3953;
   Generator gen(42);
-  std::unique_ptr<models::SequenceModel> model_ptr;
-  if (model_name == "hstu") {
-    models::HSTUConfig c;  // the defaults are configs/hstu_paper.toml
-    c.vocab = vocab;
-    c.dropout = c.input_dropout = dropout;
-    model_ptr = std::make_unique<models::HSTU>(c, gen);
-  } else {
-    models::SASRecConfig c;  // configs/sasrec_paper.toml
-    c.vocab = vocab;
-    c.dropout = c.input_dropout = dropout;
-    c.ln_eps = 1e-8;
-    c.ln_affine = c.final_ln = false;
-    c.attn_residual = models::AttnResidual::query;
-    c.ffn_output_dropout = true;
-    c.scale_embedding = c.zero_padding = true;
-    c.padding_row_trainable = false;
-    c.item_init = models::ItemInit::truncated_normal;
-    model_ptr = std::make_unique<models::SASRec>(c, gen);
-  }
+  const std::unique_ptr<models::SequenceModel> model_ptr = paper_model(model_name, vocab, dropout, gen);
   models::SequenceModel& model = *model_ptr;
   nn::Adam adam(model.parameters(), {1e-3, 0.9, 0.98, 1e-8, 0.0, /*decoupled=*/true});
 

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <array>
 #include <cmath>
 
 #include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/gemm_bf16.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 
 namespace recgrad {
@@ -72,6 +74,63 @@ void expect_paths_agree(const Fn& f, const In& inputs, double rtol, const std::s
 Tensor rand_f32(const Shape& s, Generator& g, double lo = -2, double hi = 2) { return Tensor::uniform(s, lo, hi, g); }
 Tensor rand_noncontig(const Shape& s, Generator& g) {  // transpose of the swapped shape
   return transpose(rand_f32({s[1], s[0]}, g), 0, 1).detach();
+}
+
+// The bfloat16 GEMM against float64 sums of the same bfloat16-rounded operands: awkward M, N and odd K (a pair
+// with a zero), transposed A and B read in place, ragged tiles, more than one K slice, and the split-K shape of a
+// weight gradient (small M and N, long K). Only the order of the float32 sums may differ.
+TEST(FastKernels, GemmBf16MatchesItsRoundedOperands) {
+  if (!kernels::gemm_bf16_available()) GTEST_SKIP() << "no AVX512-BF16 in this build";
+  Generator g(31);
+  const std::vector<std::array<std::int64_t, 3>> shapes = {{1, 1, 1},    {7, 33, 5},      {13, 70, 257}, {130, 31, 64},
+                                                           {6, 32, 513}, {128, 96, 2100}, {250, 300, 40}};
+  for (const auto& [M, N, K] : shapes)
+    for (int layout = 0; layout < 3; ++layout) {  // plain, A transposed, B transposed
+      const Tensor a = layout == 1 ? transpose(rand_f32({K, M}, g), 0, 1) : rand_f32({M, K}, g);
+      const Tensor b = layout == 2 ? transpose(rand_f32({N, K}, g), 0, 1) : rand_f32({K, N}, g);
+      std::vector<float> c(static_cast<std::size_t>(M * N), -1.0f);
+      const float *pa = a.data<float>(), *pb = b.data<float>();
+      const auto sa = a.strides(), sb = b.strides();
+      kernels::gemm_bf16(M, N, K, pa, sa[0], sa[1], pb, sb[0], sb[1], c.data(), N);
+      double worst = 0;
+      for (std::int64_t i = 0; i < M; ++i)
+        for (std::int64_t j = 0; j < N; ++j) {
+          double ref = 0, mag = 0;
+          for (std::int64_t p = 0; p < K; ++p) {
+            const double x = kernels::from_bf16(kernels::to_bf16(pa[i * sa[0] + p * sa[1]])) *
+                             kernels::from_bf16(kernels::to_bf16(pb[p * sb[0] + j * sb[1]]));
+            ref += x, mag += std::abs(x);
+          }
+          worst = std::max(worst, std::abs(c[static_cast<std::size_t>(i * N + j)] - ref) / (mag + 1e-30));
+        }
+      EXPECT_LE(worst, 1e-5) << M << "x" << N << "x" << K << " layout " << layout;
+    }
+}
+
+// matmul in bf16 precision: the forward and both gradients are the bf16 GEMM's, so they stay within bfloat16
+// rounding of float32 (not equal to it), and the setting is restored.
+TEST(FastKernels, MatmulInBf16Precision) {
+  if (!kernels::gemm_bf16_available()) GTEST_SKIP() << "no AVX512-BF16 in this build";
+  Generator g(32);
+  const Tensor a0 = rand_f32({3, 37, 64}, g), b0 = rand_f32({64, 45}, g), grad = rand_f32({3, 37, 45}, g);
+  auto run = [&](kernels::MatmulPrecision p) {
+    kernels::set_matmul_precision(p);
+    const Tensor a = a0.detach().requires_grad_(true), b = b0.detach().requires_grad_(true);
+    matmul(a, b).backward(grad);
+    std::vector<std::vector<double>> out = {matmul(a, b).to_vector<double>(), a.grad().to_vector<double>(),
+                                            b.grad().to_vector<double>()};
+    kernels::set_matmul_precision(kernels::MatmulPrecision::float32);
+    return out;
+  };
+  const auto f32 = run(kernels::MatmulPrecision::float32), bf = run(kernels::MatmulPrecision::bf16);
+  for (std::size_t k = 0; k < f32.size(); ++k) {
+    double worst = 0, scale = 0;
+    for (std::size_t i = 0; i < f32[k].size(); ++i)
+      worst = std::max(worst, std::abs(f32[k][i] - bf[k][i])), scale = std::max(scale, std::abs(f32[k][i]));
+    EXPECT_GT(worst, 0.0) << "tensor " << k << ": bf16 products should round";
+    EXPECT_LT(worst, 2e-2 * scale) << "tensor " << k;
+  }
+  EXPECT_EQ(kernels::matmul_precision(), kernels::MatmulPrecision::float32);
 }
 
 // A GEMM opens its own team only at the top level. Inside a parallel region — also one whose if clause

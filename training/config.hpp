@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/kernels/kernel_path.hpp"
 #include "models/content_vectors.hpp"
 #include "models/enum_names.hpp"
 #include "models/evaluate.hpp"
@@ -15,6 +16,12 @@
 #include "models/rqvae.hpp"
 #include "models/sasrec.hpp"
 #include "models/tiger.hpp"
+
+namespace recgrad::kernels {  // beside the enum, so that name_of and parse_name find it
+inline NameTable<MatmulPrecision> names(MatmulPrecision) {
+  return {{MatmulPrecision::float32, "float32"}, {MatmulPrecision::bf16, "bf16"}};
+}
+}  // namespace recgrad::kernels
 
 namespace recgrad::training {
 
@@ -87,6 +94,8 @@ struct TrainSettings {
   int epochs = 1;
   std::int64_t batch_size = 128;
   int eval_every = 1;
+  // matmul's products: float32, or bfloat16 with float32 sums (AVX512-BF16; kernels::set_matmul_precision)
+  kernels::MatmulPrecision matmul = kernels::MatmulPrecision::float32;
 };
 
 // [eval]

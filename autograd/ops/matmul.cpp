@@ -1,8 +1,11 @@
 // matmul: C = A · B over the last two axes, batch axes broadcast (NumPy's matmul).
 #include <algorithm>
+#include <stdexcept>
+#include <type_traits>
 #include <omp.h>
 
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/gemm_bf16.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/ops/common.hpp"
 
@@ -43,10 +46,13 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
     const auto rsa = a.strides()[na - 2], csa = a.strides()[na - 1];
     const auto rsb = b.strides()[nb - 2], csb = b.strides()[nb - 1];
     const bool fast = kernels::use_fast();
+    const bool bf16 = fast && std::is_same_v<T, float> && kernels::matmul_precision() == kernels::MatmulPrecision::bf16;
     auto product = [&](std::int64_t bi) {
       const T* A = pa + batch_offset(a, na, bi);
       const T* B = pb + batch_offset(b, nb, bi);
       T* C = pc + bi * M * N;
+      if constexpr (std::is_same_v<T, float>)
+        if (bf16) return kernels::gemm_bf16(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
       if (fast)
         kernels::gemm_fast<T>(M, N, K, A, rsa, csa, B, rsb, csb, C, N);
       else
