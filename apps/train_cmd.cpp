@@ -1,6 +1,7 @@
 // Trains one preset for one seed and prints the test table in the chapter's layout, the protocol
 // named above it; --metrics-out writes the same numbers as JSON.
 #include "apps/train_cmd.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -12,6 +12,7 @@
 
 #include "autograd/autograd.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/kernels/gemm_bf16.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "bench/peak.hpp"

@@ -32,7 +32,7 @@
 #include <fmt/core.h>
 
 #include "apps/config.hpp"
-#include "autograd/kernels/kernel_path.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/profiler.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"

@@ -9,6 +9,7 @@
 #include "autograd/allocator.hpp"
 #include "autograd/autograd.hpp"
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/kernels/gemm_bf16.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/kernels/kernel_path.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "models/content_vectors.hpp"
 #include "models/enum_names.hpp"
 #include "models/evaluate.hpp"

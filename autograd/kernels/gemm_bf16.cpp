@@ -14,7 +14,7 @@
 #endif
 
 #include "autograd/kernels/gemm.hpp"
-#include "autograd/kernels/kernel_path.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/kernels/scratch.hpp"
 
 namespace recgrad::kernels {
@@ -37,10 +37,28 @@ __m512i pairs_of(__m512 lo, __m512 hi) {
   return _mm512_or_si512(l, _mm512_slli_epi32(h, 16));
 }
 
+// pack_A for a transposed A (rows adjacent: the weight gradient's Xᵀ): 16 rows of one k-pair converted at a time.
+void pack_A_transposed(Index mc, Index kc, const float* A, Index csa, Pair* buf) {
+  const Index kq = (kc + 1) / 2, padded = (mc + MR - 1) / MR * MR;
+  auto at = [&](Index r, Index q) -> Pair& { return buf[(r / MR) * MR * kq + (r % MR) * kq + q]; };
+  alignas(64) Pair t[16];
+  for (Index q = 0; q < kq; ++q) {
+    const float *k0 = A + 2 * q * csa, *k1 = 2 * q + 1 < kc ? A + (2 * q + 1) * csa : nullptr;
+    Index r = 0;
+    for (; r + 16 <= mc; r += 16) {
+      _mm512_store_si512(t, pairs_of(_mm512_loadu_ps(k0 + r), k1 ? _mm512_loadu_ps(k1 + r) : _mm512_setzero_ps()));
+      for (Index u = 0; u < 16; ++u) at(r + u, q) = t[u];
+    }
+    for (; r < mc; ++r) at(r, q) = pair_of(k0[r], k1 ? k1[r] : 0.0f);
+    for (; r < padded; ++r) at(r, q) = 0;
+  }
+}
+
 // A[0:mc, 0:kc] -> micro-panels of MR rows, each row its kq = ⌈kc / 2⌉ pairs in order: panel[r·kq + q] =
 // (A[r, 2q], A[r, 2q + 1]); an odd last k pairs with 0, rows past mc are 0.
 void pack_A(Index mc, Index kc, const float* A, Index rsa, Index csa, Pair* buf) {
   const Index kq = (kc + 1) / 2;
+  if (rsa == 1 && csa != 1) return pack_A_transposed(mc, kc, A, csa, buf);
   for (Index i0 = 0; i0 < mc; i0 += MR, buf += MR * kq)
     for (Index r = 0; r < MR; ++r) {
       Pair* row = buf + r * kq;

@@ -28,19 +28,6 @@ class PathGuard {
   Path prev_;
 };
 
-// The products of matmul on the fast path in float32: float32 multiplies (the default), or bfloat16 multiplies
-// with float32 sums (kernels/gemm_bf16.hpp; AVX512-BF16 only). Float64 matmuls and the attention kernels'
-// products are never rounded.
-enum class MatmulPrecision { float32, bf16 };
-
-inline std::atomic<MatmulPrecision>& matmul_precision_setting() {
-  static std::atomic<MatmulPrecision> p{MatmulPrecision::float32};
-  return p;
-}
-inline MatmulPrecision matmul_precision() { return matmul_precision_setting().load(std::memory_order_relaxed); }
-// Throws std::invalid_argument for bf16 when this build cannot run it.
-void set_matmul_precision(MatmulPrecision p);
-
 // Below this many elements an elementwise loop stays on one thread.
 constexpr long kParallelGrain = 1 << 15;
 

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/kernels/gemm_bf16.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/ops/common.hpp"
