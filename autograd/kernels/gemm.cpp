@@ -202,13 +202,8 @@ void gemm_fast(Index M, Index N, Index K, const T* A, Index rsa, Index csa, cons
     gemm_split_k(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, nt);
     return;
   }
-  // Row blocks of at most MC rows, as many as a multiple of the thread count and of equal height (to MR):
-  // M = 128 on 2 threads is 66 + 62 rows, not 120 + 8 (a Linear layer's weight gradient with 128 outputs).
-  // Each element of C is summed in the same order whatever the blocking, so the result does not change.
-  const Index per_thread = ((M + MC - 1) / MC + nt - 1) / nt;
-  const Index mc_rows = std::min(MC, ((M + per_thread * nt - 1) / (per_thread * nt) + MR - 1) / MR * MR);
-  const Index mblocks = (M + mc_rows - 1) / mc_rows;
-  const Index nsplit = mblocks % nt == 0 ? 1 : nt;  // still uneven (M too small): split columns too
+  const RowBlocks plan = plan_row_blocks(M, MC, MR, nt);
+  const Index mc_rows = plan.rows, mblocks = plan.count, nsplit = plan.nsplit;
   static thread_local Buffer<T> b_buf;
   T* Bp = scratch(b_buf, static_cast<std::size_t>(KC * std::min(NC, (N + NR - 1) / NR * NR)));
   for (Index jc = 0; jc < N; jc += NC) {

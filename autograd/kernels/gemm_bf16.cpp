@@ -125,10 +125,8 @@ void micro_kernel(Index kq, const Pair* A, const Pair* Bp, float* C, Index ldc, 
 // blocks do not divide evenly).
 void gemm_blocked(Index M, Index N, Index K, const float* A, Index rsa, Index csa, const float* B, Index rsb, Index csb,
                   float* C, Index ldc, int nt) {
-  const Index per_thread = ((M + MC - 1) / MC + nt - 1) / nt;
-  const Index mc_rows = std::min(MC, ((M + per_thread * nt - 1) / (per_thread * nt) + MR - 1) / MR * MR);
-  const Index mblocks = (M + mc_rows - 1) / mc_rows;
-  const Index nsplit = mblocks % nt == 0 ? 1 : nt;
+  const RowBlocks plan = plan_row_blocks(M, MC, MR, nt);
+  const Index mc_rows = plan.rows, mblocks = plan.count, nsplit = plan.nsplit;
   static thread_local Buffer<Pair> b_buf;
   Pair* Bp = scratch(b_buf, static_cast<std::size_t>((KC / 2) * std::min(NC, (N + NR - 1) / NR * NR)));
   for (Index jc = 0; jc < N; jc += NC) {
