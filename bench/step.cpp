@@ -156,7 +156,6 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
     task.step(static_cast<std::size_t>(s));
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0), samples += task.batch_samples(s);
-    if (std::getenv("RECGRAD_STEP_LOG")) fmt::print(stderr, "step {} {:.1f} ms\n", s, dt);
   }
   double total_ms = 0;
   for (double t : ms) total_ms += t;
