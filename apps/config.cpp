@@ -104,7 +104,8 @@ Keys data_keys(training::DataConfig& d) {
           {"split", choice(d.split)},
           {"ratings", text(d.ratings)},
           {"user_attributes", text(d.user_attributes)},
-          {"positive_min_rating", number(d.positive_min_rating, 0, 5)}};
+          {"positive_min_rating", number(d.positive_min_rating, 0, 5)},
+          {"cold_item_share", number(d.cold_item_share, 0, 0.9)}};
 }
 
 Keys sasrec_keys(models::SASRecConfig& m) {
@@ -188,7 +189,6 @@ Keys tiger_keys(models::TigerConfig& t) {
           {"lr_schedule", choice(t.lr_schedule)},
           {"warmup_steps", number(t.warmup_steps, 0, 1e9)},
           {"valid_users", number(t.valid_users, 0, 1e9)},
-          {"cold_item_share", number(t.cold_item_share, 0, 0.9)},
           {"test_users", number(t.test_users, 0, 1e9)}};
 }
 
@@ -279,8 +279,15 @@ std::string check_consistent(const training::TrainConfig& c) {
         "it";
   if (c.data.split == Split::chapter && c.model == ModelKind::tiger)
     errors += "\n  data.split: 'chapter' trains SASRec or HSTU (the chapter has no TIGER table)";
-  if (c.protocol == "tiger" && c.model != ModelKind::tiger)
-    errors += "\n  protocol: 'tiger' labels a TIGER run (model = \"tiger\")";
+  if (c.protocol == "tiger" && c.model != ModelKind::tiger &&
+      (c.eval.ranking != training::Ranking::full || c.eval.exclude_history))
+    errors +=
+        "\n  protocol: 'tiger' ranks the full catalogue and keeps the history items; a SASRec or HSTU preset under it "
+        "needs eval.ranking = \"full\" and eval.exclude_history = false";
+  if (c.data.cold_item_share > 0 && (c.data.split == Split::chapter || !c.data.ratings.empty()))
+    errors +=
+        "\n  data.cold_item_share: cold items are held out of leave-one-out sequences only (not with the chapter's "
+        "split or an event stream)";
   if (!select_ok)
     errors += "\n  eval.select_metric: '" + c.eval.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   return errors;

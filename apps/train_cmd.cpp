@@ -109,6 +109,20 @@ void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerT
       {{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
 }
 
+// A cold-start preset's test on the users whose test item was held out of training, and on the others.
+void print_cold_warm_tables(const training::EvalResult& r, const std::string& what, const std::string& proto,
+                            nlohmann::json& out) {
+  if (r.cold_items == 0) return;
+  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what,
+                          r.cold_users, r.cold_items, proto),
+              r.test_cold);
+  print_table(what + ", the other users (" + proto + ")", r.test_warm);
+  out.update({{"test_cold", r.test_cold},
+              {"test_warm", r.test_warm},
+              {"cold_users", r.cold_users},
+              {"cold_items", r.cold_items}});
+}
+
 // The learning curve: validation HR@10 (= Recall@10) and NDCG@10 per validated epoch, else the selection metric.
 std::vector<plots::Series> learning_curve(const training::TrainConfig& cfg, const training::TrainResult& r) {
   std::vector<plots::Series> curves;
@@ -213,10 +227,15 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
   if (!r.stopped.empty()) return report_stop(opt, to, r);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.best_epoch, r.train_seconds, (to.run_dir / "best.safetensors").string());
-  print_table("test at the best epoch (protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking) + ")",
-              r.test);
+  const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking);
+  print_table("test at the best epoch (" + proto + ")", r.test);
+  nlohmann::json out{
+      {"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
+  if (cfg.data.cold_item_share > 0)
+    print_cold_warm_tables(training::evaluate_checkpoint(cfg, to, to.run_dir / "best.safetensors"),
+                           "test at the best epoch", proto, out);
   if (opt.plots) write_plots(cfg, to, r);
-  return {{"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
+  return out;
 }
 
 }  // namespace
@@ -271,6 +290,7 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
     print_table("validation (" + proto + ")", r.valid);
     print_table("test (" + proto + ")", r.test);
     out.update({{"valid", r.valid}, {"test", r.test}});
+    print_cold_warm_tables(r, "test", proto, out);
     if (!r.test_rated_4_plus.empty()) {
       print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " +
                       proto + ")",

@@ -40,7 +40,6 @@ struct TigerConfig {
   LrSchedule lr_schedule = LrSchedule::cosine;
   std::int64_t warmup_steps = 500;
   std::int64_t valid_users = 0;  // validate on this many users (0: all), drawn once with the seed
-  double cold_item_share = 0.0;  // hold this share of items out of training entirely (cold-start test)
   std::int64_t test_users = 0;   // test on this many users drawn with a fixed seed, plus every cold-item user (0: all)
 };
 

@@ -414,7 +414,7 @@ TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
 TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
   const auto dir = test::tiny_data("_tiger_cold");
   TrainConfig c = tiny_tiger(dir);
-  c.tiger.cold_item_share = 0.3;
+  c.data.cold_item_share = 0.3;
   c.train.epochs = 2;
   c.train.eval_every = 2;
   const TigerData data = load_tiger_data(c, dir, 42);

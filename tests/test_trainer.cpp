@@ -5,7 +5,9 @@
 
 #include "apps/config.hpp"
 #include "training/evaluation.hpp"
+#include "datasets/data_dir.hpp"
 #include "training/sequential_task.hpp"
+#include "training/tiger_data.hpp"
 #include "tests/expect_error.hpp"
 #include "tests/tiny_run.hpp"
 
@@ -18,8 +20,9 @@ using test::tiny_data;
 const std::filesystem::path kRoot = std::filesystem::path(RECGRAD_FIXTURES).parent_path().parent_path();
 
 TEST(Config, EveryPresetParses) {
-  for (const char* name : {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml",
-                           "ablation/u2999_sasrec.toml", "ablation/sasrec_paper_refsplit.toml"}) {
+  for (const char* name :
+       {"sasrec_chapter.toml", "sasrec_paper.toml", "sasrec_original.toml", "sasrec_beauty.toml",
+        "sasrec_beauty_coldstart.toml", "ablation/u2999_sasrec.toml", "ablation/sasrec_paper_refsplit.toml"}) {
     const auto c = apps::load_train_config(kRoot / "configs" / name);
     EXPECT_EQ(c.model, training::ModelKind::sasrec) << name;
   }
@@ -95,6 +98,19 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   std::filesystem::remove(path);
 }
 
+// The tiger tag labels TIGER's evaluation: a SASRec preset may carry it only with that evaluation; cold items
+// are held out of leave-one-out sequences only.
+TEST(Config, TigerProtocolAndColdItemsAreChecked) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_tiger_tag.toml";
+  std::ofstream(path) << "protocol = \"tiger\"\n[eval]\nexclude_history = true\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"protocol: 'tiger' ranks the full catalogue"});
+  std::ofstream(path) << "protocol = \"tiger\"\n[data]\ncold_item_share = 0.05\n[eval]\nexclude_history = false\n";
+  EXPECT_DOUBLE_EQ(apps::load_train_config(path).data.cold_item_share, 0.05);
+  std::ofstream(path) << "protocol = \"chapter\"\n[data]\nsplit = \"chapter\"\ncold_item_share = 0.05\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.cold_item_share: cold items are held out"});
+  std::filesystem::remove(path);
+}
+
 // TOML has no include: each refsplit ablation repeats its paper preset. Both must stay the same settings apart
 // from the protocol tag and the split line (comments aside), or the ablation would measure something else.
 TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {
@@ -123,6 +139,67 @@ TEST(Trainer, LearnsATinyCycle) {
   EXPECT_GE(r.test.at("hit_rate@1"), 0.9) << "the next item of a cycle is easy";
   EXPECT_GT(r.best_epoch, 0);
   std::filesystem::remove_all(opt.data_dir);
+}
+
+// Cold start for SASRec: a cold item is never a training target, input or negative, so an epoch leaves its
+// embedding row exactly at its initial value, while warm rows move; the test reports cold and warm users.
+TEST(Trainer, ColdItemsAreNeverTrained) {
+  training::TrainOptions opt;
+  opt.data_dir = tiny_data("_cold");
+  opt.progress = false;
+  opt.run_dir = opt.data_dir / "run";
+  training::TrainConfig c = tiny_config();
+  c.data.cold_item_share = 0.25;
+  const training::SequentialData data = training::load_sequential_data(c, opt.data_dir, opt.seed);
+  std::vector<std::int64_t> cold;
+  for (std::int64_t i = 1; i < data.vocab; ++i)
+    if (data.cold[i]) cold.push_back(i);
+  ASSERT_FALSE(cold.empty());
+  for (const auto& train : data.split.train)
+    for (std::int64_t i : train) EXPECT_FALSE(data.cold[i]) << "cold item " << i << " in a training list";
+  for (std::int64_t i : data.negative_ids) EXPECT_FALSE(data.cold[i]) << "cold item " << i << " among the negatives";
+  training::SequentialTask task(c, data, opt.seed);
+  const Tensor M = task.sequence_model().item_table();  // (vocab, d)
+  const std::vector<float> before(M.data<float>(), M.data<float>() + M.numel());
+  for (std::size_t b = 0, n = task.begin_epoch(1); b < n; ++b) task.step(b);
+  const std::int64_t d = M.size(1);
+  const auto row_moved = [&](std::int64_t i) {
+    for (std::int64_t j = 0; j < d; ++j)
+      if (M.data<float>()[i * d + j] != before[i * d + j]) return true;
+    return false;
+  };
+  for (std::int64_t i : cold) EXPECT_FALSE(row_moved(i)) << "cold item " << i << "'s embedding was trained";
+  std::int64_t warm_moved = 0;
+  for (std::int64_t i : data.negative_ids) warm_moved += row_moved(i);
+  EXPECT_EQ(warm_moved, static_cast<std::int64_t>(data.negative_ids.size()));
+  c.train.epochs = 2;
+  training::train_sequential(c, opt);
+  const auto r = training::evaluate_checkpoint(c, opt, opt.run_dir / "best.safetensors");
+  EXPECT_EQ(r.cold_items, static_cast<std::int64_t>(cold.size()));
+  EXPECT_GT(r.cold_users, 0);
+  EXPECT_TRUE(r.test_cold.count("hit_rate@5") && r.test_warm.count("hit_rate@5"));
+  std::filesystem::remove_all(opt.data_dir);
+}
+
+// The cold-start comparison is fair only if SASRec and TIGER hold out the same items: on Beauty both number
+// the items by ascending raw id, so the same seed draws the same cold set.
+TEST(Trainer, SasrecAndTigerHoldOutTheSameBeautyItems) {
+  std::filesystem::path dir;
+  try {
+    dir = datasets::find_data_dir("", "amazon-beauty/Beauty.txt");
+  } catch (const std::exception&) {
+    GTEST_SKIP() << "Amazon Beauty not found (skipped): see scripts/get_data.sh";
+  }
+  const auto sasrec = apps::load_train_config(kRoot / "configs/sasrec_beauty_coldstart.toml");
+  const auto tiger = apps::load_train_config(kRoot / "configs/tiger_beauty_coldstart.toml");
+  EXPECT_EQ(sasrec.data.cold_item_share, tiger.data.cold_item_share);
+  const training::SequentialData s = training::load_sequential_data(sasrec, dir, 42);
+  const training::TigerData t = training::load_tiger_data(tiger, dir, 42);
+  // TIGER's catalogue (items with content, and items in a sequence) holds the sequences' items: equal sizes
+  // make them one set, numbered alike by ascending raw id
+  ASSERT_EQ(s.vocab, t.num_items() + 1);
+  EXPECT_EQ(s.cold, t.cold);
+  EXPECT_GT(std::count(t.cold.begin(), t.cold.end(), 1), 500);
 }
 
 TEST(Trainer, HSTULearnsATinyCycle) {

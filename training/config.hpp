@@ -81,6 +81,9 @@ struct DataConfig {
   std::string ratings;          // e.g. ml-1m/ratings.users1-2999.dat.gz (raw ids)
   std::string user_attributes;  // e.g. ml-1m/users.dat
   int positive_min_rating = 0;
+  // Cold start (training/cold_items.hpp): this share of the items, drawn with the run's seed, never enters
+  // training (not as a target, an input or a negative); the test reports their users apart.
+  double cold_item_share = 0.0;
 };
 
 // [train]

@@ -65,7 +65,7 @@ Metrics evaluate_streams(const TrainConfig& cfg, models::SequenceModel& model, c
 }
 
 Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model, const SequentialData& data, bool test,
-                            std::uint64_t seed) {
+                            std::uint64_t seed, TargetUsers who) {
   if (!data.streams.empty()) return evaluate_streams(cfg, model, data, test);
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
@@ -73,6 +73,8 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
   Ids targets;
   for (std::size_t u = 0; u < targets_all.size(); ++u) {
     if (targets_all[u] == 0) continue;  // users with < 3 items only train
+    const bool cold = data.cold[targets_all[u]] != 0;
+    if ((who == TargetUsers::warm && cold) || (who == TargetUsers::cold && !cold)) continue;
     targets.push_back(targets_all[u]);
     hist.push_back(hist_all[u]);
     const std::size_t w = std::min<std::size_t>(hist_all[u].size(), static_cast<std::size_t>(cfg.max_len()));
@@ -92,21 +94,29 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
 
 EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
                                const std::filesystem::path& checkpoint) {
-  const SequentialData data = load_sequential_data(cfg, opt.data_dir);
+  const SequentialData data = load_sequential_data(cfg, opt.data_dir, opt.seed);
   const TrainConfig c = fitted_to(cfg, data.vocab);
   Generator gen(opt.seed);
   const std::unique_ptr<models::SequenceModel> model = make_sequence_model(c, gen);
   nn::load_into(checkpoint, model->named_parameters());  // names, shapes and sizes checked
   EvalResult r;
-  r.valid = evaluate_sequential(c, *model, data, false, derive_seed(opt.seed, SeedStream::valid_ranking));
+  r.valid = evaluate_sequential(c, *model, data, false, derive_seed(opt.seed, SeedStream::valid_ranking),
+                                TargetUsers::warm);  // as training selected the epoch
   r.test = evaluate_sequential(c, *model, data, true, derive_seed(opt.seed, SeedStream::test_ranking));
+  for (std::size_t i = 1; i < data.cold.size(); ++i) r.cold_items += data.cold[i] && data.candidate[i];
+  if (r.cold_items > 0) {
+    const std::uint64_t test_seed = derive_seed(opt.seed, SeedStream::test_ranking);
+    r.test_cold = evaluate_sequential(c, *model, data, true, test_seed, TargetUsers::cold);
+    r.test_warm = evaluate_sequential(c, *model, data, true, test_seed, TargetUsers::warm);
+    for (auto t : data.split.test_target) r.cold_users += t != 0 && data.cold[t];
+  }
   if (!data.streams.empty()) r.test_rated_4_plus = evaluate_streams(c, *model, data, true, 4, &r.users_rated_4_plus);
   return r;
 }
 
 Tensor attention_map(const TrainConfig& cfg, const TrainOptions& opt, const std::filesystem::path& checkpoint,
                      std::size_t user_index) {
-  const SequentialData data = load_sequential_data(cfg, opt.data_dir);
+  const SequentialData data = load_sequential_data(cfg, opt.data_dir, opt.seed);
   const TrainConfig c = fitted_to(cfg, data.vocab);
   if (!data.streams.empty()) throw std::invalid_argument("attention_map: event-stream presets are not supported");
   if (user_index >= data.split.test_history.size())

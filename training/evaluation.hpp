@@ -11,10 +11,14 @@
 
 namespace recgrad::training {
 
-// Validation (test = false) or test metrics of `model` on every user with a target. `seed` draws the
-// sampled-100 negatives. fitted: the preset fitted to `data` (fitted_to).
+// Which users an evaluation counts, by their target: every one, or those whose target is warm (trained
+// on) or cold (held out of training, [data] cold_item_share). Without cold items, warm = all.
+enum class TargetUsers { all, warm, cold };
+
+// Validation (test = false) or test metrics of `model` on every user with a target (of the kind `who`
+// asks). `seed` draws the sampled-100 negatives. fitted: the preset fitted to `data` (fitted_to).
 Metrics evaluate_sequential(const TrainConfig& fitted, models::SequenceModel& model, const SequentialData& data,
-                            bool test, std::uint64_t seed);
+                            bool test, std::uint64_t seed, TargetUsers who = TargetUsers::all);
 
 // Event-stream presets: each user's stream up to and including the target (its time is the last query
 // time). min_rating > 0 keeps only the users who rated their target at least that (counted in *users_kept).
@@ -23,6 +27,9 @@ Metrics evaluate_streams(const TrainConfig& fitted, models::SequenceModel& model
 
 struct EvalResult {
   Metrics valid, test;
+  // Cold-start presets: the test on the users whose test item is cold, and on the others.
+  Metrics test_cold, test_warm;
+  std::int64_t cold_users = 0, cold_items = 0;
   // Event-stream presets (they read ratings): test on the users whose test item they rated >= 4 only.
   Metrics test_rated_4_plus;
   std::int64_t users_rated_4_plus = 0;

@@ -13,7 +13,7 @@ enum class SeedStream {
   negatives,          // the negatives sampled in an epoch (index: the epoch)
   valid_ranking,      // sampled-100 validation negatives
   test_ranking,       // sampled-100 test negatives
-  cold_items,         // TIGER: which items are held out of training
+  cold_items,         // which items are held out of training ([data] cold_item_share)
   valid_users,        // TIGER: the subset of users validated on
   test_users,         // TIGER: the subset of test users (seeded by the subset's size, not the run's seed)
   chapter_negatives,  // the chapter protocol's negatives (one stream for the whole run)

@@ -6,6 +6,7 @@
 
 #include "models/hstu.hpp"
 #include "models/sasrec.hpp"
+#include "training/cold_items.hpp"
 
 namespace recgrad::training {
 
@@ -54,7 +55,7 @@ void add_streams(const TrainConfig& cfg, const std::filesystem::path& dir, const
 
 }  // namespace
 
-SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& dir) {
+SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& dir, std::uint64_t seed) {
   const auto path = dir / cfg.data.file;
   datasets::UserSequences s =
       cfg.data.format == DataFormat::pairs ? datasets::read_user_item_pairs(path) : datasets::read_sequences(path);
@@ -87,9 +88,14 @@ SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesyste
   }
   if (!cfg.data.ratings.empty()) add_streams(cfg, dir, s, times, stars, d);
   d.candidate[0] = 0;
-  for (std::int64_t i = 1; i < d.vocab; ++i)
-    if (d.candidate[i]) d.candidate_ids.push_back(i);
   d.split = cfg.data.split == Split::reference ? datasets::reference_split(s) : datasets::leave_one_out(s);
+  // cold start: drawn over the ids 1..vocab-1, held out of every training list and of the negatives
+  if (cfg.data.cold_item_share > 0 && !d.streams.empty())
+    throw std::invalid_argument("[data] cold_item_share: not supported with an event stream ([data] ratings)");
+  d.cold = draw_cold_items(static_cast<std::size_t>(d.vocab) - 1, cfg.data.cold_item_share, seed);
+  remove_cold(d.split.train, d.cold);
+  for (std::int64_t i = 1; i < d.vocab; ++i)
+    if (d.candidate[i] && !d.cold[i]) d.negative_ids.push_back(i);
   d.full = s.items;
   d.users = s.users;
   return d;

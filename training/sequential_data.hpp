@@ -20,15 +20,16 @@ using Ids = std::vector<std::int64_t>;
 struct SequentialData {
   std::vector<std::int64_t> users;  // raw user ids, in the order of every per-user vector below
   datasets::LeaveOneOut split;
-  std::vector<Ids> full;        // per user, in the model's id space
-  std::int64_t vocab = 0;       // rows of the item table (ids 1..vocab-1, 0 = padding)
-  std::vector<char> candidate;  // vocab flags: may be ranked and sampled as a negative
-  Ids candidate_ids;
+  std::vector<Ids> full;                  // per user, in the model's id space
+  std::int64_t vocab = 0;                 // rows of the item table (ids 1..vocab-1, 0 = padding)
+  std::vector<char> candidate;            // vocab flags: may be ranked
+  std::vector<char> cold;                 // vocab flags: held out of training ([data] cold_item_share; all 0 without)
+  Ids negative_ids;                       // the candidates training may draw as negatives: every one that is not cold
   std::vector<datasets::Stream> streams;  // per user, when the preset reads ratings (the event stream)
 };
 
-// Reads [data] from `data_dir` (files named relative to it).
-SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& data_dir);
+// Reads [data] from `data_dir` (files named relative to it). `seed` draws the cold items, if the preset has any.
+SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesystem::path& data_dir, std::uint64_t seed);
 
 // The preset with what the data decides: the vocabulary, and positions counted from the row's start under
 // right padding.

@@ -41,11 +41,12 @@ namespace {
 void check_has_negatives(const SequentialData& data, std::size_t u, const std::unordered_set<std::int64_t>& items) {
   std::size_t rated = 0;
   for (std::int64_t i : items)
-    rated += i > 0 && i < static_cast<std::int64_t>(data.candidate.size()) && data.candidate[i];
-  if (rated >= data.candidate_ids.size())
+    rated += i > 0 && i < static_cast<std::int64_t>(data.candidate.size()) && data.candidate[i] && !data.cold[i];
+  if (rated >= data.negative_ids.size())
     throw std::runtime_error("user " + std::to_string(data.users[u]) + " has interacted with all " +
-                             std::to_string(data.candidate_ids.size()) +
-                             " candidate items, so the BCE loss has no negative to draw for it (use [train] loss = "
+                             std::to_string(data.negative_ids.size()) +
+                             " candidate items that negatives are drawn from (cold items are not), so the BCE loss has "
+                             "no negative for it (use [train] loss = "
                              "\"sampled_softmax\", or data where every user leaves some item unseen)");
 }
 
@@ -77,7 +78,7 @@ SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& dat
 std::size_t SequentialTask::begin_epoch(int epoch) {
   const auto e = static_cast<std::uint64_t>(epoch);
   Generator shuffle(derive_seed(seed_, SeedStream::epoch_order, e));
-  sampler_ = std::make_unique<IdSampler>(data_.candidate_ids, derive_seed(seed_, SeedStream::negatives, e));
+  sampler_ = std::make_unique<IdSampler>(data_.negative_ids, derive_seed(seed_, SeedStream::negatives, e));
   order_.resize(rows_.size());
   std::iota(order_.begin(), order_.end(), 0);
   recgrad::shuffle(order_, shuffle);
@@ -151,7 +152,9 @@ void SequentialTask::restore_epoch_state(const std::map<std::string, std::string
 }
 
 Metrics SequentialTask::validate() {
-  return evaluate_sequential(cfg_, *model_, data_, false, derive_seed(seed_, SeedStream::valid_ranking));
+  // model selection never looks at a cold item: validate on the users whose validation item was trained on
+  return evaluate_sequential(cfg_, *model_, data_, false, derive_seed(seed_, SeedStream::valid_ranking),
+                             TargetUsers::warm);
 }
 
 Metrics SequentialTask::test() {
@@ -159,7 +162,7 @@ Metrics SequentialTask::test() {
 }
 
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
-  const SequentialData data = load_sequential_data(cfg, opt.data_dir);
+  const SequentialData data = load_sequential_data(cfg, opt.data_dir, opt.seed);
   SequentialTask task(cfg, data, opt.seed);
   return train(task, loop_options(cfg, opt));
 }

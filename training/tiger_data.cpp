@@ -5,7 +5,7 @@
 #include <set>
 
 #include "datasets/item_content.hpp"
-#include "training/seeds.hpp"
+#include "training/cold_items.hpp"
 
 namespace recgrad::training {
 
@@ -47,14 +47,8 @@ TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& d
     for (auto& i : s) i = dense[i];
   d.split = datasets::leave_one_out(mapped);
   // cold start: a seeded share of the items never appears in training (nor in the RQ-VAE's training)
-  d.cold.assign(d.raw_item.size() + 1, 0);
-  if (cfg.tiger.cold_item_share > 0) {
-    Generator gen(derive_seed(seed, SeedStream::cold_items));
-    for (std::size_t i = 1; i < d.cold.size(); ++i) d.cold[i] = gen.next_double() < cfg.tiger.cold_item_share;
-    for (auto& train : d.split.train)
-      train.erase(std::remove_if(train.begin(), train.end(), [&](std::int64_t i) { return d.cold[i] != 0; }),
-                  train.end());
-  }
+  d.cold = draw_cold_items(d.raw_item.size(), cfg.data.cold_item_share, seed);
+  remove_cold(d.split.train, d.cold);
   return d;
 }
 

@@ -22,7 +22,7 @@ struct TigerData {
   std::int64_t num_items() const { return static_cast<std::int64_t>(raw_item.size()); }
 };
 
-// Cold items (tiger.cold_item_share > 0) are drawn with `seed` and removed from every training list.
+// Cold items ([data] cold_item_share > 0) are drawn with `seed` (cold_items.hpp) and removed from every training list.
 TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& data_dir, std::uint64_t seed);
 
 }  // namespace recgrad::training
