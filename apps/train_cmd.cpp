@@ -93,6 +93,27 @@ training::TrainOptions run_options(const TrainCmdOptions& opt, const training::T
   return to;
 }
 
+// A cold-start preset's test on the users whose test item was held out of training, and on the others.
+void print_cold_warm_tables(const training::Metrics& cold, const training::Metrics& warm, std::int64_t cold_users,
+                            std::int64_t cold_items, const std::string& what, const std::string& proto,
+                            nlohmann::json& out) {
+  if (cold_items == 0) return;
+  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what,
+                          cold_users, cold_items, proto),
+              cold);
+  print_table(what + ", the other users (" + proto + ")", warm);
+  out.update({{"test_cold", cold}, {"test_warm", warm}, {"cold_users", cold_users}, {"cold_items", cold_items}});
+}
+
+// An ID model gives a cold item only its untrained row: the other users again, with the cold items left out of
+// the list (what a deployed ID model does with items it has no vector for).
+void print_id_model_warm_table(const training::EvalResult& r, const std::string& what, const std::string& proto,
+                               nlohmann::json& out) {
+  if (r.cold_items == 0) return;
+  print_table(what + ", the other users, cold items left out of the list (" + proto + ")", r.test_warm_cold_unranked);
+  out.update({{"test_warm_cold_unranked", r.test_warm_cold_unranked}});
+}
+
 // TIGER's test table (and, with cold items, the cold and warm users apart), printed and added to `out`.
 void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerTest& t, const std::string& what,
                         nlohmann::json& out) {
@@ -100,27 +121,7 @@ void print_tiger_tables(const training::TrainConfig& cfg, const training::TigerT
                             std::to_string(cfg.tiger.beam) + "; recall@k = hit_rate@k, one target per user";
   print_table(fmt::format("{} ({} users; {})", what, t.users, proto), t.all);
   out.update({{"test", t.all}, {"test_users", t.users}, {"invalid_ids", t.invalid_ids}});
-  if (t.cold_items == 0) return;
-  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what,
-                          t.cold_users, t.cold_items, proto),
-              t.cold);
-  print_table(what + ", the other users (" + proto + ")", t.warm);
-  out.update(
-      {{"test_cold", t.cold}, {"test_warm", t.warm}, {"cold_users", t.cold_users}, {"cold_items", t.cold_items}});
-}
-
-// A cold-start preset's test on the users whose test item was held out of training, and on the others.
-void print_cold_warm_tables(const training::EvalResult& r, const std::string& what, const std::string& proto,
-                            nlohmann::json& out) {
-  if (r.cold_items == 0) return;
-  print_table(fmt::format("{}, users whose test item was held out of training ({} users, {} cold items; {})", what,
-                          r.cold_users, r.cold_items, proto),
-              r.test_cold);
-  print_table(what + ", the other users (" + proto + ")", r.test_warm);
-  out.update({{"test_cold", r.test_cold},
-              {"test_warm", r.test_warm},
-              {"cold_users", r.cold_users},
-              {"cold_items", r.cold_items}});
+  print_cold_warm_tables(t.cold, t.warm, t.cold_users, t.cold_items, what, proto, out);
 }
 
 // The learning curve: validation HR@10 (= Recall@10) and NDCG@10 per validated epoch, else the selection metric.
@@ -231,9 +232,11 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
   print_table("test at the best epoch (" + proto + ")", r.test);
   nlohmann::json out{
       {"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
-  if (cfg.data.cold_item_share > 0)
-    print_cold_warm_tables(training::evaluate_checkpoint(cfg, to, to.run_dir / "best.safetensors"),
-                           "test at the best epoch", proto, out);
+  if (cfg.data.cold_item_share > 0) {
+    const auto e = training::evaluate_checkpoint(cfg, to, to.run_dir / "best.safetensors");
+    print_cold_warm_tables(e.test_cold, e.test_warm, e.cold_users, e.cold_items, "test at the best epoch", proto, out);
+    print_id_model_warm_table(e, "test at the best epoch", proto, out);
+  }
   if (opt.plots) write_plots(cfg, to, r);
   return out;
 }
@@ -290,7 +293,8 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
     print_table("validation (" + proto + ")", r.valid);
     print_table("test (" + proto + ")", r.test);
     out.update({{"valid", r.valid}, {"test", r.test}});
-    print_cold_warm_tables(r, "test", proto, out);
+    print_cold_warm_tables(r.test_cold, r.test_warm, r.cold_users, r.cold_items, "test", proto, out);
+    print_id_model_warm_table(r, "test", proto, out);
     if (!r.test_rated_4_plus.empty()) {
       print_table("test, users who rated their test item >= 4 (" + std::to_string(r.users_rated_4_plus) + " users; " +
                       proto + ")",

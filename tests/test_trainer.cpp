@@ -172,12 +172,21 @@ TEST(Trainer, ColdItemsAreNeverTrained) {
   std::int64_t warm_moved = 0;
   for (std::int64_t i : data.negative_ids) warm_moved += row_moved(i);
   EXPECT_EQ(warm_moved, static_cast<std::int64_t>(data.negative_ids.size()));
+  // leaving the cold items out of the list can only lift a warm target's rank (the target always competes)
+  const training::TrainConfig fitted = training::fitted_to(c, data.vocab);
+  const auto warm = [&](bool rank_cold) {
+    return training::evaluate_sequential(fitted, task.sequence_model(), data, true, 1, training::TargetUsers::warm,
+                                         rank_cold);
+  };
+  const training::Metrics ranked = warm(true), unranked = warm(false);
+  for (const char* k : {"hit_rate@1", "hit_rate@5", "ndcg@5"}) EXPECT_GE(unranked.at(k), ranked.at(k)) << k;
   c.train.epochs = 2;
   training::train_sequential(c, opt);
   const auto r = training::evaluate_checkpoint(c, opt, opt.run_dir / "best.safetensors");
   EXPECT_EQ(r.cold_items, static_cast<std::int64_t>(cold.size()));
   EXPECT_GT(r.cold_users, 0);
-  EXPECT_TRUE(r.test_cold.count("hit_rate@5") && r.test_warm.count("hit_rate@5"));
+  EXPECT_TRUE(r.test_cold.count("hit_rate@5") && r.test_warm.count("hit_rate@5") &&
+              r.test_warm_cold_unranked.count("hit_rate@5"));
   std::filesystem::remove_all(opt.data_dir);
 }
 

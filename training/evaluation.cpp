@@ -65,7 +65,7 @@ Metrics evaluate_streams(const TrainConfig& cfg, models::SequenceModel& model, c
 }
 
 Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model, const SequentialData& data, bool test,
-                            std::uint64_t seed, TargetUsers who) {
+                            std::uint64_t seed, TargetUsers who, bool rank_cold) {
   if (!data.streams.empty()) return evaluate_streams(cfg, model, data, test);
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
@@ -89,7 +89,14 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
   const Tensor users = user_vectors(model, hist, cfg.max_len(), cfg.data.padding == Padding::right);
   if (cfg.eval.ranking == Ranking::sampled_100)
     return models::sampled_ranking(users, model.item_table(), targets, rated, cfg.eval.ks, kSampledNegatives, seed);
-  return models::full_ranking(users, model.item_table(), targets, window, ranking_options(cfg, data));
+  models::RankingOptions ranking = ranking_options(cfg, data);
+  std::vector<char> warm_candidate;  // rank_cold = false: the candidates less the cold items
+  if (!rank_cold) {
+    warm_candidate = data.candidate;
+    for (std::size_t i = 0; i < warm_candidate.size(); ++i) warm_candidate[i] &= !data.cold[i];
+    ranking.candidates = &warm_candidate;
+  }
+  return models::full_ranking(users, model.item_table(), targets, window, ranking);
 }
 
 EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
@@ -100,14 +107,16 @@ EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
   const std::unique_ptr<models::SequenceModel> model = make_sequence_model(c, gen);
   nn::load_into(checkpoint, model->named_parameters());  // names, shapes and sizes checked
   EvalResult r;
-  r.valid = evaluate_sequential(c, *model, data, false, derive_seed(opt.seed, SeedStream::valid_ranking),
-                                TargetUsers::warm);  // as training selected the epoch
+  r.valid =
+      evaluate_sequential(c, *model, data, false, derive_seed(opt.seed, SeedStream::valid_ranking), TargetUsers::warm,
+                          /*rank_cold=*/false);  // as training selected the epoch
   r.test = evaluate_sequential(c, *model, data, true, derive_seed(opt.seed, SeedStream::test_ranking));
   for (std::size_t i = 1; i < data.cold.size(); ++i) r.cold_items += data.cold[i] && data.candidate[i];
   if (r.cold_items > 0) {
     const std::uint64_t test_seed = derive_seed(opt.seed, SeedStream::test_ranking);
     r.test_cold = evaluate_sequential(c, *model, data, true, test_seed, TargetUsers::cold);
     r.test_warm = evaluate_sequential(c, *model, data, true, test_seed, TargetUsers::warm);
+    r.test_warm_cold_unranked = evaluate_sequential(c, *model, data, true, test_seed, TargetUsers::warm, false);
     for (auto t : data.split.test_target) r.cold_users += t != 0 && data.cold[t];
   }
   if (!data.streams.empty()) r.test_rated_4_plus = evaluate_streams(c, *model, data, true, 4, &r.users_rated_4_plus);

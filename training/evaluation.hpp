@@ -17,8 +17,10 @@ enum class TargetUsers { all, warm, cold };
 
 // Validation (test = false) or test metrics of `model` on every user with a target (of the kind `who`
 // asks). `seed` draws the sampled-100 negatives. fitted: the preset fitted to `data` (fitted_to).
+// rank_cold = false leaves the cold items out of full ranking, as a deployed ID model would (it has no trained
+// vector for them); true ranks them by their untrained rows.
 Metrics evaluate_sequential(const TrainConfig& fitted, models::SequenceModel& model, const SequentialData& data,
-                            bool test, std::uint64_t seed, TargetUsers who = TargetUsers::all);
+                            bool test, std::uint64_t seed, TargetUsers who = TargetUsers::all, bool rank_cold = true);
 
 // Event-stream presets: each user's stream up to and including the target (its time is the last query
 // time). min_rating > 0 keeps only the users who rated their target at least that (counted in *users_kept).
@@ -27,8 +29,9 @@ Metrics evaluate_streams(const TrainConfig& fitted, models::SequenceModel& model
 
 struct EvalResult {
   Metrics valid, test;
-  // Cold-start presets: the test on the users whose test item is cold, and on the others.
-  Metrics test_cold, test_warm;
+  // Cold-start presets: the test on the users whose test item is cold, and on the others; and on the others
+  // with the cold items left out of the list (what an ID model can do for them at best).
+  Metrics test_cold, test_warm, test_warm_cold_unranked;
   std::int64_t cold_users = 0, cold_items = 0;
   // Event-stream presets (they read ratings): test on the users whose test item they rated >= 4 only.
   Metrics test_rated_4_plus;

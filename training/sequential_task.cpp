@@ -152,9 +152,10 @@ void SequentialTask::restore_epoch_state(const std::map<std::string, std::string
 }
 
 Metrics SequentialTask::validate() {
-  // model selection never looks at a cold item: validate on the users whose validation item was trained on
+  // model selection never looks at a cold item: the users whose validation item was trained on, ranking the
+  // items that were
   return evaluate_sequential(cfg_, *model_, data_, false, derive_seed(seed_, SeedStream::valid_ranking),
-                             TargetUsers::warm);
+                             TargetUsers::warm, /*rank_cold=*/false);
 }
 
 Metrics SequentialTask::test() {
