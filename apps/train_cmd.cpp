@@ -192,6 +192,17 @@ nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::
 }
 
 // A run stopped by --time-budget: where, and the command that continues it. -> the metrics file's content
+// The learning curve as data: each finished epoch's training loss and, when validated, its validation metrics.
+nlohmann::json history_json(const training::TrainResult& r) {
+  nlohmann::json h = nlohmann::json::array();
+  for (const auto& e : r.history) {
+    nlohmann::json row{{"epoch", e.epoch}, {"loss", e.loss}};
+    if (!e.valid_all.empty()) row["valid"] = e.valid_all;
+    h.push_back(row);
+  }
+  return h;
+}
+
 nlohmann::json report_stop(const TrainCmdOptions& opt, const training::TrainOptions& to,
                            const training::TrainResult& r) {
   const auto last = to.run_dir / "last.safetensors";
@@ -209,13 +220,10 @@ nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::Tr
   if (!r.train.stopped.empty()) return report_stop(opt, to, r.train);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.train.best_epoch, r.train.train_seconds, (to.run_dir / "best.safetensors").string());
-  nlohmann::json out{{"best_epoch", r.train.best_epoch},
-                     {"train_seconds", r.train.train_seconds},
-                     {"valid", r.train.valid},
-                     {"collision_size", r.collision_size},
-                     {"codes_used", r.usage.used},
-                     {"code_entropy_bits", r.usage.entropy},
-                     {"unique_share", r.usage.unique_share}};
+  nlohmann::json out{{"best_epoch", r.train.best_epoch},     {"train_seconds", r.train.train_seconds},
+                     {"history", history_json(r.train)},     {"valid", r.train.valid},
+                     {"collision_size", r.collision_size},   {"codes_used", r.usage.used},
+                     {"code_entropy_bits", r.usage.entropy}, {"unique_share", r.usage.unique_share}};
   print_tiger_tables(cfg, r.test, "test at the best epoch", out);
   if (opt.plots) write_plots(cfg, to, r.train);
   return out;
@@ -230,8 +238,11 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
              r.best_epoch, r.train_seconds, (to.run_dir / "best.safetensors").string());
   const std::string proto = "protocol: " + cfg.protocol + ", ranking: " + name_of(cfg.eval.ranking);
   print_table("test at the best epoch (" + proto + ")", r.test);
-  nlohmann::json out{
-      {"best_epoch", r.best_epoch}, {"train_seconds", r.train_seconds}, {"valid", r.valid}, {"test", r.test}};
+  nlohmann::json out{{"best_epoch", r.best_epoch},
+                     {"train_seconds", r.train_seconds},
+                     {"history", history_json(r)},
+                     {"valid", r.valid},
+                     {"test", r.test}};
   if (cfg.data.cold_item_share > 0) {
     const auto e = training::evaluate_checkpoint(cfg, to, to.run_dir / "best.safetensors");
     print_cold_warm_tables(e.test_cold, e.test_warm, e.cold_users, e.cold_items, "test at the best epoch", proto, out);

@@ -265,7 +265,8 @@ TEST(Reliability, RunKilledMidEpochResumesToTheSameMetrics) {
   EXPECT_NE(read_file(dir / "resumed.log").find("resumed from"), std::string::npos);
   const auto whole = nlohmann::json::parse(read_file(dir / "whole.json"));
   const auto resumed = nlohmann::json::parse(read_file(dir / "killed.json"));
-  for (const char* key : {"best_epoch", "valid", "test"}) EXPECT_EQ(resumed[key], whole[key]) << key;
+  EXPECT_EQ(whole["history"].size(), 12u) << "one row per epoch";
+  for (const char* key : {"best_epoch", "valid", "test", "history"}) EXPECT_EQ(resumed[key], whole[key]) << key;
   std::filesystem::remove_all(dir);
 }
 
@@ -289,7 +290,7 @@ TEST(Reliability, TimeBudgetStopsCleanlyAndResumesToTheSameMetrics) {
   ASSERT_EQ(wait_exit(spawn_cli(resume, dir / "resumed.log")), 0) << read_file(dir / "resumed.log");
   const auto whole = nlohmann::json::parse(read_file(dir / "whole.json"));
   const auto resumed = nlohmann::json::parse(read_file(dir / "budget.json"));
-  for (const char* key : {"best_epoch", "valid", "test"}) EXPECT_EQ(resumed[key], whole[key]) << key;
+  for (const char* key : {"best_epoch", "valid", "test", "history"}) EXPECT_EQ(resumed[key], whole[key]) << key;
   std::filesystem::remove_all(dir);
 }
 
