@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -30,6 +31,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
 #include "autograd/kernels/matmul_precision.hpp"
@@ -56,17 +58,27 @@ double cpu_now_ms() {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-void print_result(const std::string& model, const std::string& head, int threads, double dropout,
-                  std::vector<double> ms, std::vector<double> cpu_ms) {
+double tenths(double x) { return std::round(x * 10) / 10; }
+
+// One JSON line: the run's own fields, then the timed steps' median, min and max wall time, their median CPU
+// time and the process's peak resident memory.
+void print_result(nlohmann::ordered_json line, std::vector<double> ms, std::vector<double> cpu_ms) {
   std::sort(ms.begin(), ms.end());
   std::sort(cpu_ms.begin(), cpu_ms.end());
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  fmt::print(
-      "{{\"impl\": \"recgrad\", \"model\": \"{}\", \"head\": \"{}\", \"threads\": {}, \"dropout\": {}, \"steps\": {}, "
-      "\"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, \"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-      model, head, threads, dropout, ms.size(), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
-      ru.ru_maxrss / 1024.0);
+  line["steps"] = ms.size();
+  line["median_ms"] = tenths(ms[ms.size() / 2]);
+  line["min_ms"] = tenths(ms.front());
+  line["max_ms"] = tenths(ms.back());
+  line["cpu_ms"] = tenths(cpu_ms[cpu_ms.size() / 2]);
+  line["peak_rss_mb"] = tenths(ru.ru_maxrss / 1024.0);
+  fmt::print("{}\n", line.dump());
+}
+
+// The fields every line of a model at fixed shapes starts with.
+nlohmann::ordered_json run_fields(const std::string& model, const std::string& head, int threads, double dropout) {
+  return {{"impl", "recgrad"}, {"model", model}, {"head", head}, {"threads", threads}, {"dropout", dropout}};
 }
 
 // One TIGER training step on random semantic IDs (3 levels × 256 codes + a collision token of 154 values,
@@ -113,7 +125,7 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }
-  print_result("tiger", "full", threads, dropout, ms, cpu_ms);
+  print_result(run_fields("tiger", "full", threads, dropout), ms, cpu_ms);
   return 0;
 }
 
@@ -159,18 +171,15 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
   }
   double total_ms = 0;
   for (double t : ms) total_ms += t;
-  std::sort(ms.begin(), ms.end());
-  std::sort(cpu_ms.begin(), cpu_ms.end());
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  fmt::print(
-      "{{\"impl\": \"recgrad\", \"model\": \"tiger\", \"preset\": \"{}\", \"matmul\": \"{}\", \"threads\": {}, "
-      "\"steps\": {}, "
-      "\"samples\": {}, \"samples_per_s\": {:.1f}, \"median_ms\": {:.1f}, \"min_ms\": {:.1f}, \"max_ms\": {:.1f}, "
-      "\"cpu_ms\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-      preset, kernels::matmul_precision() == kernels::MatmulPrecision::bf16 ? "bf16" : "float32", threads, ms.size(),
-      samples, samples / (total_ms / 1e3), ms[ms.size() / 2], ms.front(), ms.back(), cpu_ms[cpu_ms.size() / 2],
-      ru.ru_maxrss / 1024.0);
+  const bool bf16 = kernels::matmul_precision() == kernels::MatmulPrecision::bf16;
+  print_result({{"impl", "recgrad"},
+                {"model", "tiger"},
+                {"preset", preset},
+                {"matmul", bf16 ? "bf16" : "float32"},
+                {"threads", threads},
+                {"samples", static_cast<std::int64_t>(samples)},
+                {"samples_per_s", tenths(samples / (total_ms / 1e3))}},
+               ms, cpu_ms);
   return 0;
 }
 
@@ -261,5 +270,5 @@ int main(int argc, char** argv) {
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }
-  print_result(model_name, head, threads, dropout, ms, cpu_ms);
+  print_result(run_fields(model_name, head, threads, dropout), ms, cpu_ms);
 }

@@ -10,10 +10,15 @@ namespace recgrad::models {
 std::vector<std::int64_t> encoder_tokens(const TokenSpace& space, const SemanticIdTable& ids, std::int64_t user,
                                          const std::vector<std::int64_t>& history, std::int64_t max_items) {
   std::vector<std::int64_t> t{space.user_token(user)};
+  t.reserve(static_cast<std::size_t>(encoder_length(space, static_cast<std::int64_t>(history.size()), max_items)));
   const std::size_t first = history.size() > static_cast<std::size_t>(max_items) ? history.size() - max_items : 0;
   for (std::size_t j = first; j < history.size(); ++j)
     for (int p = 0; p < space.positions(); ++p) t.push_back(space.token(p, ids.id[history[j]][p]));
   return t;
+}
+
+std::int64_t encoder_length(const TokenSpace& space, std::int64_t history_items, std::int64_t max_items) {
+  return 1 + space.positions() * std::min(history_items, max_items);
 }
 
 // rows of different lengths, right-padded with 0 -> (B, S) int64

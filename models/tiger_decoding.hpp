@@ -13,6 +13,8 @@ namespace recgrad::models {
 // [user token, the ID tokens of the last max_items items of history]
 std::vector<std::int64_t> encoder_tokens(const TokenSpace& space, const SemanticIdTable& ids, std::int64_t user,
                                          const std::vector<std::int64_t>& history, std::int64_t max_items);
+// The length of encoder_tokens' row for a history of `history_items` items: 1 + positions · min(items, max_items).
+std::int64_t encoder_length(const TokenSpace& space, std::int64_t history_items, std::int64_t max_items);
 
 // rows of different lengths, right-padded with TokenSpace::pad -> (B, S) int64
 Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows);

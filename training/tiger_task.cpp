@@ -158,9 +158,8 @@ std::size_t TigerTask::batch_samples(std::size_t b) const {
 std::vector<std::int64_t> TigerTask::encoder_lengths(std::size_t b) const {
   std::vector<std::int64_t> lengths;
   for (std::size_t s = starts_.at(b); s < starts_.at(b) + batch_samples(b); ++s)
-    lengths.push_back(1 +
-                      model_.space.positions() *
-                          std::min<std::int64_t>(static_cast<std::int64_t>(samples_[s].target), cfg_.tiger.max_items));
+    lengths.push_back(models::encoder_length(model_.space, static_cast<std::int64_t>(samples_[s].target),
+                                             cfg_.tiger.max_items));  // history = the items before the target
   return lengths;
 }
 
