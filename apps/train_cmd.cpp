@@ -191,7 +191,6 @@ nlohmann::json train_chapter_preset(const TrainCmdOptions& opt, const training::
           {"test", r.test}};
 }
 
-// A run stopped by --time-budget: where, and the command that continues it. -> the metrics file's content
 // The learning curve as data: each finished epoch's training loss and, when validated, its validation metrics.
 nlohmann::json history_json(const training::TrainResult& r) {
   nlohmann::json h = nlohmann::json::array();
@@ -203,6 +202,7 @@ nlohmann::json history_json(const training::TrainResult& r) {
   return h;
 }
 
+// A run stopped by --time-budget: where, and the command that continues it. -> the metrics file's content
 nlohmann::json report_stop(const TrainCmdOptions& opt, const training::TrainOptions& to,
                            const training::TrainResult& r) {
   const auto last = to.run_dir / "last.safetensors";
