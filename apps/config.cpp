@@ -8,6 +8,8 @@
 
 #include <toml++/toml.h>
 
+#include "autograd/kernels/cuda/backend.hpp"
+
 namespace recgrad::apps {
 
 namespace {
@@ -206,7 +208,8 @@ Keys train_keys(training::TrainSettings& t) {
           {"epochs", number(t.epochs, 1, 100000)},
           {"batch_size", number(t.batch_size, 1, 1 << 20)},
           {"eval_every", number(t.eval_every, 1, 100000)},
-          {"matmul", choice(t.matmul)}};
+          {"matmul", choice(t.matmul)},
+          {"device", choice(t.device)}};
 }
 
 Keys eval_keys(training::EvalConfig& e) {
@@ -318,6 +321,17 @@ training::TrainConfig load_train_config(const std::filesystem::path& path) {
   errors += check_consistent(c);
   if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
   return c;
+}
+
+void use_device(const std::string& flag, training::TrainConfig& cfg) {
+  if (!flag.empty()) parse_name(flag, cfg.train.device);
+  if (cfg.train.device != DeviceType::cuda || kernels::cuda_available()) return;
+  (void)kernels::cuda();  // throws in a build without CUDA, with how to build one
+  throw std::runtime_error("--device cuda: no GPU answered (cudaGetDeviceCount found none; is the driver loaded?)");
+}
+
+std::string device_label(Device d) {
+  return d.is_cuda() ? d.str() + " (" + kernels::cuda().device_name() + ")" : d.str();
 }
 
 }  // namespace recgrad::apps

@@ -9,4 +9,10 @@ namespace recgrad::apps {
 
 training::TrainConfig load_train_config(const std::filesystem::path& path);
 
+// --device: "cpu" or "cuda" (empty: the preset's [train] device). A GPU asked for but not there is an error before any
+// work: this build has no CUDA (and says how to build one), or no GPU answered.
+void use_device(const std::string& flag, training::TrainConfig& cfg);
+// "cpu", or "cuda:0 (NVIDIA H200)": printed in every run's header line.
+std::string device_label(Device d);
+
 }  // namespace recgrad::apps

@@ -41,6 +41,8 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   train_cmd->add_option("--matmul", tr.matmul, "override the preset's [train] matmul: float32 or bf16")
       ->check(CLI::IsMember({"float32", "bf16"}));
   train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--device", tr.device, "train on cpu or cuda (a build with -DRECGRAD_CUDA=ON)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
   train_cmd->add_option("--run-dir", tr.run_dir, "where checkpoints go (default runs/<preset>-seed<seed>)");
   train_cmd->add_option("--resume", tr.resume, "continue from a last.safetensors")->check(CLI::ExistingFile);
@@ -65,6 +67,7 @@ CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
   eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives");
   eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("--device", ev.device, "evaluate on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   eval_cmd->add_option("--metrics-out", ev.metrics_out, "write the metrics as JSON");
   return eval_cmd;
 }
@@ -78,6 +81,7 @@ CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
   rep_cmd->add_option("--first-seed", rep.first_seed, "first seed");
   rep_cmd->add_option("--data-dir", rep.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   rep_cmd->add_option("--threads", rep.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  rep_cmd->add_option("--device", rep.device, "train on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   rep_cmd->add_flag("--funrec-no-ffn-residual", rep.funrec_no_ffn_residual,
                     "reproduce fun-rec's defect: the feed-forward block without its residual");
   rep_cmd->add_option("--metrics-out", rep.metrics_out, "write one JSON line of metrics per seed to this file");
@@ -94,6 +98,7 @@ CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
   sem_cmd->add_option("--seed", sem.seed, "random seed");
   sem_cmd->add_option("--data-dir", sem.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  sem_cmd->add_option("--device", sem.device, "train the RQ-VAE on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   sem_cmd->add_option("--out", sem.out, "the table (default runs/<preset>-semantic_ids.tsv)");
   sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");
   sem_cmd->add_flag("--plots", sem.plots, "write the codebook usage as a PNG beside the table (needs gnuplot)");

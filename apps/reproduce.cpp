@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "apps/config.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "apps/steps.hpp"
@@ -53,6 +54,7 @@ int run_reproduce(const ReproduceOptions& opt) {
   training::TrainConfig cfg =
       load_config(opt.model);  // configs/<model>_chapter.toml, the notebooks' step 1 (apps/steps.hpp)
   cfg.sasrec.ffn_residual = !opt.funrec_no_ffn_residual;
+  use_device(opt.device, cfg);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
   const auto seq_file = dir / cfg.data.file;
   const auto raw = datasets::read_sequences(seq_file);
@@ -60,8 +62,8 @@ int run_reproduce(const ReproduceOptions& opt) {
              Model, seq_file.string());
   fmt::print(
       "  items 1..3706 by MovieID, users 1..4832 train, 1 epoch x batch {} (BCE, 1 uniform negative), "
-      "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads\n",
-      cfg.train.batch_size, cfg.train.lr, threads);
+      "Adam lr {}; test: 6040 users, cosine over all 3707 rows, no history mask; {} threads | {}\n",
+      cfg.train.batch_size, cfg.train.lr, threads, device_label(cfg.train.where()));
   if (hstu)
     fmt::print(
         "  HSTU: d {}, {} layers, {} head, dropout {}, SiLU attention / {} with a learned position bias, "

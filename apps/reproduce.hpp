@@ -10,6 +10,7 @@ struct ReproduceOptions {
   int seeds = 10;
   int first_seed = 0;
   std::string data_dir;
+  std::string device;  // "cpu" or "cuda" (empty: the preset's)
   int threads = 0;
   std::string metrics_out;              // JSON lines, one per seed, when set
   bool funrec_no_ffn_residual = false;  // reproduce fun-rec's defect: the FFN without its residual

@@ -37,7 +37,8 @@ void print_neighbours(const training::TigerData& data, const training::SemanticI
 }  // namespace
 
 int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
-  const training::TrainConfig cfg = load_train_config(opt.config);
+  training::TrainConfig cfg = load_train_config(opt.config);
+  use_device(opt.device, cfg);
   if (cfg.model != training::ModelKind::tiger)
     throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
   const int threads = set_num_threads(opt.threads);

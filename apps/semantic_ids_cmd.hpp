@@ -10,6 +10,7 @@ namespace recgrad::apps {
 
 struct SemanticIdsCmdOptions {
   std::string config, data_dir, out, metrics_out;
+  std::string device;  // where the RQ-VAE trains: "cpu" or "cuda" (empty: the preset's [train] device)
   std::uint64_t seed = 42;
   int threads = 0;
   std::vector<std::int64_t> neighbours;  // raw item ids whose 5 nearest items (by content vector) are printed

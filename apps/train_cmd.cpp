@@ -259,12 +259,13 @@ int run_train(const TrainCmdOptions& opt) {
   if (opt.epochs > 0) cfg.train.epochs = opt.epochs;
   if (opt.eval_every > 0) cfg.train.eval_every = opt.eval_every;
   if (!opt.matmul.empty()) parse_name(opt.matmul, cfg.train.matmul);  // CLI11 accepted only the two names
+  use_device(opt.device, cfg);
   const int threads = set_num_threads(opt.threads);
   kernels::set_matmul_precision(cfg.train.matmul);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
-  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads | {} matmuls\n", cfg.preset,
+  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads | {} matmuls | {}\n", cfg.preset,
              cfg.protocol, name_of(cfg.model), (dir / cfg.data.file).string(), opt.seed, threads,
-             name_of(cfg.train.matmul));
+             name_of(cfg.train.matmul), device_label(cfg.train.where()));
   if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
   nlohmann::json out{
       {"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
@@ -279,14 +280,15 @@ int run_train(const TrainCmdOptions& opt) {
 }
 
 int run_evaluate(const EvaluateCmdOptions& opt) {
-  const training::TrainConfig cfg = load_train_config(opt.config);
+  training::TrainConfig cfg = load_train_config(opt.config);
+  use_device(opt.device, cfg);
   if (cfg.data.split == training::Split::chapter)
     throw std::invalid_argument(opt.config + ": the chapter protocol has no checkpoint to evaluate");
   const int threads = set_num_threads(opt.threads);
   kernels::set_matmul_precision(cfg.train.matmul);  // the numbers of the run that trained it
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
-  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads\n", cfg.preset, cfg.protocol,
-             name_of(cfg.model), opt.checkpoint, threads);
+  fmt::print("preset {} | protocol {} | model {} | checkpoint {} | {} threads | {}\n", cfg.preset, cfg.protocol,
+             name_of(cfg.model), opt.checkpoint, threads, device_label(cfg.train.where()));
   training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;

@@ -11,6 +11,7 @@ struct TrainCmdOptions {
   int epochs = 0;      // 0: the preset's
   int eval_every = 0;  // 0: the preset's
   std::string matmul;  // "float32" or "bf16" (empty: the preset's [train] matmul)
+  std::string device;  // "cpu" or "cuda" (empty: the preset's [train] device)
   std::string data_dir;
   int threads = 0;
   std::string metrics_out;
@@ -27,6 +28,7 @@ int run_train(const TrainCmdOptions& opt);
 // for a saved model (and, for event-stream presets, the test on users whose test item they rated >= 4).
 struct EvaluateCmdOptions {
   std::string config, checkpoint, data_dir, metrics_out;
+  std::string device;  // "cpu" or "cuda" (empty: the preset's [train] device)
   std::uint64_t seed = 42;
   int threads = 0;
 };

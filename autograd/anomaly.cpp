@@ -15,7 +15,7 @@ void set_detect_anomaly(bool on) { g_anomaly.store(on, std::memory_order_relaxed
 static std::pair<std::int64_t, double> scan(const Tensor& t) {
   if (!t.defined() || !is_floating(t.dtype())) return {-1, 0.0};
   NoGradGuard no_grad;  // the dense copy must not be recorded (nor scanned) as an op of its own
-  const Tensor dense = t.contiguous();
+  const Tensor dense = t.to(Device::cpu()).contiguous();  // a GPU tensor is scanned on the host
   return dispatch_float(dense.dtype(), "first_non_finite", [&](auto tag) -> std::pair<std::int64_t, double> {
     using T = decltype(tag);
     const T* p = dense.data<T>();

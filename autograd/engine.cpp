@@ -73,7 +73,7 @@ void Tensor::backward(bool retain_graph) const {
   if (numel() != 1)
     throw std::invalid_argument("backward: implicit gradient only for a 1-element tensor, got " + str() +
                                 "; pass grad_output explicitly");
-  backward(Tensor::ones(shape(), dtype()), retain_graph);
+  backward(Tensor::ones(shape(), dtype(), device()), retain_graph);
 }
 
 void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
@@ -83,7 +83,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
   NoGradGuard no_grad;
   const auto order = topological_order(impl());
   std::unordered_map<TensorImpl*, Tensor> grads;
-  grads[impl().get()] = grad_output.to(dtype());
+  grads[impl().get()] = grad_output.to(device()).to(dtype());
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     TensorImpl* t = it->get();
     auto found = grads.find(t);

@@ -8,6 +8,7 @@
 #include "autograd/allocator.hpp"
 #include "autograd/generator.hpp"
 #include "autograd/grad_mode.hpp"
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/strided.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
@@ -17,26 +18,44 @@ namespace recgrad {
 // ---------------------------------------------------------------------------------------------------
 // Storage
 
-Storage::Storage(std::size_t n) : data(allocator::allocate(n)), nbytes(n) {}
+Storage::Storage(std::size_t n, Device where)
+    : data(where.is_cuda() ? kernels::cuda().allocate(n) : allocator::allocate(n)), nbytes(n), device(where) {
+  if (where.is_cuda() && where.index != 0)
+    throw std::invalid_argument("Storage: only cuda:0 is supported, got " + where.str());
+}
 
-Storage::~Storage() { allocator::deallocate(data, nbytes); }
+Storage::Storage(void* bytes, std::size_t n, Device where, std::shared_ptr<const void> keeper)
+    : data(bytes), nbytes(n), device(where), owner(std::move(keeper)) {}
+
+Storage::~Storage() {
+  if (owner) return;  // borrowed
+  if (device.is_cuda())
+    kernels::cuda().deallocate(data, nbytes);
+  else
+    allocator::deallocate(data, nbytes);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Creation
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) {
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   for (auto d : shape)
     if (d < 0) throw std::invalid_argument("Tensor: negative size in shape " + shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(recgrad::numel(shape)) * dtype_size(dtype));
+  impl->storage =
+      std::make_shared<Storage>(static_cast<std::size_t>(recgrad::numel(shape)) * dtype_size(dtype), device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
 
-Tensor Tensor::zeros(const Shape& shape, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  if (device.is_cuda()) {
+    kernels::cuda().fill(t, 0.0);
+    return t;
+  }
   // Large buffers are cleared in one slice per thread (a backward pass clears many (B, T, D) gradients).
   char* bytes = static_cast<char*>(t.impl_->storage->data);
   const std::int64_t nbytes = static_cast<std::int64_t>(t.impl_->storage->nbytes);
@@ -49,13 +68,13 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   return t;
 }
 
-Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
   t.fill_(value);
   return t;
 }
 
-Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
 Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype); }
 
 Tensor Tensor::arange(std::int64_t n, DType dtype) {
@@ -118,6 +137,7 @@ std::int64_t Tensor::offset() const { return checked(impl_).offset; }
 int Tensor::dim() const { return static_cast<int>(shape().size()); }
 std::int64_t Tensor::numel() const { return recgrad::numel(shape()); }
 DType Tensor::dtype() const { return checked(impl_).dtype; }
+Device Tensor::device() const { return checked(impl_).storage->device; }
 std::int64_t Tensor::size(int axis) const { return shape()[normalize_axis(axis, dim(), "size")]; }
 
 bool Tensor::is_contiguous() const {
@@ -129,7 +149,8 @@ bool Tensor::is_contiguous() const {
 
 std::string Tensor::str() const {
   if (!defined()) return "Tensor(undefined)";
-  return std::string("Tensor(") + dtype_name(dtype()) + ", " + shape_str(shape()) + ")";
+  const std::string where = is_cuda() ? ", " + device().str() : "";
+  return std::string("Tensor(") + dtype_name(dtype()) + ", " + shape_str(shape()) + where + ")";
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -141,6 +162,9 @@ T* Tensor::data() const {
   if (impl.dtype != dtype_of<T>())
     throw std::invalid_argument(std::string("Tensor::data: tensor is ") + dtype_name(impl.dtype) + ", requested " +
                                 dtype_name(dtype_of<T>()));
+  if (impl.storage->device.is_cuda())
+    throw std::invalid_argument("Tensor::data: " + str() + " is on " + impl.storage->device.str() +
+                                "; the host can read it after .to(Device::cpu())");
   return static_cast<T*>(impl.storage->data) + impl.offset;
 }
 template float* Tensor::data<float>() const;
@@ -149,6 +173,7 @@ template std::int64_t* Tensor::data<std::int64_t>() const;
 
 // A dense copy of `src` in dtype `to`, without autograd.
 static Tensor dense_copy(const Tensor& src, DType to) {
+  if (src.is_cuda()) return kernels::cuda().dense_copy(src, to);
   Tensor out = Tensor::empty(src.shape(), to);
   dispatch_any(to, [&](auto dst_tag) {
     using TD = decltype(dst_tag);
@@ -175,6 +200,21 @@ Tensor Tensor::to(DType to_dtype) const {
   return record("to", out, {*this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
 }
 
+// A dense copy on `to`: the bytes of a dense view move in one transfer.
+Tensor Tensor::to(Device to_device) const {
+  if (to_device == device()) return *this;
+  const Tensor src = is_cuda() ? contiguous() : dense_copy(*this, dtype());
+  Tensor out = Tensor::empty(shape(), dtype(), to_device);
+  const std::size_t bytes = static_cast<std::size_t>(numel()) * dtype_size(dtype());
+  if (bytes > 0)
+    kernels::cuda().copy_bytes(out.impl()->storage->data, to_device.is_cuda(),
+                               static_cast<const char*>(src.impl()->storage->data) + src.offset() * dtype_size(dtype()),
+                               src.is_cuda(), bytes);
+  if (!is_floating(dtype())) return out;
+  const Device from = device();
+  return record("to_device", out, {*this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
+}
+
 double Tensor::at(const std::vector<std::int64_t>& index) const {
   if (static_cast<int>(index.size()) != dim())
     throw std::invalid_argument("Tensor::at: " + std::to_string(index.size()) + " indices for " + str());
@@ -185,6 +225,7 @@ double Tensor::at(const std::vector<std::int64_t>& index) const {
                               std::to_string(d) + " of " + str());
     off += index[d] * strides()[d];
   }
+  if (is_cuda()) return make_view(*this, {}, {}, offset() + off).to(Device::cpu()).item();
   return dispatch_any(dtype(), [&](auto tag) {
     using T = decltype(tag);
     return static_cast<double>(static_cast<const T*>(impl_->storage->data)[impl_->offset + off]);
@@ -198,6 +239,7 @@ double Tensor::item() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  if (is_cuda()) return to(Device::cpu()).to_vector<T>();
   std::vector<T> v(static_cast<std::size_t>(numel()));
   dispatch_any(dtype(), [&](auto tag) { kernels::gather_dense<T, decltype(tag)>(*this, v.data()); });
   return v;
@@ -207,6 +249,7 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
 void Tensor::fill_(double value) {
+  if (is_cuda()) return kernels::cuda().fill(*this, value);
   dispatch_any(dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* base = static_cast<T*>(impl_->storage->data);
@@ -224,6 +267,14 @@ void Tensor::fill_(double value) {
 void Tensor::copy_(const Tensor& src) {
   if (src.shape() != shape())
     throw std::invalid_argument("copy_: source " + src.str() + " does not match destination " + str());
+  if (is_cuda() || src.is_cuda()) {  // on our device, dense, in our dtype; then one kernel writes our view
+    NoGradGuard no_grad;
+    const Tensor here = src.to(device());
+    const bool in_place = here.dtype() == dtype() && here.is_contiguous() && here.impl()->storage != impl_->storage;
+    const Tensor dense = in_place ? here : dense_copy(here, dtype());
+    if (is_cuda()) return kernels::cuda().copy_into(*this, dense);
+    return copy_(dense);
+  }
   // A dense source of our dtype is read in place unless it shares our storage (then copy it first).
   const bool in_place = src.dtype() == dtype() && src.is_contiguous() && src.impl()->storage != impl_->storage;
   const Tensor dense = in_place ? src : dense_copy(src, dtype());

@@ -10,6 +10,9 @@
 //
 // Views (reshape of a contiguous tensor, transpose, permute, slice, expand) share storage; kernels
 // that need dense memory call contiguous(), which copies only when needed.
+//
+// Memory lives on a Device (autograd/device.hpp): the CPU, or a GPU in a build with CUDA. Tensors are
+// made on the CPU unless a factory is given a device; `to(Device)` copies (and is differentiable).
 #pragma once
 #include <functional>
 #include <initializer_list>
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/device.hpp"
 #include "autograd/dtype.hpp"
 #include "autograd/shape.hpp"
 
@@ -26,14 +30,19 @@ class Generator;
 struct Node;
 struct TensorImpl;
 
-// 64-byte aligned, uninitialised buffer from the caching allocator (autograd/allocator.hpp).
+// An uninitialised buffer from a caching allocator: 64-byte aligned host memory (autograd/allocator.hpp),
+// or GPU memory (autograd/kernels/cuda/runtime.cu).
 struct Storage {
-  explicit Storage(std::size_t nbytes);
+  explicit Storage(std::size_t nbytes, Device device = Device::cpu());
+  // Bytes that belong to `owner` (kept alive by this Storage, never freed by it): a view of memory made elsewhere.
+  Storage(void* data, std::size_t nbytes, Device device, std::shared_ptr<const void> owner);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   void* data = nullptr;
   std::size_t nbytes = 0;
+  Device device;
+  std::shared_ptr<const void> owner;  // set: borrowed bytes
 };
 
 class Tensor {
@@ -42,11 +51,11 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- creation (contiguous, row-major) ----
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32);
-  static Tensor zeros(const Shape& shape, DType dtype = DType::f32);
-  static Tensor ones(const Shape& shape, DType dtype = DType::f32);
-  static Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
-  static Tensor scalar(double value, DType dtype = DType::f32);
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor full(const Shape& shape, double value, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor scalar(double value, DType dtype = DType::f32);  // always on the CPU (see device.hpp)
   static Tensor arange(std::int64_t n, DType dtype = DType::i64);
   static Tensor from_vector(const std::vector<float>& v, const Shape& shape);
   static Tensor from_vector(const std::vector<double>& v, const Shape& shape);
@@ -54,7 +63,7 @@ class Tensor {
   static Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);  // N(0, 1)
   static Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32);   // U[0, 1)
   static Tensor uniform(const Shape& shape, double lo, double hi, Generator& gen, DType dtype = DType::f32);
-  static Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+  static Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype(), t.device()); }
 
   // ---- metadata ----
   bool defined() const { return impl_ != nullptr; }
@@ -65,19 +74,22 @@ class Tensor {
   int dim() const;
   std::int64_t numel() const;
   DType dtype() const;
+  Device device() const;
+  bool is_cuda() const { return device().is_cuda(); }
   bool is_contiguous() const;
-  std::string str() const;  // "Tensor(float32, (2, 3))"
+  std::string str() const;  // "Tensor(float32, (2, 3))", with ", cuda:0" on a GPU
 
   // ---- data access ----
   template <class T>
-  T* data() const;               // pointer to element 0 of this view (checks the dtype)
-  Tensor contiguous() const;     // self if already dense, else a dense copy (differentiable)
-  Tensor clone() const;          // always a dense copy (differentiable)
-  Tensor to(DType dtype) const;  // cast (differentiable between float types)
-  double item() const;           // the single element of a 1-element tensor
+  T* data() const;                 // host pointer to element 0 of this view (checks the dtype and the device)
+  Tensor contiguous() const;       // self if already dense, else a dense copy (differentiable)
+  Tensor clone() const;            // always a dense copy (differentiable)
+  Tensor to(DType dtype) const;    // cast (differentiable between float types)
+  Tensor to(Device device) const;  // copy to another device (differentiable); self when already there
+  double item() const;             // the single element of a 1-element tensor (waits for the GPU)
   double at(const std::vector<std::int64_t>& index) const;
   template <class T>
-  std::vector<T> to_vector() const;  // elements in row-major order of this view
+  std::vector<T> to_vector() const;  // elements in row-major order of this view (copied from the GPU)
   void fill_(double value);          // in place, never recorded
   void copy_(const Tensor& src);     // in place copy of same shape, never recorded
 

@@ -2,7 +2,7 @@
 // at configs/tiger_ml1m.toml's shapes, timed end to end; or TIGER's steps on a preset's real batches.
 //
 //   build/recgrad_step [--model sasrec|hstu|tiger] [--threads 1] [--steps 10] [--warmup 3] [--dropout 0.2] [--head
-//   position|row]
+//   position|row] [--device cpu|cuda]
 //   build/recgrad_step --model tiger --config configs/tiger_beauty.toml --threads 2 [--steps 60] [--warmup 10]
 //                      [--data-dir D] [--shapes-out runs/beauty_shapes.json]
 //
@@ -18,6 +18,8 @@
 // history is a sample, and batches group similar lengths), each through TigerTask::step. Prints
 // samples_per_s = the timed batches' samples / their total time. --shapes-out writes those batches' encoder
 // lengths (and the token space) for bench/torch_step.py --shapes, so that PyTorch times the same batches.
+// --device cuda: the model and the step on the GPU (a build with -DRECGRAD_CUDA=ON); each timed step ends by
+// waiting for the GPU, as bench/torch_step.py --device cuda synchronises around its steps.
 #include <sys/resource.h>
 #include <time.h>
 
@@ -34,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/profiler.hpp"
 #include "autograd/threads.hpp"
@@ -51,6 +54,13 @@
 using namespace recgrad;
 
 namespace {
+
+Device g_device;  // --device
+
+// Wall time of a step: on a GPU, until its last kernel has finished.
+void finish_step() {
+  if (g_device.is_cuda()) kernels::cuda().synchronize();
+}
 
 double cpu_now_ms() {
   timespec ts{};
@@ -78,7 +88,8 @@ void print_result(nlohmann::ordered_json line, std::vector<double> ms, std::vect
 
 // The fields every line of a model at fixed shapes starts with.
 nlohmann::ordered_json run_fields(const std::string& model, const std::string& head, int threads, double dropout) {
-  return {{"impl", "recgrad"}, {"model", model}, {"head", head}, {"threads", threads}, {"dropout", dropout}};
+  return {{"impl", "recgrad"},  {"model", model},     {"head", head},
+          {"threads", threads}, {"dropout", dropout}, {"device", g_device.str()}};
 }
 
 // One TIGER training step on random semantic IDs (3 levels × 256 codes + a collision token of 154 values,
@@ -92,6 +103,7 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
   c.dropout = dropout;
   Generator gen(42);
   models::Tiger model(c, space, gen);
+  model.to_(g_device);
   nn::Adam adam(model.parameters(), {1e-3, 0.9, 0.999, 1e-8, 0.01, /*decoupled=*/true});
   const int P = space.positions();
   std::vector<double> ms, cpu_ms;
@@ -122,6 +134,7 @@ int tiger_step(int threads, int steps, int warmup, double dropout) {
     const Tensor loss =
         cross_entropy(reshape(logits, {B * P, space.n_semantic()}), Tensor::from_vector(target, {B * P}));
     training::optimizer_step(loss, adam);
+    finish_step();
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }
@@ -151,6 +164,7 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
                       int threads, int steps, int warmup) {
   training::TrainConfig cfg = apps::load_train_config(preset);
   if (cfg.model != training::ModelKind::tiger) throw std::invalid_argument(preset + ": not a TIGER preset");
+  cfg.train.device = g_device.type;
   const std::filesystem::path dir = datasets::find_data_dir(data_flag, cfg.data.file);
   const training::TigerData data = training::load_tiger_data(cfg, dir, 42);
   const training::SemanticIdRun sid = training::build_semantic_ids(cfg, data, 42, "runs/cache", false);
@@ -166,6 +180,7 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_now_ms();
     task.step(static_cast<std::size_t>(s));
+    finish_step();
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0), samples += task.batch_samples(s);
   }
@@ -177,6 +192,7 @@ int tiger_preset_step(const std::string& preset, const std::string& data_flag, c
                 {"preset", preset},
                 {"matmul", bf16 ? "bf16" : "float32"},
                 {"threads", threads},
+                {"device", g_device.str()},
                 {"samples", static_cast<std::int64_t>(samples)},
                 {"samples_per_s", tenths(samples / (total_ms / 1e3))}},
                ms, cpu_ms);
@@ -226,7 +242,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"float32", "bf16"}));
   app.add_option("--shapes-out", shapes_out, "TIGER with --config: write the timed batches' shapes (JSON)");
   app.add_option("--data-dir", data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
+  std::string device = "cpu";
+  app.add_option("--device", device, "cpu or cuda (a build with -DRECGRAD_CUDA=ON)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   CLI11_PARSE(app, argc, argv);
+  g_device = Device::parse(device);
+  if (g_device.is_cuda() && !kernels::cuda_available()) {
+    (void)kernels::cuda();  // a build without CUDA says how to build one
+    throw std::runtime_error("--device cuda: no GPU answered");
+  }
   threads = set_num_threads(threads);
   kernels::set_matmul_precision(precision == "bf16" ? kernels::MatmulPrecision::bf16
                                                     : kernels::MatmulPrecision::float32);
@@ -238,6 +262,7 @@ int main(int argc, char** argv) {
   Generator gen(42);
   const std::unique_ptr<models::SequenceModel> model_ptr = paper_model(model_name, vocab, dropout, gen);
   models::SequenceModel& model = *model_ptr;
+  model.to_(g_device);
   nn::Adam adam(model.parameters(), {1e-3, 0.9, 0.98, 1e-8, 0.0, /*decoupled=*/true});
 
   datasets::NegativeSampler ids(vocab - 1, 7);
@@ -267,6 +292,7 @@ int main(int argc, char** argv) {
                                              Tensor::ones({B * T}), 0.05);
     }
     training::optimizer_step(loss, adam);
+    finish_step();
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s >= warmup) ms.push_back(dt), cpu_ms.push_back(cpu_now_ms() - c0);
   }

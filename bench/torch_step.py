@@ -14,6 +14,8 @@ like recgrad's (Debian's torch 1.13 has no scaled_dot_product_attention).
 --model tiger --shapes F times the batches whose encoder lengths `recgrad_step --model tiger --config P --shapes-out F`
 wrote (a preset's real batches, padded to their longest row; random tokens, the preset's token space and dropout)
 and adds samples_per_s = the timed batches' samples / their total time.
+--device cuda (PyTorch 2 with CUDA): every tensor is made on the GPU (torch.set_default_device), and each timed step
+is bracketed by torch.cuda.synchronize(), as recgrad_step --device cuda waits for its last kernel.
 Prints one JSON line like recgrad_step. Run with Debian's PyTorch: /usr/bin/python3 bench/torch_step.py
 """
 import argparse
@@ -253,13 +255,16 @@ def tiger_shapes_main(a):
 def timed_steps(a, opt, batch, loss_of):
     """Milliseconds of each step after the warm-up: forward (loss_of(*batch())), backward, optimizer step."""
     ms = []
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     for s in range(a.warmup + a.steps):
         inputs = batch()
+        sync()
         t0 = time.perf_counter()
         loss = loss_of(*inputs)
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         dt = (time.perf_counter() - t0) * 1e3
         if s >= a.warmup:
             ms.append(dt)
@@ -289,8 +294,11 @@ def main():
     ap.add_argument("--head", choices=["position", "row"], default="position")
     ap.add_argument("--model", choices=["sasrec", "hstu", "tiger"], default="sasrec")
     ap.add_argument("--shapes", help="tiger: time the batches of this recgrad_step --shapes-out file")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.device == "cuda":
+        torch.set_default_device("cuda")  # PyTorch >= 2.0
     torch.manual_seed(42)
     if a.model == "tiger":
         report(a, "full", tiger_main(a))
@@ -317,6 +325,7 @@ def report(a, head, ms):
     ms.sort()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     line = {"impl": "pytorch " + torch.__version__, "model": a.model, "head": head, "threads": a.threads,
+            "device": a.device,
             "dropout": a.dropout, "steps": a.steps, "median_ms": round(ms[len(ms) // 2], 1),
             "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1), "peak_rss_mb": round(rss, 1)}
     if getattr(a, "samples", None):

@@ -27,7 +27,8 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
   std::vector<char> admitted(static_cast<std::size_t>(V), 1);
   for (std::int64_t start = 0; start < U; start += batch) {
     const std::int64_t stop = std::min(U, start + batch);
-    const Tensor scores = matmul(slice(h, 0, start, stop).to(DType::f32), Et).contiguous();  // (b, V)
+    // (b, V), scored where the vectors are (the GPU, say) and ranked on the host
+    const Tensor scores = matmul(slice(h, 0, start, stop).to(DType::f32), Et).to(Device::cpu()).contiguous();
     const float* s = scores.data<float>();
     for (std::int64_t u = start; u < stop; ++u) {
       if (opt.candidates)
@@ -50,7 +51,8 @@ std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Ten
                                               const std::vector<int>& ks, int num_negatives, std::uint64_t seed) {
   NoGradGuard no_grad;
   const std::int64_t U = user_vecs.size(0), V = items.size(0);
-  const Tensor h = user_vecs.to(DType::f32).contiguous(), E = items.to(DType::f32).contiguous();
+  const Tensor h = user_vecs.to(DType::f32).to(Device::cpu()).contiguous();
+  const Tensor E = items.to(DType::f32).to(Device::cpu()).contiguous();
   const std::int64_t d = h.size(1);
   const float* hp = h.data<float>();
   const float* ep = E.data<float>();

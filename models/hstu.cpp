@@ -84,7 +84,7 @@ Tensor HSTU::forward(const Tensor& seq) const { return forward(seq, SideInputs{}
 
 Tensor HSTU::forward(const Tensor& seq, const SideInputs& side) const {
   const std::int64_t B = seq.size(0), T = seq.size(1);
-  const Tensor valid = padding_mask(seq);  // (B, T): 1 where seq[b, t] is an item
+  const Tensor valid = padding_mask(seq).to(P.device());  // (B, T): 1 where seq[b, t] is an item
   // N of A = φ2(Q Kᵀ + rab) / N: each row's own length (at least 1), or the constant
   const Tensor n = config.norm == AttentionNorm::length ? clamp_min(sum(valid, {1}), 1.0)
                                                         : Tensor::full({B}, config.norm_constant);  // (B)

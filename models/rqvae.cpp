@@ -83,6 +83,7 @@ RQVAEResult train_rqvae(const Tensor& x_all, const RQVAEConfig& c, std::uint64_t
                         const std::vector<char>& train_rows, int report_every, bool progress) {
   Generator gen(seed);
   RQVAE model(x_all.size(1), c, gen);
+  model.to_(x_all.device());  // trains where the content vectors are
   std::vector<std::int64_t> rows;
   for (std::int64_t i = 0; i < x_all.size(0); ++i)
     if (train_rows.empty() || train_rows[i]) rows.push_back(i);

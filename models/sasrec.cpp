@@ -76,7 +76,7 @@ Tensor SASRecBlock::forward(const Tensor& x, const Tensor& valid) const {
 }
 
 Tensor SASRec::forward(const Tensor& seq) const {
-  const Tensor valid = padding_mask(seq);                 // (B, T): 1 where seq[b, t] is an item
+  const Tensor valid = padding_mask(seq).to(P.device());  // (B, T): 1 where seq[b, t] is an item
   const Tensor keep = unsqueeze(valid.to(P.dtype()), 2);  // (B, T, 1)
   auto zero_padding = [&](const Tensor& x) { return config.zero_padding ? x * keep : x; };
   // E = M[s] + P   (√d M[s] + P with scale_embedding)

@@ -53,7 +53,7 @@ void save_safetensors(const std::filesystem::path& path, const NamedTensors& ten
   for (const auto& [name, t] : tensors) {
     if (!names.insert(name).second)
       throw std::invalid_argument("save_safetensors: duplicate tensor name '" + name + "'");
-    dense.push_back(t.detach().contiguous());
+    dense.push_back(t.detach().to(Device::cpu()).contiguous());  // a GPU tensor is written from a host copy
     const std::size_t bytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
     header[name] = {{"dtype", st_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;

@@ -66,8 +66,10 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
         shape_str(pos_logit.shape()) + ", " + shape_str(neg_logit_in.shape()) + ", " + shape_str(neg_ids.shape()) +
         ", " + shape_str(pos_ids.shape()));
   // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
-  const Tensor p = pos_ids.contiguous(), n = neg_ids.contiguous(), m = mask.to(DType::f64).contiguous();
-  const std::int64_t *pp = p.data<std::int64_t>(), *np = n.data<std::int64_t>();
+  // The ids and the mask are read on the host (copied back when a caller built them on a GPU).
+  const std::vector<std::int64_t> p = pos_ids.to_vector<std::int64_t>(), n = neg_ids.to_vector<std::int64_t>();
+  const std::vector<double> m = mask.to_vector<double>();
+  const std::int64_t *pp = p.data(), *np = n.data();
   Tensor hit = Tensor::empty({N, k}, neg_logit_in.dtype());
   dispatch_float(hit.dtype(), "sampled_softmax", [&](auto tag) {
     using T = decltype(tag);
@@ -76,9 +78,9 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
     for (std::int64_t i = 0; i < N; ++i)
       for (std::int64_t j = 0; j < k; ++j) h[i * k + j] = np[i * k + j] == pp[i] ? T(kAccidentalHitLogit) : T(0);
   });
-  const Tensor logits = concat({pos_logit, neg_logit_in + hit}, 1) * (1.0 / temperature);
+  const Tensor logits = concat({pos_logit, neg_logit_in + hit.to(neg_logit_in.device())}, 1) * (1.0 / temperature);
   Tensor target = Tensor::empty({N}, DType::i64);  // class 0 (the positive); -100 for rows that do not count
-  for (std::int64_t i = 0; i < N; ++i) target.data<std::int64_t>()[i] = m.data<double>()[i] == 0 ? -100 : 0;
+  for (std::int64_t i = 0; i < N; ++i) target.data<std::int64_t>()[i] = m[i] == 0 ? -100 : 0;
   return cross_entropy(logits, target, -100);
 }
 

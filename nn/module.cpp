@@ -29,6 +29,22 @@ Module& Module::to_(DType dtype) {
   return *this;
 }
 
+// The storage moves under the same TensorImpl, so every handle to a parameter (an optimizer's, a tied weight's)
+// sees it on the new device.
+Module& Module::to_(Device device) {
+  for (auto& [name, p] : params_) {
+    if (p->device() == device) continue;  // also a tied weight met a second time
+    const Tensor moved = p->detach().to(device);
+    TensorImpl& impl = *p->impl();
+    impl.storage = moved.impl()->storage;
+    impl.strides = contiguous_strides(impl.shape);
+    impl.offset = 0;
+    impl.grad = Tensor();
+  }
+  for (auto& [name, child] : children_) child->to_(device);
+  return *this;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

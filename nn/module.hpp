@@ -27,6 +27,8 @@ class Module {
   void zero_grad();
   // Converts every parameter to `dtype` in place (float64 for gradient checks); returns *this.
   Module& to_(DType dtype);
+  // Moves every parameter to `device` in place: the same Tensors, so optimizers and tied weights follow. Returns *this.
+  Module& to_(Device device);
   void train(bool on = true);
   void eval() { train(false); }
   bool training() const { return training_; }

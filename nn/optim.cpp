@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 
 namespace recgrad::nn {
@@ -31,6 +32,10 @@ SGD::SGD(std::vector<Tensor> params, double lr, double weight_decay)
 void SGD::step() {
   for (auto& p : params_) {
     if (!p.grad().defined()) continue;
+    if (p.is_cuda()) {
+      kernels::cuda().sgd_step(p, p.grad().contiguous(), lr_, wd_);
+      continue;
+    }
     for_each_element(
         p, [&](auto& w, double g, std::int64_t) { w -= static_cast<std::decay_t<decltype(w)>>(lr_ * (g + wd_ * w)); });
   }
@@ -38,8 +43,8 @@ void SGD::step() {
 
 Adam::Adam(std::vector<Tensor> params, Options opt) : Optimizer(std::move(params)), opt_(opt) {
   for (auto& p : params_) {
-    m_.push_back(Tensor::zeros(p.shape(), DType::f64));
-    v_.push_back(Tensor::zeros(p.shape(), DType::f64));
+    m_.push_back(Tensor::zeros(p.shape(), DType::f64, p.device()));
+    v_.push_back(Tensor::zeros(p.shape(), DType::f64, p.device()));
   }
 }
 
@@ -50,6 +55,15 @@ void Adam::step() {
   for (std::size_t k = 0; k < params_.size(); ++k) {
     Tensor& p = params_[k];
     if (!p.grad().defined()) continue;
+    if (m_[k].device() != p.device()) {  // the model moved after this optimizer was made: its moments follow
+      m_[k] = m_[k].to(p.device());
+      v_[k] = v_[k].to(p.device());
+    }
+    if (p.is_cuda()) {  // the same update, fused in one kernel (kernels/cuda/optim.cu)
+      const kernels::AdamStep s{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, opt_.weight_decay, bc1, bc2, opt_.decoupled};
+      kernels::cuda().adam_step(p, p.grad().contiguous(), m_[k], v_[k], s);
+      continue;
+    }
     double* m = m_[k].data<double>();
     double* v = v_[k].data<double>();
     for_each_element(p, [&](auto& w, double g, std::int64_t i) {
@@ -78,9 +92,18 @@ std::vector<std::pair<std::string, Tensor>> Adam::state() const {
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
   double sq = 0;
-  for (const auto& p : params)
-    if (p.grad().defined())
-      for (double g : p.grad().to_vector<double>()) sq += g * g;
+  Tensor sq_gpu;  // on a GPU the squares are summed there, in float64, and read back once
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    if (p.grad().is_cuda()) {
+      NoGradGuard no_grad;
+      const Tensor g = p.grad().to(DType::f64);
+      sq_gpu = sq_gpu.defined() ? sq_gpu + sum(g * g) : sum(g * g);
+      continue;
+    }
+    for (double g : p.grad().to_vector<double>()) sq += g * g;
+  }
+  if (sq_gpu.defined()) sq += sq_gpu.item();
   const double norm = std::sqrt(sq);
   if (norm > max_norm && norm > 0) {
     const double s = max_norm / norm;

@@ -2,12 +2,24 @@
 # Sets up and runs every test: the Release build (build/), then the whole suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1), then a
 # short fuzz of every parser (build-fuzz/, clang-14), then the notebooks (clang-repl-19) and the Jupyter kernel.
+# Where nvcc is installed, the CUDA configuration (build-cuda/) is built too and its CUDA tests run (they skip
+# without a GPU; scripts/gpu_check.sh runs them on one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 echo "== tests (Release, -march=native) =="
 (cd build && ctest --output-on-failure -j "$(nproc)")
+
+# The CUDA backend compiles and links wherever nvcc is (no GPU needed); its GPU tests then skip, the rest run.
+NVCC=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+if [ -n "$NVCC" ]; then
+  echo "== the CUDA configuration (-DRECGRAD_CUDA=ON, $NVCC): build, and its tests (GPU tests skip without a GPU) =="
+  BUILD_DIR=build-cuda CUDACXX=$NVCC CMAKE_ARGS="-DRECGRAD_CUDA=ON -DRECGRAD_NOTEBOOK_LIB=OFF" scripts/setup.sh
+  (cd build-cuda && ctest --output-on-failure -j "$(nproc)" -L cuda)
+else
+  echo "== the CUDA configuration: skipped (no nvcc) =="
+fi
 
 echo "== tests (ASan + UBSan + LSan, x86-64-v3) =="
 BUILD_DIR=build-asan BUILD_TYPE=Debug \

@@ -348,46 +348,6 @@ TEST(ItemContent, MalformedAttributeLinesNameFileAndLine) {
 
 // ---- a tiny run end to end ------------------------------------------------------------------------------
 
-// 40 users walking a cycle of 12 items; each item's attributes are its group (i mod 4) and parity.
-TrainConfig tiny_tiger(const std::filesystem::path& dir) {
-  std::ofstream f(dir / "attrs.tsv");
-  f << "item_id\tasin\tattributes\n";
-  for (int i = 1; i <= 12; ++i) f << i << "\tA" << i << "\tgroup" << i % 4 << "|parity" << i % 2 << "\n";
-  f.close();
-  TrainConfig c = test::tiny_config();
-  c.protocol = "tiger";
-  c.model = training::ModelKind::tiger;
-  c.content.file = "attrs.tsv";
-  c.content.dim = 8;
-  c.content.epochs = 5;
-  c.content.batch_size = 16;
-  c.rqvae.hidden = {16};
-  c.rqvae.latent = 4;
-  c.rqvae.levels = 2;
-  c.rqvae.codebook_size = 4;
-  c.rqvae.epochs = 20;
-  c.rqvae.batch_size = 12;
-  c.tiger.d = 16;
-  c.tiger.heads = 2;
-  c.tiger.d_kv = 8;
-  c.tiger.d_ff = 32;
-  c.tiger.encoder_layers = c.tiger.decoder_layers = 1;
-  c.tiger.dropout = 0.0;
-  c.tiger.max_items = 4;
-  c.tiger.user_buckets = 5;
-  c.tiger.beam = 5;
-  c.tiger.warmup_steps = 1;
-  c.tiger.lr_schedule = LrSchedule::constant;
-  c.train.lr = 0.01;
-  c.train.epochs = 25;
-  c.train.eval_every = 25;
-  c.train.batch_size = 32;
-  c.eval.exclude_history = false;
-  c.eval.ks = {1, 5};
-  c.eval.select_metric = "ndcg@5";
-  return c;
-}
-
 // Quiet options reading `dir`, with its own semantic-ID cache.
 TrainOptions tiny_options(const std::filesystem::path& dir) {
   TrainOptions o;
@@ -399,7 +359,7 @@ TrainOptions tiny_options(const std::filesystem::path& dir) {
 
 TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
   const auto dir = test::tiny_data("_tiger");
-  TrainConfig c = tiny_tiger(dir);
+  TrainConfig c = test::tiny_tiger(dir);
   TrainOptions o = tiny_options(dir);
   const TigerResult r = train_tiger(c, o);
   EXPECT_EQ(r.test.invalid_ids, 0);
@@ -413,7 +373,7 @@ TEST(TigerTrainer, LearnsACycleThroughSemanticIds) {
 // Cold items never reach training (nor the RQ-VAE), yet keep semantic IDs, and the test splits by them.
 TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
   const auto dir = test::tiny_data("_tiger_cold");
-  TrainConfig c = tiny_tiger(dir);
+  TrainConfig c = test::tiny_tiger(dir);
   c.data.cold_item_share = 0.3;
   c.train.epochs = 2;
   c.train.eval_every = 2;
@@ -439,7 +399,7 @@ TEST(TigerTrainer, ColdItemsStayOutOfTrainingButKeepTheirIds) {
 // preset's epochs, so a 2-epoch run is not the first half of a 4-epoch one.)
 TEST(TigerTrainer, ResumeGivesTheSameResultAsOneRun) {
   const auto dir = test::tiny_data("_tiger_resume");
-  TrainConfig c = tiny_tiger(dir);
+  TrainConfig c = test::tiny_tiger(dir);
   c.tiger.dropout = 0.1;
   c.train.epochs = 4;
   c.train.eval_every = 2;
@@ -462,7 +422,7 @@ TEST(TigerTrainer, ResumeGivesTheSameResultAsOneRun) {
 // the resumed run follows the uninterrupted one step for step.
 TEST(TigerTrainer, StopInsideAnEpochAndResumeGivesTheSameResult) {
   const auto dir = test::tiny_data("_tiger_stop");
-  TrainConfig c = tiny_tiger(dir);
+  TrainConfig c = test::tiny_tiger(dir);
   c.tiger.dropout = 0.1;
   c.tiger.lr_schedule = LrSchedule::cosine;
   c.train.epochs = 3;
@@ -487,7 +447,7 @@ TEST(TigerTrainer, StopInsideAnEpochAndResumeGivesTheSameResult) {
 
 TEST(TigerConfig, KLargerThanTheBeamIsRefused) {
   const auto dir = test::tiny_data("_tiger_k");
-  TrainConfig c = tiny_tiger(dir);
+  TrainConfig c = test::tiny_tiger(dir);
   c.eval.ks = {1, 10};
   TrainOptions o;
   o.data_dir = dir;

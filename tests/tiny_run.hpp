@@ -48,4 +48,44 @@ inline training::TrainConfig tiny_config() {
   return c;
 }
 
+// 40 users walking a cycle of 12 items; each item's attributes are its group (i mod 4) and parity.
+inline training::TrainConfig tiny_tiger(const std::filesystem::path& dir) {
+  std::ofstream f(dir / "attrs.tsv");
+  f << "item_id\tasin\tattributes\n";
+  for (int i = 1; i <= 12; ++i) f << i << "\tA" << i << "\tgroup" << i % 4 << "|parity" << i % 2 << "\n";
+  f.close();
+  training::TrainConfig c = tiny_config();
+  c.protocol = "tiger";
+  c.model = training::ModelKind::tiger;
+  c.content.file = "attrs.tsv";
+  c.content.dim = 8;
+  c.content.epochs = 5;
+  c.content.batch_size = 16;
+  c.rqvae.hidden = {16};
+  c.rqvae.latent = 4;
+  c.rqvae.levels = 2;
+  c.rqvae.codebook_size = 4;
+  c.rqvae.epochs = 20;
+  c.rqvae.batch_size = 12;
+  c.tiger.d = 16;
+  c.tiger.heads = 2;
+  c.tiger.d_kv = 8;
+  c.tiger.d_ff = 32;
+  c.tiger.encoder_layers = c.tiger.decoder_layers = 1;
+  c.tiger.dropout = 0.0;
+  c.tiger.max_items = 4;
+  c.tiger.user_buckets = 5;
+  c.tiger.beam = 5;
+  c.tiger.warmup_steps = 1;
+  c.tiger.lr_schedule = training::LrSchedule::constant;
+  c.train.lr = 0.01;
+  c.train.epochs = 25;
+  c.train.eval_every = 25;
+  c.train.batch_size = 32;
+  c.eval.exclude_history = false;
+  c.eval.ks = {1, 5};
+  c.eval.select_metric = "ndcg@5";
+  return c;
+}
+
 }  // namespace recgrad::test

@@ -52,7 +52,7 @@ ChapterTask::ChapterTask(const TrainConfig& cfg, const ChapterFeatures& features
       features_(features),
       gen_(seed),
       model_(make_sequence_model(cfg_, gen_)),
-      adam_(make_adam(model_->parameters(), cfg_.train)),
+      adam_(make_adam(model_->to_(cfg_.train.where()).parameters(), cfg_.train)),
       sampler_(features.map.num_items(), derive_seed(seed, SeedStream::chapter_negatives)) {}
 
 std::size_t ChapterTask::begin_epoch(int) {

@@ -23,6 +23,10 @@ inline NameTable<MatmulPrecision> names(MatmulPrecision) {
 }
 }  // namespace recgrad::kernels
 
+namespace recgrad {  // beside the enum, so that name_of and parse_name find it
+inline NameTable<DeviceType> names(DeviceType) { return {{DeviceType::cpu, "cpu"}, {DeviceType::cuda, "cuda"}}; }
+}  // namespace recgrad
+
 namespace recgrad::training {
 
 using models::AttentionNorm;
@@ -99,6 +103,9 @@ struct TrainSettings {
   int eval_every = 1;
   // matmul's products: float32, or bfloat16 with float32 sums (AVX512-BF16; kernels::set_matmul_precision)
   kernels::MatmulPrecision matmul = kernels::MatmulPrecision::float32;
+  // where the model trains and evaluates: the CPU, or cuda:0 in a build with -DRECGRAD_CUDA=ON
+  DeviceType device = DeviceType::cpu;
+  Device where() const { return device == DeviceType::cuda ? Device::cuda(0) : Device::cpu(); }
 };
 
 // [eval]

@@ -105,6 +105,7 @@ EvalResult evaluate_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
   const TrainConfig c = fitted_to(cfg, data.vocab);
   Generator gen(opt.seed);
   const std::unique_ptr<models::SequenceModel> model = make_sequence_model(c, gen);
+  model->to_(c.train.where());
   nn::load_into(checkpoint, model->named_parameters());  // names, shapes and sizes checked
   EvalResult r;
   r.valid =

@@ -24,6 +24,21 @@ static std::string param_name(const Tensor& p, std::size_t i,
   return "parameter " + std::to_string(i);
 }
 
+// True when every gradient is on a GPU and provably finite: Σ_p Σ (g_p · 0) is NaN exactly when some element is
+// NaN or ±Inf, so one number comes back instead of every gradient. False sends the caller to the per-parameter scan
+// (which names the parameter).
+static bool gradients_finite_on_gpu(const std::vector<Tensor>& params) {
+  NoGradGuard no_grad;
+  Tensor probe;
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    if (!p.grad().is_cuda()) return false;
+    const Tensor z = sum(p.grad() * 0.0);
+    probe = probe.defined() ? probe + z : z;
+  }
+  return probe.defined() && std::isfinite(probe.item());
+}
+
 double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
                       const std::vector<std::pair<std::string, Tensor>>& named) {
   const double value = loss.item();
@@ -36,6 +51,10 @@ double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
   opt.zero_grad();
   loss.backward();
   const auto& params = opt.params();
+  if (gradients_finite_on_gpu(params)) {
+    opt.step();
+    return value;
+  }
   for (std::size_t i = 0; i < params.size(); ++i)
     if (first_non_finite(params[i].grad()) >= 0)
       throw std::runtime_error("the gradient of " + param_name(params[i], i, named) + " " +

@@ -47,7 +47,9 @@ SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, 
     r.rqvae.log.back().recon_error = std::stod(loaded.metadata.at("reconstruction_error"));
     if (progress) fmt::print("rq-vae: codes read from cache {}\n", path.string());
   } else {
-    r.rqvae = models::train_rqvae(r.content, q, seed, train_rows, std::max(1, q.epochs / 4), progress);
+    // trained where the preset's [train] device says (the codes come back to the host)
+    r.rqvae =
+        models::train_rqvae(r.content.to(cfg.train.where()), q, seed, train_rows, std::max(1, q.epochs / 4), progress);
     std::filesystem::create_directories(cache_dir);
     const std::int64_t n = static_cast<std::int64_t>(train_rows.size());
     nn::save_safetensors(path, {{"codes", Tensor::from_vector(r.rqvae.codes, {n, q.levels})}},

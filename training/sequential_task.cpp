@@ -19,7 +19,7 @@ Tensor next_item_bce(const Tensor& F, const Tensor& M, const std::vector<Ids>& p
   // r = F_t · M_i for the positive and the negative item of each position
   const Tensor s_pos = reshape(sum(F * embedding(M, P), {-1}), {N});
   const Tensor s_neg = reshape(sum(F * embedding(M, models::stack_rows(neg)), {-1}), {N, 1});
-  return nn::bce_sampled(s_pos, s_neg, reshape(padding_mask(P), {N}));
+  return nn::bce_sampled(s_pos, s_neg, reshape(padding_mask(P), {N}).to(F.device()));
 }
 
 IdSampler::IdSampler(const Ids& v, std::uint64_t seed)
@@ -58,7 +58,7 @@ SequentialTask::SequentialTask(const TrainConfig& cfg, const SequentialData& dat
       seed_(seed),
       gen_(seed),
       model_(make_sequence_model(cfg_, gen_)),
-      adam_(make_adam(model_->parameters(), cfg_.train)) {
+      adam_(make_adam(model_->to_(cfg_.train.where()).parameters(), cfg_.train)) {
   const bool right = cfg_.data.padding == Padding::right;
   for (std::size_t u = 0; u < data.split.train.size(); ++u) {
     if (data.split.train[u].size() < 2) continue;

@@ -97,7 +97,7 @@ TigerTask::TigerTask(const TrainConfig& cfg, const TigerData& data, const models
       trie_(ids),
       gen_(seed),
       model_(cfg.tiger, models::TokenSpace(ids, cfg.tiger.user_buckets), gen_),
-      adam_(make_adam(model_.parameters(), cfg.train)) {
+      adam_(make_adam(model_.to_(cfg.train.where()).parameters(), cfg.train)) {
   for (int k : cfg.eval.ks)
     if (k > cfg.tiger.beam)
       throw std::invalid_argument(

@@ -8,6 +8,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "autograd/generator.hpp"
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/scratch.hpp"
 
@@ -259,5 +260,34 @@ template void attention_backward<float>(const float*, const float*, const float*
 template void attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
                                          const double*, const double*, const double*, AttentionDims, double, double,
                                          double*, double*, double*);
+
+void attention_forward(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& query_valid,
+                       const Tensor& key_valid, const AttentionDims& d, double scale, const AttentionDropout& drop,
+                       Tensor& P, Tensor& Pd, Tensor& O) {
+  check_same_device("attention", {&Q, &K, &V, &query_valid, &key_valid});
+  if (Q.is_cuda()) return cuda().attention_forward(Q, K, V, query_valid, key_valid, d, scale, drop, P, Pd, O);
+  dispatch_float(Q.dtype(), "attention", [&](auto tag) {
+    using F = decltype(tag);
+    const F* qv = query_valid.defined() ? query_valid.data<F>() : nullptr;
+    const F* kv = key_valid.defined() ? key_valid.data<F>() : nullptr;
+    attention_forward<F>(Q.data<F>(), K.data<F>(), V.data<F>(), qv, kv, d, F(scale), drop, P.data<F>(), Pd.data<F>(),
+                         O.data<F>());
+  });
+}
+
+void attention_backward(const Tensor& dO, const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& P,
+                        const Tensor& Pd, const Tensor& query_valid, const Tensor& key_valid, const AttentionDims& d,
+                        double scale, double p, Tensor& dQ, Tensor& dK, Tensor& dV) {
+  check_same_device("attention backward", {&dO, &Q, &K, &V});
+  if (Q.is_cuda())
+    return cuda().attention_backward(dO, Q, K, V, P, Pd, query_valid, key_valid, d, scale, p, dQ, dK, dV);
+  dispatch_float(Q.dtype(), "attention backward", [&](auto tag) {
+    using F = decltype(tag);
+    const F* qv = query_valid.defined() ? query_valid.data<F>() : nullptr;
+    const F* kv = key_valid.defined() ? key_valid.data<F>() : nullptr;
+    attention_backward<F>(dO.data<F>(), Q.data<F>(), K.data<F>(), V.data<F>(), P.data<F>(), Pd.data<F>(), qv, kv, d,
+                          F(scale), p, dQ.data<F>(), dK.data<F>(), dV.data<F>());
+  });
+}
 
 }  // namespace recgrad::kernels

@@ -15,6 +15,8 @@
 #pragma once
 #include <cstdint>
 
+#include "autograd/tensor.hpp"
+
 namespace recgrad::kernels {
 
 // Element (b, h, i, c) of a 4-d operand is at b·batch + h·head + i·row + c.
@@ -48,5 +50,14 @@ void attention_forward(const T* Q, const T* K, const T* V, const T* query_valid,
 template <class T>
 void attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* P, const T* Pd, const T* query_valid,
                         const T* key_valid, AttentionDims d, T scale, double p, T* dQ, T* dK, T* dV);
+
+// The same two on Tensors (dense operands; P, Pd, O and dQ, dK, dV allocated by the caller on the operands' device):
+// the CPU kernels above, or the GPU's (kernels/cuda/attention.cu). The operands must share one device.
+void attention_forward(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& query_valid,
+                       const Tensor& key_valid, const AttentionDims& d, double scale, const AttentionDropout& drop,
+                       Tensor& P, Tensor& Pd, Tensor& O);
+void attention_backward(const Tensor& dO, const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& P,
+                        const Tensor& Pd, const Tensor& query_valid, const Tensor& key_valid, const AttentionDims& d,
+                        double scale, double p, Tensor& dQ, Tensor& dK, Tensor& dV);
 
 }  // namespace recgrad::kernels

@@ -10,6 +10,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 
@@ -237,6 +238,7 @@ void binary_fast(Binary f, const T* a, const T* b, T* y, const RowPlan& p) {
 // ---------------------------------------------------------------------------------------------------
 
 Tensor unary(Unary f, const Tensor& x) {
+  if (x.is_cuda()) return cuda().unary(f, x);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_float(x.dtype(), "unary kernel", [&](auto tag) {
     using T = decltype(tag);
@@ -251,6 +253,8 @@ Tensor binary(Binary f, const Tensor& a, const Tensor& b, const char* op) {
   if (a.dtype() != b.dtype())
     throw std::invalid_argument(std::string(op) + ": dtypes differ: " + a.str() + " and " + b.str());
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape(), op);
+  check_same_device(op, {&a, &b}, true);
+  if (a.is_cuda() || b.is_cuda()) return cuda().binary(f, a, b, out_shape);
   Tensor y = Tensor::empty(out_shape, a.dtype());
   dispatch_float(a.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
@@ -267,6 +271,7 @@ Tensor binary(Binary f, const Tensor& a, const Tensor& b, const char* op) {
 }
 
 Tensor inside_mask(const Tensor& x, double lo, double hi) {
+  if (x.is_cuda()) return cuda().inside_mask(x, lo, hi);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_float(x.dtype(), "clamp", [&](auto tag) {
     using T = decltype(tag);
@@ -281,6 +286,7 @@ Tensor inside_mask(const Tensor& x, double lo, double hi) {
 
 namespace recgrad::kernels {
 Tensor clamp_values(const Tensor& x, double lo, double hi) {
+  if (x.is_cuda()) return cuda().clamp(x, lo, hi);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_float(x.dtype(), "clamp", [&](auto tag) {
     using T = decltype(tag);

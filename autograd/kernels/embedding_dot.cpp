@@ -7,6 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 
 namespace recgrad::kernels {
@@ -156,5 +157,31 @@ template void embedding_dot_backward<float>(const float*, const float*, const fl
                                             float*, long, long, long, long);
 template void embedding_dot_backward<double>(const double*, const double*, const double*, const std::int64_t*, double*,
                                              double*, long, long, long, long);
+
+Tensor embedding_dot(const Tensor& h, const Tensor& W, const Tensor& ids) {
+  check_same_device("embedding_dot", {&h, &W, &ids});
+  if (h.is_cuda()) return cuda().embedding_dot(h, W, ids);
+  const long N = h.size(0), D = h.size(1), K = ids.size(1);
+  Tensor y = Tensor::empty({N, K}, h.dtype());
+  dispatch_float(h.dtype(), "embedding_dot", [&](auto tag) {
+    using T = decltype(tag);
+    embedding_dot_forward<T>(h.data<T>(), W.data<T>(), ids.data<std::int64_t>(), y.data<T>(), N, K, D);
+  });
+  return y;
+}
+
+void embedding_dot_backward(const Tensor& g, const Tensor& h, const Tensor& W, const Tensor& ids, Tensor& gh,
+                            Tensor& gW) {
+  check_same_device("embedding_dot backward", {&g, &h, &W, &ids});
+  if (g.is_cuda()) return cuda().embedding_dot_backward(g, h, W, ids, gh, gW);
+  const long N = h.size(0), D = h.size(1), K = ids.size(1), V = W.size(0);
+  gh = Tensor::empty(h.shape(), g.dtype());
+  gW = Tensor::zeros(W.shape(), g.dtype());
+  dispatch_float(g.dtype(), "embedding_dot backward", [&](auto tag) {
+    using T = decltype(tag);
+    embedding_dot_backward<T>(g.data<T>(), h.data<T>(), W.data<T>(), ids.data<std::int64_t>(), gh.data<T>(),
+                              gW.data<T>(), N, K, D, V);
+  });
+}
 
 }  // namespace recgrad::kernels

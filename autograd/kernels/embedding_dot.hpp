@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "autograd/tensor.hpp"
+
 namespace recgrad::kernels {
 
 // h: (N, D), W: (V, D), ids: (N, K) -> y: (N, K)
@@ -14,5 +16,10 @@ void embedding_dot_forward(const T* h, const T* W, const std::int64_t* ids, T* y
 template <class T>
 void embedding_dot_backward(const T* g, const T* h, const T* W, const std::int64_t* ids, T* gh, T* gW, long N, long K,
                             long D, long V);
+
+// On Tensors (dense, one device; ids int64 in range): y = the forward; gh and gW are allocated here (gW zeroed).
+Tensor embedding_dot(const Tensor& h, const Tensor& W, const Tensor& ids);
+void embedding_dot_backward(const Tensor& g, const Tensor& h, const Tensor& W, const Tensor& ids, Tensor& gh,
+                            Tensor& gW);
 
 }  // namespace recgrad::kernels

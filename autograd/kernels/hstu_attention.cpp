@@ -6,6 +6,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/scratch.hpp"
 
@@ -175,5 +176,31 @@ template void hstu_attention_backward<float>(const float*, const float*, const f
 template void hstu_attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
                                               const double*, const double*, const double*, HstuAttentionDims, double*,
                                               double*, double*, double*);
+
+void hstu_attention_forward(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, bool rab_batched,
+                            const Tensor& inv_n, const Tensor& key_valid, const HstuAttentionDims& d, Tensor& Z,
+                            Tensor& A, Tensor& O) {
+  check_same_device("hstu_attention", {&Q, &K, &V, &rab, &inv_n, &key_valid});
+  if (Q.is_cuda()) return cuda().hstu_forward(Q, K, V, rab, rab_batched, inv_n, key_valid, d, Z, A, O);
+  dispatch_float(Q.dtype(), "hstu_attention", [&](auto tag) {
+    using F = decltype(tag);
+    hstu_attention_forward<F>(Q.data<F>(), K.data<F>(), V.data<F>(), rab.data<F>(), rab_batched, inv_n.data<F>(),
+                              key_valid.defined() ? key_valid.data<F>() : nullptr, d, Z.data<F>(), A.data<F>(),
+                              O.data<F>());
+  });
+}
+
+void hstu_attention_backward(const Tensor& dO, const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& Z,
+                             const Tensor& A, const Tensor& inv_n, const Tensor& key_valid, const HstuAttentionDims& d,
+                             Tensor& dQ, Tensor& dK, Tensor& dV, Tensor& dZ) {
+  check_same_device("hstu_attention backward", {&dO, &Q, &K, &V});
+  if (Q.is_cuda()) return cuda().hstu_backward(dO, Q, K, V, Z, A, inv_n, key_valid, d, dQ, dK, dV, dZ);
+  dispatch_float(Q.dtype(), "hstu_attention backward", [&](auto tag) {
+    using F = decltype(tag);
+    hstu_attention_backward<F>(dO.data<F>(), Q.data<F>(), K.data<F>(), V.data<F>(), Z.data<F>(), A.data<F>(),
+                               inv_n.data<F>(), key_valid.defined() ? key_valid.data<F>() : nullptr, d, dQ.data<F>(),
+                               dK.data<F>(), dV.data<F>(), dZ.data<F>());
+  });
+}
 
 }  // namespace recgrad::kernels

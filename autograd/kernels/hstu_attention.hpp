@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 
+#include "autograd/tensor.hpp"
+
 namespace recgrad::kernels {
 
 struct HstuAttentionDims {
@@ -25,5 +27,14 @@ void hstu_attention_forward(const T* Q, const T* K, const T* V, const T* rab, bo
 template <class T>
 void hstu_attention_backward(const T* dO, const T* Q, const T* K, const T* V, const T* Z, const T* A, const T* inv_n,
                              const T* key_valid, HstuAttentionDims d, T* dQ, T* dK, T* dV, T* dZ);
+
+// The same two on Tensors (dense operands on one device; outputs allocated by the caller there): the CPU kernels
+// above, or the GPU's (kernels/cuda/attention.cu). key_valid may be undefined.
+void hstu_attention_forward(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, bool rab_batched,
+                            const Tensor& inv_n, const Tensor& key_valid, const HstuAttentionDims& d, Tensor& Z,
+                            Tensor& A, Tensor& O);
+void hstu_attention_backward(const Tensor& dO, const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& Z,
+                             const Tensor& A, const Tensor& inv_n, const Tensor& key_valid, const HstuAttentionDims& d,
+                             Tensor& dQ, Tensor& dK, Tensor& dV, Tensor& dZ);
 
 }  // namespace recgrad::kernels

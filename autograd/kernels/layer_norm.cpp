@@ -8,6 +8,7 @@
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xview.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 
@@ -153,6 +154,8 @@ void backward_fast(const T* g, const T* xhat, const T* rstd, const T* gamma, T* 
 // ---------------------------------------------------------------------------------------------------
 
 LayerNormForward layer_norm_rows(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps) {
+  check_same_device("layer_norm", {&x, &gamma, &beta});
+  if (x.is_cuda()) return cuda().layer_norm_rows(x, gamma, beta, eps);
   const long R = x.size(0), D = x.size(1);
   LayerNormForward f{Tensor::empty({R, D}, x.dtype()), Tensor::empty({R, D}, x.dtype()), Tensor::empty({R}, x.dtype())};
   dispatch_float(x.dtype(), "layer_norm", [&](auto tag) {
@@ -166,6 +169,7 @@ LayerNormForward layer_norm_rows(const Tensor& x, const Tensor& gamma, const Ten
 
 LayerNormBackward layer_norm_rows_backward(const Tensor& g, const LayerNormForward& saved, const Tensor& gamma,
                                            bool affine) {
+  if (g.is_cuda()) return cuda().layer_norm_rows_backward(g, saved, gamma, affine);
   const long R = g.size(0), D = g.size(1);
   LayerNormBackward b{Tensor::empty({R, D}, g.dtype()), Tensor(), Tensor()};
   if (affine) {

@@ -8,6 +8,7 @@
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xsort.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 #include "autograd/ops.hpp"
@@ -89,6 +90,7 @@ static bool consecutive(const Shape& s, const std::vector<int>& axes, long& oute
 }
 
 Tensor reduce(Reduce op, const Tensor& x, const std::vector<int>& axes) {
+  if (x.is_cuda()) return cuda().reduce(op, x, axes);
   Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, true), x.dtype());
   if (axes.empty() || x.numel() == 0) {
     if (axes.empty())
@@ -108,6 +110,7 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int>& axes) {
 }
 
 Tensor argmin(const Tensor& x, int axis) {
+  if (x.is_cuda()) return cuda().argmin(x, axis);
   Shape out_shape = reduced_shape(x.shape(), {axis}, false);
   Tensor out = Tensor::empty(out_shape, DType::i64);
   const Tensor xc = x.contiguous();

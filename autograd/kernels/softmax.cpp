@@ -5,6 +5,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xreducer.hpp>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 #include "autograd/kernels/strided.hpp"
 
@@ -120,6 +121,7 @@ void softmax_backward_fast(const T* y, const T* g, T* dx, long rows, long n, boo
 // ---------------------------------------------------------------------------------------------------
 
 Tensor softmax_rows(const Tensor& x, bool log) {
+  if (x.is_cuda()) return cuda().softmax_rows(x, log);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_float(x.dtype(), "softmax", [&](auto tag) {
     using T = decltype(tag);
@@ -130,6 +132,7 @@ Tensor softmax_rows(const Tensor& x, bool log) {
 }
 
 Tensor softmax_rows_backward(const Tensor& y, const Tensor& g, bool log) {
+  if (y.is_cuda()) return cuda().softmax_rows_backward(y, g, log);
   Tensor dx = Tensor::empty(y.shape(), y.dtype());
   dispatch_float(y.dtype(), "softmax backward", [&](auto tag) {
     using T = decltype(tag);

@@ -59,36 +59,25 @@ Tensor fused_attention(const char* name, const Tensor& q, const Tensor& k, const
                        const Shape& out_shape, Generator& gen, Tensor* weights) {
   const kernels::AttentionDims& d = f.dims;
   const Shape p_shape{d.B, d.H, d.Tq, d.Tk};
-  Tensor P = Tensor::empty(p_shape, q.dtype());
-  Tensor Pd = f.rate > 0 ? Tensor::empty(p_shape, q.dtype()) : P;
-  Tensor O = Tensor::empty(out_shape, q.dtype());
+  Tensor P = Tensor::empty(p_shape, q.dtype(), q.device());
+  Tensor Pd = f.rate > 0 ? Tensor::empty(p_shape, q.dtype(), q.device()) : P;
+  Tensor O = Tensor::empty(out_shape, q.dtype(), q.device());
   kernels::AttentionDropout drop;
   if (f.rate > 0) drop = {f.rate, splitmix64(gen.seed()), gen.advance(static_cast<std::uint64_t>(P.numel()))};
-  dispatch_float(q.dtype(), name, [&](auto tag) {
-    using F = decltype(tag);
-    const F* qv = f.query_valid.defined() ? f.query_valid.data<F>() : nullptr;
-    const F* kv = f.key_valid.defined() ? f.key_valid.data<F>() : nullptr;
-    kernels::attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(), qv, kv, d, F(f.scale), drop, P.data<F>(),
-                                  Pd.data<F>(), O.data<F>());
-  });
+  kernels::attention_forward(q, k, v, f.query_valid, f.key_valid, d, f.scale, drop, P, Pd, O);
   if (weights) *weights = P;
   return record(name, O, {q, k, v}, [q, k, v, f, P, Pd](const Tensor& g) {
     const Tensor gc = g.contiguous();
-    Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(k.shape(), k.dtype()),
-           dV = Tensor::empty(v.shape(), v.dtype());
-    dispatch_float(q.dtype(), "attention backward", [&](auto tag) {
-      using F = decltype(tag);
-      const F* qv = f.query_valid.defined() ? f.query_valid.data<F>() : nullptr;
-      const F* kv = f.key_valid.defined() ? f.key_valid.data<F>() : nullptr;
-      kernels::attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), P.data<F>(), Pd.data<F>(), qv,
-                                     kv, f.dims, F(f.scale), f.rate, dQ.data<F>(), dK.data<F>(), dV.data<F>());
-    });
+    Tensor dQ = Tensor::empty(q.shape(), q.dtype(), q.device()), dK = Tensor::empty(k.shape(), k.dtype(), q.device()),
+           dV = Tensor::empty(v.shape(), v.dtype(), q.device());
+    kernels::attention_backward(gc, q, k, v, P, Pd, f.query_valid, f.key_valid, f.dims, f.scale, f.rate, dQ, dK, dV);
     return Grads{dQ, dK, dV};
   });
 }
 
-Tensor contiguous_mask(const Tensor& valid, DType dtype) {
-  return valid.defined() ? valid.to(dtype).contiguous() : Tensor();
+// The mask on the operands' device, dtype and dense (a mask built on the host may join a GPU op).
+Tensor contiguous_mask(const Tensor& valid, const Tensor& like) {
+  return valid.defined() ? valid.detach().to(like.device()).to(like.dtype()).contiguous() : Tensor();
 }
 
 }  // namespace
@@ -107,12 +96,13 @@ Tensor causal_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const
   check_mask("causal_attention", "key_valid", key_valid, Q.size(0), Q.size(2));
   if (p < 0.0 || p >= 1.0)
     throw std::invalid_argument("causal_attention: dropout p must be in [0, 1), got " + std::to_string(p));
-  if (!kernels::use_fast()) return attention_composed(Q, K, V, Tensor(), key_valid, true, p, training, gen, weights);
+  if (!kernels::use_fast() && !Q.is_cuda())  // the composition is the CPU's reference path
+    return attention_composed(Q, K, V, Tensor(), key_valid, true, p, training, gen, weights);
   const std::int64_t B = Q.size(0), H = Q.size(1), T = Q.size(2), dh = Q.size(3);
   const auto layout = kernels::HeadLayout::heads_first(H, T, dh);
   const FusedAttention f{{B, H, T, T, dh, dh, true, layout, layout, layout, layout},
                          Tensor(),
-                         contiguous_mask(key_valid, Q.dtype()),
+                         contiguous_mask(key_valid, Q),
                          1.0 / std::sqrt(static_cast<double>(dh)),
                          training ? p : 0.0};
   return fused_attention("causal_attention", Q.contiguous(), K.contiguous(), V.contiguous(), f, Q.shape(), gen,
@@ -137,7 +127,7 @@ Tensor attention(const Tensor& Q, const Tensor& K, const Tensor& V, std::int64_t
   check_mask("attention", "key_valid", key_valid, B, Tk);
   if (p < 0.0 || p >= 1.0) throw bad("dropout p must be in [0, 1), got " + std::to_string(p));
   const std::int64_t dk = Q.size(2) / heads, dv = V.size(2) / heads;
-  if (!kernels::use_fast()) {
+  if (!kernels::use_fast() && !Q.is_cuda()) {                  // the composition is the CPU's reference path
     const auto split = [&](const Tensor& x, std::int64_t d) {  // (B, T, H·d) -> (B, H, T, d)
       return transpose(reshape(x, {B, x.size(1), heads, d}), 1, 2);
     };
@@ -150,8 +140,8 @@ Tensor attention(const Tensor& Q, const Tensor& K, const Tensor& V, std::int64_t
   const FusedAttention f{{B, heads, Tq, Tk, dk, dv, causal, HeadLayout::heads_inside(heads, Tq, dk),
                           HeadLayout::heads_inside(heads, Tk, dk), HeadLayout::heads_inside(heads, Tk, dv),
                           HeadLayout::heads_inside(heads, Tq, dv)},
-                         causal ? Tensor() : contiguous_mask(query_valid, Q.dtype()),
-                         contiguous_mask(key_valid, Q.dtype()),
+                         causal ? Tensor() : contiguous_mask(query_valid, Q),
+                         contiguous_mask(key_valid, Q),
                          1.0 / std::sqrt(static_cast<double>(dk)),
                          training ? p : 0.0};
   return fused_attention("attention", Q.contiguous(), K.contiguous(), V.contiguous(), f, {B, Tq, heads * dv}, gen,

@@ -55,32 +55,24 @@ Tensor hstu_composed(const Tensor& Q, const Tensor& K, const Tensor& V, const Te
 Tensor hstu_attention(const Tensor& Q, const Tensor& K, const Tensor& V, const Tensor& rab, const Tensor& key_valid,
                       const Tensor& n, Tensor* weights) {
   check_hstu_inputs(Q, K, V, rab, key_valid, n);
-  if (!kernels::use_fast()) return hstu_composed(Q, K, V, rab, key_valid, n, weights);
+  if (!kernels::use_fast() && !Q.is_cuda()) return hstu_composed(Q, K, V, rab, key_valid, n, weights);  // CPU reference
   const std::int64_t B = Q.size(0), H = Q.size(1), T = Q.size(2), dh = Q.size(3);
   const Tensor q = Q.contiguous(), k = K.contiguous(), v = V.contiguous(), r = rab.contiguous();
-  const Tensor valid = key_valid.defined() ? key_valid.to(Q.dtype()).contiguous() : Tensor();
-  const Tensor inv_n = (1.0 / n.detach().to(Q.dtype())).contiguous();
-  Tensor Z = Tensor::empty({B, H, T, T}, Q.dtype()), A = Tensor::empty({B, H, T, T}, Q.dtype());
-  Tensor O = Tensor::empty(V.shape(), Q.dtype());
+  const Tensor valid = key_valid.defined() ? key_valid.detach().to(Q.device()).to(Q.dtype()).contiguous() : Tensor();
+  const Tensor inv_n = (1.0 / n.detach().to(Q.device()).to(Q.dtype())).contiguous();
+  const Device dev = Q.device();
+  Tensor Z = Tensor::empty({B, H, T, T}, Q.dtype(), dev), A = Tensor::empty({B, H, T, T}, Q.dtype(), dev);
+  Tensor O = Tensor::empty(V.shape(), Q.dtype(), dev);
   const kernels::HstuAttentionDims dims{B, H, T, dh, V.size(3)};
   const bool batched = rab.size(0) == B && B > 1;
-  dispatch_float(Q.dtype(), "hstu_attention", [&](auto tag) {
-    using F = decltype(tag);
-    kernels::hstu_attention_forward<F>(q.data<F>(), k.data<F>(), v.data<F>(), r.data<F>(), batched, inv_n.data<F>(),
-                                       valid.defined() ? valid.data<F>() : nullptr, dims, Z.data<F>(), A.data<F>(),
-                                       O.data<F>());
-  });
+  kernels::hstu_attention_forward(q, k, v, r, batched, inv_n, valid, dims, Z, A, O);
   if (weights) *weights = A;
   return record("hstu_attention", O, {q, k, v, r}, [q, k, v, r, Z, A, inv_n, valid, dims](const Tensor& g) {
     const Tensor gc = g.contiguous();
-    Tensor dQ = Tensor::empty(q.shape(), q.dtype()), dK = Tensor::empty(q.shape(), q.dtype()),
-           dV = Tensor::empty(v.shape(), q.dtype()), dZ = Tensor::empty(Z.shape(), q.dtype());
-    dispatch_float(q.dtype(), "hstu_attention backward", [&](auto tag) {
-      using F = decltype(tag);
-      kernels::hstu_attention_backward<F>(gc.data<F>(), q.data<F>(), k.data<F>(), v.data<F>(), Z.data<F>(), A.data<F>(),
-                                          inv_n.data<F>(), valid.defined() ? valid.data<F>() : nullptr, dims,
-                                          dQ.data<F>(), dK.data<F>(), dV.data<F>(), dZ.data<F>());
-    });
+    const Device dev = q.device();
+    Tensor dQ = Tensor::empty(q.shape(), q.dtype(), dev), dK = Tensor::empty(q.shape(), q.dtype(), dev),
+           dV = Tensor::empty(v.shape(), q.dtype(), dev), dZ = Tensor::empty(Z.shape(), q.dtype(), dev);
+    kernels::hstu_attention_backward(gc, q, k, v, Z, A, inv_n, valid, dims, dQ, dK, dV, dZ);
     return Grads{dQ, dK, dV, sum_to(dZ, r.shape())};
   });
 }

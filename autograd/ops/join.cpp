@@ -1,4 +1,5 @@
 // concat / stack / split.
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/ops/common.hpp"
 
 namespace recgrad {
@@ -20,7 +21,10 @@ Tensor concat(const std::vector<Tensor>& xs, int axis) {
                                   std::to_string(axis));
     shape[axis] += x.shape()[axis];
   }
-  Tensor y = Tensor::empty(shape, xs[0].dtype());
+  std::vector<const Tensor*> operands;
+  for (const auto& x : xs) operands.push_back(&x);
+  kernels::check_same_device("concat", operands);
+  Tensor y = Tensor::empty(shape, xs[0].dtype(), xs[0].device());
   std::vector<std::int64_t> bounds{0};
   {
     NoGradGuard no_grad;

@@ -28,7 +28,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::int64_t ig
   }
   for (auto& w : weight) w /= std::max<std::int64_t>(valid, 1);
   const Tensor picked = gather(log_softmax(logits, 1), 1, Tensor::from_vector(t, {N, 1}));  // (N, 1)
-  const Tensor w = Tensor::from_vector(weight, {N, 1}).to(logits.dtype());
+  const Tensor w = Tensor::from_vector(weight, {N, 1}).to(logits.dtype()).to(logits.device());
   return neg(sum(picked * w));
 }
 

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <omp.h>
 
+#include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/matmul_precision.hpp"
 #include "autograd/kernels/gemm_bf16.hpp"
@@ -25,6 +26,8 @@ static Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);
+  kernels::check_same_device("matmul", {&a, &b});
+  if (a.is_cuda()) return kernels::cuda().matmul(a, b, out_shape);  // cuBLAS
   Tensor c = Tensor::empty(out_shape, a.dtype());
   const std::int64_t nbatch = numel(batch);
   const int nd = static_cast<int>(batch.size());

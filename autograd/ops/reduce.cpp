@@ -53,12 +53,9 @@ Tensor logsumexp(const Tensor& x, std::vector<int> axes, bool keepdim) {
   Tensor y_keep;
   {
     NoGradGuard no_grad;
-    Tensor m = kernels::reduce(Reduce::max, x, axes);
-    dispatch_float(m.dtype(), "logsumexp", [&](auto tag) {  // a row of -inf: shift by 0 instead
-      using T = decltype(tag);
-      for (T* p = m.data<T>(); p != m.data<T>() + m.numel(); ++p)
-        if (!std::isfinite(*p)) *p = T(0);
-    });
+    // A row of -inf (or +inf) shifts by the largest finite value instead: the result is still -inf (or +inf).
+    const double big = x.dtype() == DType::f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+    const Tensor m = kernels::clamp_values(kernels::reduce(Reduce::max, x, axes), -big, big);
     y_keep = m + log(kernels::reduce(Reduce::sum, exp(x - m), axes));
   }
   Tensor y = drop_axes(y_keep, x.shape(), axes, keepdim);
