@@ -67,9 +67,9 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
         ", " + shape_str(pos_ids.shape()));
   // Accidental hits: a sampled negative that is the positive itself is pushed out of the softmax.
   // The ids and the mask are read on the host (copied back when a caller built them on a GPU).
-  const std::vector<std::int64_t> p = pos_ids.to_vector<std::int64_t>(), n = neg_ids.to_vector<std::int64_t>();
-  const std::vector<double> m = mask.to_vector<double>();
-  const std::int64_t *pp = p.data(), *np = n.data();
+  const Tensor p = pos_ids.to(Device::cpu()).contiguous(), n = neg_ids.to(Device::cpu()).contiguous();
+  const Tensor m = mask.to(Device::cpu()).to(DType::f64).contiguous();
+  const std::int64_t *pp = p.data<std::int64_t>(), *np = n.data<std::int64_t>();
   Tensor hit = Tensor::empty({N, k}, neg_logit_in.dtype());
   dispatch_float(hit.dtype(), "sampled_softmax", [&](auto tag) {
     using T = decltype(tag);
@@ -80,7 +80,7 @@ Tensor sampled_softmax_from_logits(const Tensor& pos_logit, const Tensor& neg_lo
   });
   const Tensor logits = concat({pos_logit, neg_logit_in + hit.to(neg_logit_in.device())}, 1) * (1.0 / temperature);
   Tensor target = Tensor::empty({N}, DType::i64);  // class 0 (the positive); -100 for rows that do not count
-  for (std::int64_t i = 0; i < N; ++i) target.data<std::int64_t>()[i] = m[i] == 0 ? -100 : 0;
+  for (std::int64_t i = 0; i < N; ++i) target.data<std::int64_t>()[i] = m.data<double>()[i] == 0 ? -100 : 0;
   return cross_entropy(logits, target, -100);
 }
 

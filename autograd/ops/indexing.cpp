@@ -21,17 +21,13 @@ static void check_range(const std::int64_t* ids, std::int64_t k, std::int64_t n,
                               std::to_string(i) + " is out of range [0, " + std::to_string(n) + ")");
 }
 
-// ids as a dense int64 tensor on `device`, and their values on the host for the range check (a GPU tensor's ids are
-// copied back for it: the one wait for the GPU an indexing op makes, and only when the caller built ids there).
-struct CheckedIds {
-  Tensor on_device;
-  std::vector<std::int64_t> host;
-};
-static CheckedIds checked_ids(const Tensor& ids, std::int64_t n, Device device, const char* op) {
-  CheckedIds c{ids.contiguous(), ids.to_vector<std::int64_t>()};
-  check_range(c.host.data(), static_cast<std::int64_t>(c.host.size()), n, op);
-  c.on_device = kernels::ids_on(c.on_device, device);
-  return c;
+// ids dense, range-checked, on `device`. Ids on the host are checked in place; ids on a GPU are copied back for the
+// check (the one wait for the GPU an indexing op makes, and only when the caller built its ids there).
+static Tensor checked_ids(const Tensor& ids, std::int64_t n, Device device, const char* op) {
+  const Tensor dense = ids.contiguous();
+  const Tensor on_host = dense.to(Device::cpu());
+  check_range(on_host.data<std::int64_t>(), on_host.numel(), n, op);
+  return kernels::ids_on(dense, device);
 }
 
 // weight: (V, D), ids: (...) int64 -> (..., D).  y[..., :] = weight[ids[...], :]
@@ -41,7 +37,7 @@ Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_i
   if (weight.dim() != 2) throw std::invalid_argument("embedding: weight must be (V, D), got " + weight.str());
   // The ids are kept for the backward, not copied when dense on the weight's device (index tensors can be large:
   // HSTU's (B, T, T) time buckets); like every saved input, they must not be changed in place before backward.
-  const Tensor flat = checked_ids(reshape(ids, {ids.numel()}), weight.size(0), weight.device(), "embedding").on_device;
+  const Tensor flat = checked_ids(reshape(ids, {ids.numel()}), weight.size(0), weight.device(), "embedding");
   const std::int64_t k = flat.numel();
   Shape shape = ids.shape();
   shape.push_back(weight.size(1));
@@ -57,7 +53,7 @@ Tensor index_select(const Tensor& x, int axis, const Tensor& index) {
   check_index(index, "index_select");
   if (index.dim() != 1) throw std::invalid_argument("index_select: index must be 1-d, got " + index.str());
   axis = normalize_axis(axis, x.dim(), "index_select");
-  const Tensor ids = checked_ids(index, x.shape()[axis], x.device(), "index_select").on_device;
+  const Tensor ids = checked_ids(index, x.shape()[axis], x.device(), "index_select");
   Tensor y = kernels::select_rows(x, axis, ids);
   return record("index_select", y, {x}, [ids, xs = x.shape(), axis](const Tensor& g) {
     return Grads{kernels::scatter_add_rows(g, xs, axis, ids, -1)};
@@ -104,7 +100,7 @@ Tensor embedding_dot(const Tensor& h, const Tensor& weight, const Tensor& ids) {
   if (h.dtype() != weight.dtype())
     throw std::invalid_argument("embedding_dot: dtypes differ: " + h.str() + " and " + weight.str());
   kernels::check_same_device("embedding_dot", {&h, &weight});
-  const Tensor idc = checked_ids(ids, weight.size(0), h.device(), "embedding_dot").on_device;
+  const Tensor idc = checked_ids(ids, weight.size(0), h.device(), "embedding_dot");
   const Tensor hc = h.contiguous(), wc = weight.contiguous();
   Tensor y = kernels::embedding_dot(hc, wc, idc);
   return record("embedding_dot", y, {hc, wc}, [hc, wc, idc](const Tensor& g) {
