@@ -85,6 +85,9 @@ CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
   rep_cmd->add_flag("--funrec-no-ffn-residual", rep.funrec_no_ffn_residual,
                     "reproduce fun-rec's defect: the feed-forward block without its residual");
   rep_cmd->add_option("--metrics-out", rep.metrics_out, "write one JSON line of metrics per seed to this file");
+  rep_cmd->add_flag("--baselines", rep.baselines,
+                    "add popularity and random rankings under the same protocol, and per seed: distinct top-10 lists, "
+                    "HR@10 with the history removed, by dot product, and under sampled-100");
   return rep_cmd;
 }
 

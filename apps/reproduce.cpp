@@ -15,6 +15,7 @@
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "apps/steps.hpp"
+#include "training/chapter_baselines.hpp"
 #include "training/chapter_task.hpp"
 
 namespace recgrad::apps {
@@ -40,6 +41,60 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// One seed's line of --metrics-out; with --baselines, the diagnostics too.
+std::string json_line(const std::string& model, int seed, const training::ChapterResult& r,
+                      const training::ChapterDiagnostics* d) {
+  std::string line =
+      fmt::format(R"({{"model": "{}", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
+                  R"("hit_rate@10": {:.6f}, "hit_rate@5": {:.6f}, "ndcg@10": {:.6f}, "ndcg@5": {:.6f}}})",
+                  model, seed, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"), r.test.at("ndcg@10"),
+                  r.test.at("ndcg@5"));
+  if (d)
+    line += fmt::format(R"(, "distinct_top10": {}, "hit_rate@10_history_removed": {:.6f}, "hit_rate@10_dot": {:.6f}, )"
+                        R"("hit_rate@10_sampled100": {:.6f})",
+                        d->distinct_top10, d->history_removed.at("hit_rate@10"), d->dot.at("hit_rate@10"),
+                        d->sampled100.at("hit_rate@10"));
+  return line + "}";
+}
+
+std::string ordinal(long n) {
+  const char* suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th"
+                       : n % 10 == 1                    ? "st"
+                       : n % 10 == 2                    ? "nd"
+                       : n % 10 == 3                    ? "rd"
+                                                        : "th";
+  return std::to_string(n) + suffix;
+}
+
+// --baselines: rankings without a model under the same protocol, then what each seed's table hides.
+void print_baselines(const training::ChapterFeatures& features, std::uint64_t seed,
+                     const std::vector<std::pair<int, training::ChapterDiagnostics>>& diagnostics,
+                     const std::map<std::string, std::vector<double>>& all) {
+  fmt::print("\nprotocol: chapter | rankings without a model (the same users, targets, candidates and tie rule)\n");
+  fmt::print("{:>25} | {:>11} | {:>10} | {:>8} | {:>7}\n", "ranking", "hit_rate@10", "hit_rate@5", "ndcg@10", "ndcg@5");
+  const auto row = [](const char* name, const training::Metrics& m) {
+    fmt::print("{:>25} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f}\n", name, m.at("hit_rate@10"), m.at("hit_rate@5"),
+               m.at("ndcg@10"), m.at("ndcg@5"));
+  };
+  row("popularity (train rows)", training::popularity_ranking(features));
+  row("the same, history removed", training::popularity_ranking(features, true));
+  row("random", training::random_ranking(features, seed));
+  const double V = static_cast<double>(features.map.num_items() + 1);
+  fmt::print("{:>25} | {:>11.4f} | {:>10.4f} |\n", "random, expected", 10 / V, 5 / V);
+  fmt::print("\nprotocol: chapter, varied one thing at a time on each seed's trained model (HR@10)\n");
+  fmt::print("{:>5} | {:>14} | {:>13} | {:>15} | {:>11} | {:>17}\n", "seed", "distinct top10", "chapter table",
+             "history removed", "dot product", "sampled-100 (dot)");
+  const auto& hr = all.at("hit_rate@10");
+  for (std::size_t i = 0; i < diagnostics.size(); ++i) {
+    const auto& [s, d] = diagnostics[i];
+    fmt::print("{:>5} | {:>14} | {:>13.4f} | {:>15.4f} | {:>11.4f} | {:>17.4f}\n", s, d.distinct_top10, hr[i],
+               d.history_removed.at("hit_rate@10"), d.dot.at("hit_rate@10"), d.sampled100.at("hit_rate@10"));
+  }
+  const auto better = std::count_if(hr.begin(), hr.end(), [&](double v) { return v > hr.front(); });
+  fmt::print("seed {} has the {} highest HR@10 of the {} seeds ({:.4f}; median {:.4f})\n", diagnostics.front().first,
+             ordinal(better + 1), hr.size(), hr.front(), median(hr));
 }
 
 }  // namespace
@@ -80,19 +135,17 @@ int run_reproduce(const ReproduceOptions& opt) {
     out.open(opt.metrics_out);
     if (!out) throw std::runtime_error(opt.metrics_out + ": cannot open for writing");
   }
+  const training::ChapterFeatures features = training::chapter_features(raw, cfg);
+  std::vector<std::pair<int, training::ChapterDiagnostics>> diagnostics;
   for (int s = opt.first_seed; s < opt.first_seed + opt.seeds; ++s) {
-    const auto r = training::run_chapter(raw, cfg, static_cast<std::uint64_t>(s));
+    const auto r = training::run_chapter(features, cfg, static_cast<std::uint64_t>(s));
+    if (opt.baselines) diagnostics.emplace_back(s, training::diagnose_chapter_model(*r.model, features, s));
     fmt::print("{:>5} | {:>11.4f} | {:>10.4f} | {:>8.4f} | {:>7.4f} | {:>6} | {:>8.1f}\n", s, r.test.at("hit_rate@10"),
                r.test.at("hit_rate@5"), r.test.at("ndcg@10"), r.test.at("ndcg@5"), r.step_losses.size(),
                r.train_seconds);
     std::fflush(stdout);
     for (const auto& c : kColumns) all[c].push_back(r.test.at(c));
-    if (out)
-      out << fmt::format(R"({{"model": "{}", "protocol": "chapter", "seed": {}, "train_seconds": {:.2f}, "test": {{)"
-                         R"("hit_rate@10": {:.6f}, "hit_rate@5": {:.6f}, "ndcg@10": {:.6f}, "ndcg@5": {:.6f}}}}})",
-                         opt.model, s, r.train_seconds, r.test.at("hit_rate@10"), r.test.at("hit_rate@5"),
-                         r.test.at("ndcg@10"), r.test.at("ndcg@5"))
-          << "\n";
+    if (out) out << json_line(opt.model, s, r, opt.baselines ? &diagnostics.back().second : nullptr) << "\n";
   }
   fmt::print("\nprotocol: chapter | {} | {} seeds ({}..{})\n", Model, opt.seeds, opt.first_seed,
              opt.first_seed + opt.seeds - 1);
@@ -109,6 +162,7 @@ int run_reproduce(const ReproduceOptions& opt) {
                *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()), r.lo, r.hi,
                inside ? "yes" : "no");
   }
+  if (opt.baselines) print_baselines(features, static_cast<std::uint64_t>(opt.first_seed), diagnostics, all);
   return 0;
 }
 

@@ -14,6 +14,7 @@ struct ReproduceOptions {
   int threads = 0;
   std::string metrics_out;              // JSON lines, one per seed, when set
   bool funrec_no_ffn_residual = false;  // reproduce fun-rec's defect: the FFN without its residual
+  bool baselines = false;               // popularity and random rankings, and what each seed's table hides
 };
 
 int run_reproduce(const ReproduceOptions& opt);

@@ -2,6 +2,7 @@
 #pragma once
 #include "autograd/anomaly.hpp"
 #include "autograd/generator.hpp"
+#include "autograd/gradcheck.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"

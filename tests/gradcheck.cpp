@@ -1,78 +1,8 @@
 #include "tests/gradcheck.hpp"
 
 #include <cmath>
-#include <sstream>
-
-#include "autograd/kernels/strided.hpp"
 
 namespace recgrad::test {
-
-namespace {
-
-// Storage offsets of every element of a view, in row-major order.
-std::vector<std::int64_t> element_offsets(const Tensor& t) {
-  std::vector<std::int64_t> offs(static_cast<std::size_t>(t.numel()));
-  kernels::for_each_offset(t.shape(), t.strides(), t.offset(),
-                           [&](std::int64_t i, std::int64_t off) { offs[i] = off; });
-  return offs;
-}
-
-double* storage_of(const Tensor& t) { return static_cast<double*>(t.impl()->storage->data); }
-
-}  // namespace
-
-::testing::AssertionResult gradcheck(const Fn& f, const std::vector<Tensor>& inputs, GradcheckOptions opt) {
-  for (const auto& in : inputs)
-    if (is_floating(in.dtype()) && (in.dtype() != DType::f64 || !in.is_leaf()))
-      return ::testing::AssertionFailure() << "gradcheck: inputs must be float64 leaves, got " << in.str();
-  Tensor out = f(inputs);
-  if (out.dtype() != DType::f64) return ::testing::AssertionFailure() << "gradcheck: output is " << out.str();
-  if (!out.requires_grad()) return ::testing::AssertionFailure() << "gradcheck: output does not require grad";
-  const std::int64_t m = out.numel();
-  const auto base_out = out.to_vector<double>();
-
-  // Analytic Jacobian, one row per output element.
-  std::vector<std::vector<std::vector<double>>> analytic(inputs.size());  // [input][out j][elem i]
-  for (std::int64_t j = 0; j < m; ++j) {
-    for (auto in : inputs) in.zero_grad();
-    std::vector<double> onehot(static_cast<std::size_t>(m), 0.0);
-    onehot[j] = 1.0;
-    out.backward(Tensor::from_vector(onehot, out.shape()), /*retain_graph=*/true);
-    for (std::size_t k = 0; k < inputs.size(); ++k) {
-      if (!inputs[k].requires_grad()) continue;
-      const Tensor& g = inputs[k].grad();
-      analytic[k].push_back(g.defined() ? g.to_vector<double>() : std::vector<double>(inputs[k].numel(), 0.0));
-    }
-  }
-
-  // Numeric Jacobian by central differences, compared as it is built.
-  NoGradGuard no_grad;
-  int checked = 0;
-  for (std::size_t k = 0; k < inputs.size(); ++k) {
-    if (!inputs[k].requires_grad()) continue;
-    double* data = storage_of(inputs[k]);
-    const auto offs = element_offsets(inputs[k]);
-    for (std::size_t i = 0; i < offs.size(); ++i) {
-      const double saved = data[offs[i]];
-      data[offs[i]] = saved + opt.eps;
-      const auto plus = f(inputs).to_vector<double>();
-      data[offs[i]] = saved - opt.eps;
-      const auto minus = f(inputs).to_vector<double>();
-      data[offs[i]] = saved;
-      for (std::int64_t j = 0; j < m; ++j) {
-        const double numeric = (plus[j] - minus[j]) / (2 * opt.eps);
-        const double a = analytic[k][j][i];
-        ++checked;
-        if (!(std::abs(a - numeric) <= opt.atol + opt.rtol * std::abs(numeric)))
-          return ::testing::AssertionFailure()
-                 << "d out[" << j << "] / d input" << k << "[" << i << "]: analytic " << a << " vs numeric " << numeric
-                 << " (input " << inputs[k].str() << ", output " << out.str() << ")";
-      }
-    }
-  }
-  if (checked == 0) return ::testing::AssertionFailure() << "gradcheck: no input requires grad";
-  return ::testing::AssertionSuccess() << checked << " Jacobian entries agree";
-}
 
 Tensor input(const Shape& shape, Generator& gen, double lo, double hi) {
   Tensor t = Tensor::uniform(shape, lo, hi, gen, DType::f64);

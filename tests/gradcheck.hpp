@@ -1,11 +1,10 @@
 // recgrad/tests/gradcheck.hpp — the reusable Jacobian check (float64 central differences).
 //
 //   auto x = test::input({3, 4}, gen);                  // float64 leaf, requires_grad
-//   EXPECT_TRUE(test::gradcheck([](auto& in) { return tanh(in[0]); }, {x}));
+//   EXPECT_TRUE(test::gradcheck_passes([](auto& in) { return tanh(in[0]); }, {x}));
 //
-// The analytic Jacobian comes from one backward per output element (retain_graph), the numeric one
-// from (f(x + eps e_i) - f(x - eps e_i)) / 2 eps per input element; they must agree elementwise
-// within atol + rtol |numeric|. Every input with requires_grad is checked; others are constants.
+// The check itself is the library's public recgrad::gradcheck (autograd/gradcheck.hpp); this wraps its report as
+// a GoogleTest assertion and adds the input makers the tests share.
 #pragma once
 #include <functional>
 #include <vector>
@@ -13,18 +12,19 @@
 #include <gtest/gtest.h>
 
 #include "autograd/autograd.hpp"
+#include "autograd/gradcheck.hpp"
 
 namespace recgrad::test {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+using Fn = GradcheckFn;
+using GradcheckOptions = recgrad::GradcheckOptions;
 
-struct GradcheckOptions {
-  double eps = 1e-6;
-  double atol = 1e-6;
-  double rtol = 1e-4;
-};
-
-::testing::AssertionResult gradcheck(const Fn& f, const std::vector<Tensor>& inputs, GradcheckOptions opt = {});
+// Passes when recgrad::gradcheck does; its report (the worst entry, both values) is the message either way.
+inline ::testing::AssertionResult gradcheck_passes(const Fn& f, const std::vector<Tensor>& inputs,
+                                                   GradcheckOptions opt = {}) {
+  const GradcheckReport r = recgrad::gradcheck(f, inputs, opt);
+  return (r.ok ? ::testing::AssertionSuccess() : ::testing::AssertionFailure()) << r.str();
+}
 
 // A float64 leaf with values in [lo, hi), requires_grad set.
 Tensor input(const Shape& shape, Generator& gen, double lo = -2.0, double hi = 2.0);

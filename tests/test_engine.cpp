@@ -156,3 +156,40 @@ TEST(Profiler, CountsEachOpForwardAndBackward) {
 
 }  // namespace
 }  // namespace recgrad
+
+namespace recgrad {
+namespace {
+
+// y = x² recorded by hand, with the right backward (2x g) or a wrong one (3x g).
+Tensor square_with(const Tensor& x, double factor) {
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = x * x;
+  }
+  return record("square", y, {x}, [x, factor](const Tensor& g) { return std::vector<Tensor>{g * x * factor}; });
+}
+
+// The public check (autograd/gradcheck.hpp) passes a right rule and names the worst entry of a wrong one.
+TEST(PublicGradcheck, PassesARightRuleAndReportsTheWorstEntryOfAWrongOne) {
+  const Tensor x = Tensor::from_vector(std::vector<double>{0.5, -1.0, 2.0}, {3}).requires_grad_(true);
+  const GradcheckReport right = gradcheck([](const std::vector<Tensor>& in) { return square_with(in[0], 2.0); }, {x});
+  EXPECT_TRUE(right.ok) << right;
+  EXPECT_EQ(right.checked, 9);
+  const GradcheckReport wrong = gradcheck([](const std::vector<Tensor>& in) { return square_with(in[0], 3.0); }, {x});
+  EXPECT_FALSE(wrong.ok);
+  EXPECT_EQ(wrong.failed, 3);  // the three diagonal entries
+  EXPECT_EQ(wrong.input, 0);
+  EXPECT_EQ(wrong.element, 2);  // x = 2: analytic 6, numeric 4, the largest miss
+  EXPECT_EQ(wrong.output, 2);
+  EXPECT_NEAR(wrong.analytic, 6.0, 1e-9);
+  EXPECT_NEAR(wrong.numeric, 4.0, 1e-6);
+  EXPECT_NE(wrong.str().find("FAILED"), std::string::npos);
+  const GradcheckReport f32 =
+      gradcheck([](const std::vector<Tensor>& in) { return in[0] * 2.0; }, {Tensor::ones({2}).requires_grad_(true)});
+  EXPECT_FALSE(f32.ok);
+  EXPECT_NE(f32.error.find("float64"), std::string::npos) << f32;
+}
+
+}  // namespace
+}  // namespace recgrad

@@ -29,7 +29,8 @@ TEST(GradCheck, CausalSelfAttentionLayer) {
   // differences lose all precision; its output is never used by the models.)
   const Tensor valid = Tensor::from_vector(std::vector<double>{1, 0, 1, 1, 1, 1}, {2, 3});
   Tensor x = test::input({2, 3, 4}, gen);
-  EXPECT_TRUE(test::gradcheck([&](const In& v) { return attn.forward(v[0], v[0], valid); }, with_params({x}, attn)));
+  EXPECT_TRUE(
+      test::gradcheck_passes([&](const In& v) { return attn.forward(v[0], v[0], valid); }, with_params({x}, attn)));
 }
 
 TEST(NN, AttentionIsCausal) {
@@ -54,15 +55,15 @@ TEST(GradCheck, FeedForwardAndLayerNormLayers) {
   ffn.to_(DType::f64).eval();
   ln.to_(DType::f64);
   Tensor x = test::input({2, 3, 4}, gen);
-  EXPECT_TRUE(test::gradcheck([&](const In& v) { return ln.forward(ffn.forward(v[0]) + v[0]); },
-                              with_params(with_params({x}, ffn), ln)));
+  EXPECT_TRUE(test::gradcheck_passes([&](const In& v) { return ln.forward(ffn.forward(v[0]) + v[0]); },
+                                     with_params(with_params({x}, ffn), ln)));
 }
 
 TEST(GradCheck, BceSampledLoss) {
   Generator gen(4);
   const Tensor mask = Tensor::from_vector(std::vector<double>{1, 0, 1}, {3});
-  EXPECT_TRUE(test::gradcheck([&](const In& v) { return bce_sampled(v[0], v[1], mask); },
-                              {test::input({3}, gen), test::input({3, 2}, gen)}));
+  EXPECT_TRUE(test::gradcheck_passes([&](const In& v) { return bce_sampled(v[0], v[1], mask); },
+                                     {test::input({3}, gen), test::input({3, 2}, gen)}));
 }
 
 TEST(NN, BceSampledHandComputed) {
@@ -80,13 +81,13 @@ TEST(GradCheck, SampledSoftmaxLoss) {
   const Tensor mask = Tensor::from_vector(std::vector<double>{1, 1, 0}, {3});
   for (bool l2 : {false, true}) {
     SampledSoftmaxOptions opt{l2 ? 0.05 : 1.0, l2};
-    EXPECT_TRUE(
-        test::gradcheck([&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, neg_ids, mask, opt); },
-                        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({3, 2, 4}, gen)}))
+    EXPECT_TRUE(test::gradcheck_passes(
+        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, neg_ids, mask, opt); },
+        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({3, 2, 4}, gen)}))
         << "per-row negatives, l2 " << l2;
-    EXPECT_TRUE(
-        test::gradcheck([&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, shared_ids, mask, opt); },
-                        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({2, 4}, gen)}))
+    EXPECT_TRUE(test::gradcheck_passes(
+        [&](const In& v) { return sampled_softmax(v[0], v[1], v[2], pos_ids, shared_ids, mask, opt); },
+        {test::input({3, 4}, gen), test::input({3, 4}, gen), test::input({2, 4}, gen)}))
         << "shared negatives, l2 " << l2;
   }
 }
@@ -106,8 +107,8 @@ TEST(NN, SampledSoftmaxHeadMatchesTheGatheredLoss) {
     const Tensor gathered =
         sampled_softmax(h, embedding(M, pos), embedding(M, neg), pos, neg, Tensor::ones({3}, DType::f64), opt);
     EXPECT_NEAR(head.item(), gathered.item(), 1e-10) << "l2 " << l2;
-    EXPECT_TRUE(
-        test::gradcheck([&](const In& v) { return sampled_softmax_head(v[0], v[1], rows, pos, neg, opt); }, {F, M}))
+    EXPECT_TRUE(test::gradcheck_passes(
+        [&](const In& v) { return sampled_softmax_head(v[0], v[1], rows, pos, neg, opt); }, {F, M}))
         << "l2 " << l2;
   }
 }
@@ -386,10 +387,10 @@ TEST(GradCheck, MultiHeadCrossAttentionWithPadding) {
   attn.to_(DType::f64);
   const Tensor q = test::input({2, 3, 4}, gen), kv = test::input_noncontiguous({2, 5, 4}, gen);
   const Tensor valid = Tensor::from_vector(std::vector<double>{1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, {2, 5});
-  EXPECT_TRUE(test::gradcheck(
+  EXPECT_TRUE(test::gradcheck_passes(
       [&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[1], Tensor(), valid, false); }, {q, kv}));
   const Tensor x = test::input({1, 4, 4}, gen);
-  EXPECT_TRUE(test::gradcheck(
+  EXPECT_TRUE(test::gradcheck_passes(
       [&](const std::vector<Tensor>& in) { return attn.forward(in[0], in[0], Tensor(), Tensor(), true); }, {x}));
 }
 

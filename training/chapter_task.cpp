@@ -90,12 +90,16 @@ ChapterModel train_chapter(const ChapterFeatures& features, const TrainConfig& c
 
 ChapterResult run_chapter(const datasets::UserSequences& raw, const TrainConfig& cfg, std::uint64_t seed) {
   const ChapterFeatures features = chapter_features(raw, cfg);
+  return run_chapter(features, cfg, seed);
+}
+
+ChapterResult run_chapter(const ChapterFeatures& features, const TrainConfig& cfg, std::uint64_t seed) {
   ChapterTask task(cfg, features, seed);
   LoopOptions lo;
   lo.epochs = cfg.train.epochs;
   lo.progress = false;
   const TrainResult r = train(task, lo);
-  return {r.test, r.train_seconds, r.step_losses};
+  return {r.test, r.train_seconds, r.step_losses, task.take_model()};
 }
 
 }  // namespace recgrad::training

@@ -67,10 +67,13 @@ ChapterModel train_chapter(const ChapterFeatures& features, const TrainConfig& c
 struct ChapterResult {
   Metrics test;  // hit_rate@5/10, ndcg@5/10
   double train_seconds = 0;
-  std::vector<double> step_losses;  // one per Adam step
+  std::vector<double> step_losses;               // one per Adam step
+  std::unique_ptr<models::SequenceModel> model;  // the trained model (in eval mode)
 };
 
 // The three steps above for one seed.
 ChapterResult run_chapter(const datasets::UserSequences& raw, const TrainConfig& cfg, std::uint64_t seed);
+// Training and test for one seed on features already prepared (reproduce prepares them once for every seed).
+ChapterResult run_chapter(const ChapterFeatures& features, const TrainConfig& cfg, std::uint64_t seed);
 
 }  // namespace recgrad::training
