@@ -25,6 +25,7 @@ std::string header(const Labels& labels, const std::filesystem::path& path) {
      << "set title " << quoted(labels.title) << " noenhanced\n"
      << "set xlabel " << quoted(labels.xlabel) << " noenhanced\n"
      << "set ylabel " << quoted(labels.ylabel) << " noenhanced\n";
+  if (labels.log_y) gp << "set logscale y\n";
   return gp.str();
 }
 
@@ -80,7 +81,7 @@ std::string Image::base64() const {
 
 Image line_plot(const std::vector<Series>& series, const Labels& labels, const std::filesystem::path& path) {
   std::ostringstream gp;
-  gp << header(labels, path) << "set key top right noenhanced\nset grid\n";
+  gp << header(labels, path) << "set key below noenhanced\nset grid\n";  // under the axes: it never hides data
   for (std::size_t s = 0; s < series.size(); ++s) {
     if (series[s].x.size() != series[s].y.size())
       throw std::invalid_argument("line_plot: series '" + series[s].name + "' has " +
@@ -140,7 +141,7 @@ Image codebook_usage(const std::vector<std::int64_t>& codes, int levels, std::in
     for (std::size_t k = 0; k < count.size(); ++k) s.x.push_back(static_cast<double>(k + 1));
     per_level.push_back(s);
   }
-  return line_plot(per_level, {title, "code rank (by items)", "items on the code"}, path);
+  return line_plot(per_level, {title, "code rank (by items)", "items on the code (log scale)", true}, path);
 }
 
 }  // namespace recgrad::plots

@@ -19,6 +19,7 @@ struct Image {
 
 struct Labels {
   std::string title, xlabel, ylabel;
+  bool log_y = false;  // a logarithmic y axis (values ≤ 0 are not drawn)
 };
 
 // One line of a line plot: y[i] at x[i].
@@ -37,8 +38,9 @@ Image heatmap(const Tensor& m, const Labels& labels, const std::filesystem::path
 Image bar_plot(const std::vector<std::string>& names, const std::vector<double>& values, const Labels& labels,
                const std::filesystem::path& path);
 
-// The RQ-VAE's codebook usage: per level, the number of items on each code, codes sorted by use (a flat
-// line is a well-used codebook, a spike then zeros a collapse). codes: row-major (items, levels).
+// The RQ-VAE's codebook usage: per level, the number of items on each code, codes sorted by use, on a log axis (a
+// flat line is a well-used codebook, a steep fall a collapse; unused codes are not drawn, the legend counts the used
+// ones). codes: row-major (items, levels).
 Image codebook_usage(const std::vector<std::int64_t>& codes, int levels, std::int64_t codebook_size,
                      const std::string& title, const std::filesystem::path& path);
 
