@@ -8,6 +8,9 @@
 #include <exception>
 #include <iostream>
 
+#include <cerrno>
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "apps/demo.hpp"
@@ -20,9 +23,21 @@ namespace {
 
 using namespace recgrad::apps;
 
+// A seed is an unsigned 64-bit integer: digits only (a minus sign would wrap to 2^64 − 1), below 2^64.
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+      if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+        return "a seed is a non-negative integer (digits only), got '" + text + "'";
+      errno = 0;
+      (void)std::strtoull(text.c_str(), nullptr, 10);
+      if (errno == ERANGE) return "a seed must be below 2^64 = 18446744073709551616, got " + text;
+      return "";
+    },
+    "SEED");
+
 CLI::App* add_demo(CLI::App& app, DemoOptions& demo) {
   auto* demo_cmd = app.add_subcommand("demo", "train a small MLP on synthetic data and print the loss falling");
-  demo_cmd->add_option("--seed", demo.seed, "random seed");
+  demo_cmd->add_option("--seed", demo.seed, "random seed")->check(kSeed);
   demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::PositiveNumber);
   demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
   return demo_cmd;
@@ -33,7 +48,7 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   train_cmd->add_option("--config", tr.config, "preset file, e.g. configs/sasrec_paper.toml")
       ->required()
       ->check(CLI::ExistingFile);
-  train_cmd->add_option("--seed", tr.seed, "random seed");
+  train_cmd->add_option("--seed", tr.seed, "random seed")->check(kSeed);
   train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(CLI::PositiveNumber);
   train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")
       ->check(CLI::PositiveNumber);
@@ -64,7 +79,7 @@ CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
   eval_cmd->add_option("--checkpoint", ev.checkpoint, "e.g. runs/sasrec_paper-seed42/best.safetensors")
       ->required()
       ->check(CLI::ExistingFile);
-  eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives");
+  eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives")->check(kSeed);
   eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   eval_cmd->add_option("--device", ev.device, "evaluate on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
@@ -78,7 +93,7 @@ CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
   rep_cmd->add_option("--model", rep.model, "model (sasrec | hstu)");
   rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(CLI::PositiveNumber);
-  rep_cmd->add_option("--first-seed", rep.first_seed, "first seed");
+  rep_cmd->add_option("--first-seed", rep.first_seed, "first seed")->check(CLI::NonNegativeNumber);
   rep_cmd->add_option("--data-dir", rep.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   rep_cmd->add_option("--threads", rep.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   rep_cmd->add_option("--device", rep.device, "train on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
@@ -98,7 +113,7 @@ CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
   sem_cmd->add_option("--config", sem.config, "a TIGER preset, e.g. configs/tiger_beauty.toml")
       ->required()
       ->check(CLI::ExistingFile);
-  sem_cmd->add_option("--seed", sem.seed, "random seed");
+  sem_cmd->add_option("--seed", sem.seed, "random seed")->check(kSeed);
   sem_cmd->add_option("--data-dir", sem.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
   sem_cmd->add_option("--device", sem.device, "train the RQ-VAE on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
+#include "apps/outputs.hpp"
 #include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
@@ -43,6 +44,13 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
     throw std::invalid_argument(opt.config + ": semantic-ids needs a TIGER preset (model = \"tiger\")");
   const int threads = set_num_threads(opt.threads);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
+  // Every output is checked before the content vectors and the RQ-VAE are built.
+  const std::string out =
+      opt.out.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-semantic_ids.tsv" : opt.out;
+  preflight_output(out, "--out");
+  const std::filesystem::path metrics =
+      opt.metrics_out.empty() ? std::filesystem::path() : preflight_output(opt.metrics_out, "--metrics-out");
+  if (opt.plots) require_gnuplot("--plots");
   fmt::print("preset {} | content {} ({}) | seed {} | {} threads\n", cfg.preset, name_of(cfg.content.source),
              (dir / cfg.content.file).string(), opt.seed, threads);
   const training::TigerData data = training::load_tiger_data(cfg, dir, opt.seed);
@@ -56,8 +64,6 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
       "collision token takes {} values | reconstruction error {:.4f}\n",
       data.num_items(), cfg.rqvae.levels, u.distinct_prefixes, 100.0 * u.unique_share, u.max_group,
       sid.table.collision_size, sid.rqvae.log.back().recon_error);
-  const std::string out =
-      opt.out.empty() ? "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-semantic_ids.tsv" : opt.out;
   models::write_semantic_ids(out, sid.table, data.raw_item);
   fmt::print("wrote {}\n", out);
   if (opt.plots) {
@@ -67,7 +73,7 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
     fmt::print("plots: {}\n", png.string());
   }
   for (std::int64_t raw : opt.neighbours) print_neighbours(data, sid, raw);
-  if (!opt.metrics_out.empty()) {
+  if (!metrics.empty()) {
     nlohmann::json j{{"preset", cfg.preset},
                      {"seed", opt.seed},
                      {"items", data.num_items()},
@@ -78,7 +84,7 @@ int run_semantic_ids(const SemanticIdsCmdOptions& opt) {
                      {"largest_group", u.max_group},
                      {"collision_size", sid.table.collision_size},
                      {"reconstruction_error", sid.rqvae.log.back().recon_error}};
-    std::ofstream(opt.metrics_out) << j.dump(2) << "\n";
+    write_text_atomically(metrics, j.dump(2) + "\n");  // throws, naming the file, when the write fails
   }
   return 0;
 }

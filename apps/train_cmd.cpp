@@ -10,12 +10,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "apps/config.hpp"
+#include "apps/outputs.hpp"
 #include "apps/plots.hpp"
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
@@ -46,31 +48,9 @@ void print_table(const std::string& title, const std::map<std::string, double>& 
 
 // Fails now, before any training, when `file` could not be written later: its folder must exist (or be
 // creatable) and take a new file.
-void check_writable(const std::filesystem::path& file, const char* what) {
-  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  const std::filesystem::path probe = dir / (".recgrad-write-test-" + std::to_string(::getpid()));
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw std::runtime_error(std::string(what) + " " + file.string() + ": cannot write in " + dir.string() + ": " +
-                             (ec ? ec.message() : std::strerror(errno)) +
-                             " (checked before training, so nothing is lost)");
-  ::close(fd);
-  std::filesystem::remove(probe, ec);
-}
-
-// Writes the JSON to `path` through a temporary file and a rename: a reader never sees half a file.
-void write_json_atomically(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << j.dump(2) << "\n";
-    f.flush();
-    if (!f) throw std::runtime_error(tmp + ": write failed: " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + std::strerror(errno));
+// Writes the JSON to `path` (preflight_output resolved it) through a temporary file: a reader never sees half a file.
+void write_json_atomically(const std::filesystem::path& path, const nlohmann::json& j) {
+  write_text_atomically(path, j.dump(2) + "\n");
 }
 
 // --run-dir, or runs/<preset>-seed<seed>.
@@ -89,7 +69,7 @@ training::TrainOptions run_options(const TrainCmdOptions& opt, const training::T
   to.resume = opt.resume;
   to.detect_anomaly = opt.detect_anomaly;
   to.time_budget_minutes = opt.time_budget;
-  check_writable(to.run_dir / "last.safetensors", "--run-dir");
+  preflight_output((to.run_dir / "last.safetensors").string(), "--run-dir");
   return to;
 }
 
@@ -266,7 +246,15 @@ int run_train(const TrainCmdOptions& opt) {
   fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads | {} matmuls | {}\n", cfg.preset,
              cfg.protocol, name_of(cfg.model), (dir / cfg.data.file).string(), opt.seed, threads,
              name_of(cfg.train.matmul), device_label(cfg.train.where()));
-  if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
+  // Every output is checked before any work: the metrics file, gnuplot for --plots, the run directory (locked).
+  const std::filesystem::path metrics =
+      opt.metrics_out.empty() ? std::filesystem::path() : preflight_output(opt.metrics_out, "--metrics-out");
+  if (opt.plots) require_gnuplot("--plots");
+  std::optional<RunDirLock> lock;
+  if (cfg.data.split != training::Split::chapter) {
+    preflight_output((run_dir_of(opt, cfg) / "last.safetensors").string(), "--run-dir");
+    lock.emplace(run_dir_of(opt, cfg));
+  }
   nlohmann::json out{
       {"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
   if (cfg.data.split == training::Split::chapter)
@@ -275,7 +263,7 @@ int run_train(const TrainCmdOptions& opt) {
     out.update(train_tiger_preset(opt, cfg, dir));
   else
     out.update(train_sequential_preset(opt, cfg, dir));
-  if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
+  if (!metrics.empty()) write_json_atomically(metrics, out);
   return 0;
 }
 
@@ -292,7 +280,8 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
   training::TrainOptions to;
   to.seed = opt.seed;
   to.data_dir = dir;
-  if (!opt.metrics_out.empty()) check_writable(opt.metrics_out, "--metrics-out");
+  const std::filesystem::path metrics =
+      opt.metrics_out.empty() ? std::filesystem::path() : preflight_output(opt.metrics_out, "--metrics-out");
   nlohmann::json out{{"model", name_of(cfg.model)},
                      {"protocol", cfg.protocol},
                      {"preset", cfg.preset},
@@ -315,7 +304,7 @@ int run_evaluate(const EvaluateCmdOptions& opt) {
       out.update({{"test_rated_4_plus", r.test_rated_4_plus}, {"users_rated_4_plus", r.users_rated_4_plus}});
     }
   }
-  if (!opt.metrics_out.empty()) write_json_atomically(opt.metrics_out, out);
+  if (!metrics.empty()) write_json_atomically(metrics, out);
   return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/outputs.hpp"
 #include "autograd/autograd.hpp"
 #include "datasets/movielens.hpp"
 #include "training/optimizer_step.hpp"
@@ -307,6 +308,93 @@ TEST(Reliability, UnwritableRunDirIsReportedBeforeTraining) {
       << log;
   EXPECT_EQ(log.find("epoch"), std::string::npos) << "it stopped before training: " << log;
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace recgrad
+
+// ---- outputs: checked before any work (apps/outputs.hpp) ------------------------------------------------
+
+namespace recgrad {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& tag) {
+  const fs::path d = fs::temp_directory_path() / ("recgrad_outputs_" + std::to_string(::getpid()) + tag);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+TEST(Outputs, PreflightRefusesWhatCannotTakeAFileAndSaysSo) {
+  const fs::path d = fresh_dir("_refuse");
+  fs::create_directories(d / "a_dir");
+  fs::create_symlink(d / "nowhere" / "x.json", d / "dangling.json");
+  const auto refused = [](const std::string& file, const std::string& why) {
+    test::expect_error([&] { apps::preflight_output(file, "--metrics-out"); }, {"--metrics-out " + file, why});
+  };
+  refused((d / "a_dir").string(), "is a directory");
+  refused((d / "new").string() + "/", "ends in '/'");
+  refused("/dev/null", "not a regular file");
+  refused((d / "dangling.json").string(), "symbolic link to nothing");
+  refused("", "empty file name");
+  if (::geteuid() != 0) {  // root writes anywhere
+    fs::create_directories(d / "read_only");
+    fs::permissions(d / "read_only", fs::perms::owner_read | fs::perms::owner_exec);
+    refused((d / "read_only" / "m.json").string(), "cannot write in");
+  }
+  fs::remove_all(d);
+}
+
+TEST(Outputs, ALinkIsFollowedAndStaysALink) {
+  const fs::path d = fresh_dir("_link");
+  std::ofstream(d / "real.json") << "old\n";
+  fs::create_symlink(d / "real.json", d / "link.json");
+  const fs::path target = apps::preflight_output((d / "link.json").string(), "--metrics-out");
+  EXPECT_EQ(target, fs::canonical(d / "real.json"));
+  apps::write_text_atomically(target, "new\n");
+  EXPECT_TRUE(fs::is_symlink(d / "link.json"));
+  std::string text;
+  std::getline(std::ifstream(d / "link.json"), text);
+  EXPECT_EQ(text, "new");
+  EXPECT_EQ(apps::preflight_output((d / "sub" / "m.json").string(), "--metrics-out"), d / "sub" / "m.json")
+      << "an absent file in a new directory is fine";
+  fs::remove_all(d);
+}
+
+TEST(Outputs, ASecondRunInTheSameRunDirIsRefused) {
+  const fs::path d = fresh_dir("_lock");
+  {
+    apps::RunDirLock first(d);
+    test::expect_error([&] { apps::RunDirLock second(d); },
+                       {"--run-dir " + d.string(), "another run (pid " + std::to_string(::getpid()) + ")"});
+  }
+  apps::RunDirLock again(d);  // released with the first
+  fs::remove_all(d);
+}
+
+// `--seed -1` used to wrap to 2^64 − 1, and 2^64 to saturate; both are refused, naming the flag.
+TEST(Outputs, SeedsAreUnsignedSixtyFourBitIntegers) {
+  const fs::path d = fresh_dir("_seed");
+  for (const std::string bad : {"-1", "18446744073709551616", "1e3", "+5"}) {
+    const pid_t pid = spawn_cli({"demo", "--steps", "1", "--seed", bad}, d / "log.txt");
+    EXPECT_NE(wait_exit(pid), 0) << bad;
+    EXPECT_NE(read_file(d / "log.txt").find("--seed: a seed"), std::string::npos) << read_file(d / "log.txt");
+  }
+  const pid_t pid = spawn_cli({"demo", "--steps", "1", "--seed", "18446744073709551615"}, d / "log.txt");
+  wait_exit(pid);
+  EXPECT_EQ(read_file(d / "log.txt").find("--seed: a seed"), std::string::npos) << "2^64 - 1 is a seed";
+  fs::remove_all(d);
+}
+
+TEST(Outputs, PlotsWithoutGnuplotAreRefusedFirst) {
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const fs::path d = fresh_dir("_nognuplot");
+  ::setenv("PATH", d.c_str(), 1);
+  EXPECT_THROW(apps::require_gnuplot("--plots"), std::runtime_error);
+  ::setenv("PATH", saved.c_str(), 1);
+  fs::remove_all(d);
 }
 
 }  // namespace
