@@ -18,11 +18,14 @@ namespace recgrad {
 // ---------------------------------------------------------------------------------------------------
 // Storage
 
-Storage::Storage(std::size_t n, Device where)
-    : data(where.is_cuda() ? kernels::cuda().allocate(n) : allocator::allocate(n)), nbytes(n), device(where) {
-  if (where.is_cuda() && where.index != 0)
-    throw std::invalid_argument("Storage: only cuda:0 is supported, got " + where.str());
+// Checked before anything is allocated (a throw from the constructor's body would leak the block).
+static void* allocate_on(std::size_t n, Device where) {
+  if (!where.is_cuda()) return allocator::allocate(n);
+  if (where.index != 0) throw std::invalid_argument("Storage: only cuda:0 is supported, got " + where.str());
+  return kernels::cuda().allocate(n);
 }
+
+Storage::Storage(std::size_t n, Device where) : data(allocate_on(n, where)), nbytes(n), device(where) {}
 
 Storage::Storage(void* bytes, std::size_t n, Device where, std::shared_ptr<const void> keeper)
     : data(bytes), nbytes(n), device(where), owner(std::move(keeper)) {}
