@@ -16,7 +16,7 @@
 # GPU_CHECK_SECONDS (default 470) is the whole budget; the TIGER run gets what the earlier parts leave.
 set -uo pipefail  # not -e: each part reports, even after another failed
 RESULTS=${1:?usage: scripts/gpu_check.sh RESULTS_DIR}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mkdir -p "$RESULTS"
 exec > >(tee "$RESULTS/check.log") 2>&1
 BUDGET=${GPU_CHECK_SECONDS:-470}
