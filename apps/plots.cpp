@@ -99,18 +99,37 @@ Image line_plot(const std::vector<Series>& series, const Labels& labels, const s
   return render(gp.str(), path);
 }
 
-Image heatmap(const Tensor& m, const Labels& labels, const std::filesystem::path& path) {
+// The axes, palette and data block of one (R, C) map, then its plot command; `name` names the data block.
+static std::string heatmap_panel(const Tensor& m, const std::string& name) {
   if (m.dim() != 2) throw std::invalid_argument("heatmap: expects a (R, C) tensor, got " + m.str());
   const std::int64_t R = m.size(0), C = m.size(1);
   const auto v = m.to(DType::f64).to_vector<double>();
   std::ostringstream gp;
-  gp << header(labels, path) << "set yrange [" << R - 0.5 << ":-0.5]\nset xrange [-0.5:" << C - 0.5
-     << "]\nset palette defined (0 'white', 1 '#3b6fb6', 2 '#08306b')\nset size ratio -1\n$M << EOD\n";
+  gp << "set yrange [" << R - 0.5 << ":-0.5]\nset xrange [-0.5:" << C - 0.5
+     << "]\nset palette defined (0 'white', 1 '#3b6fb6', 2 '#08306b')\nset size ratio -1\n$" << name << " << EOD\n";
   for (std::int64_t r = 0; r < R; ++r) {
     for (std::int64_t c = 0; c < C; ++c) gp << (c ? " " : "") << v[r * C + c];
     gp << '\n';
   }
-  gp << "EOD\nplot $M matrix with image notitle\n";
+  gp << "EOD\nplot $" << name << " matrix with image notitle\n";
+  return gp.str();
+}
+
+Image heatmap(const Tensor& m, const Labels& labels, const std::filesystem::path& path) {
+  return render(header(labels, path) + heatmap_panel(m, "M"), path);
+}
+
+Image heatmaps(const std::vector<std::pair<std::string, Tensor>>& panels, const Labels& labels,
+               const std::filesystem::path& path) {
+  std::ostringstream gp;
+  gp << "set terminal pngcairo size " << 420 * panels.size() << ",440 font 'DejaVu Sans,10'\n"
+     << "set output " << quoted(path.string()) << "\nset multiplot layout 1," << panels.size() << " title "
+     << quoted(labels.title) << " noenhanced\nset xlabel " << quoted(labels.xlabel) << " noenhanced\nset ylabel "
+     << quoted(labels.ylabel) << " noenhanced\n";
+  for (std::size_t k = 0; k < panels.size(); ++k)
+    gp << "set title " << quoted(panels[k].first) << " noenhanced\n"
+       << heatmap_panel(panels[k].second, "M" + std::to_string(k));
+  gp << "unset multiplot\n";
   return render(gp.str(), path);
 }
 

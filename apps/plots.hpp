@@ -34,6 +34,11 @@ Image line_plot(const std::vector<Series>& series, const Labels& labels, const s
 // m: (R, C) -> a heat map with row 0 at the top (an attention map: query rows, key columns).
 Image heatmap(const Tensor& m, const Labels& labels, const std::filesystem::path& path);
 
+// Heat maps side by side in one picture, each with its own title and colour scale (softmax beside SiLU attention).
+// labels.title goes above them all.
+Image heatmaps(const std::vector<std::pair<std::string, Tensor>>& panels, const Labels& labels,
+               const std::filesystem::path& path);
+
 // One bar per name (codebook usage per level, codes per collision group).
 Image bar_plot(const std::vector<std::string>& names, const std::vector<double>& values, const Labels& labels,
                const std::filesystem::path& path);
