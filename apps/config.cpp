@@ -319,6 +319,13 @@ training::TrainConfig load_train_config(const std::filesystem::path& path) {
                                          {"eval", eval_keys(c.eval)}};
   std::string errors = read_keys(doc, keys);
   errors += check_consistent(c);
+  // What defaults must not decide: an empty file would train every default; a TIGER preset without [content] would
+  // read Beauty's attributes (the defaults) whatever its data is.
+  if (doc.empty()) errors += "\n  the preset is empty: name at least its protocol, model and [data] file";
+  if (c.model == training::ModelKind::tiger && !doc.contains("content"))
+    errors +=
+        "\n  content: a TIGER preset must say where its item content comes from ([content] source and file); the "
+        "defaults are Amazon Beauty's attribute table";
   if (!errors.empty()) throw std::runtime_error(path.string() + ": invalid configuration:" + errors);
   return c;
 }

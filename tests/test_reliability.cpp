@@ -158,6 +158,39 @@ TEST(Reliability, FullDiskKeepsTheOldCheckpoint) {
   std::filesystem::remove_all(dir);
 }
 
+// A resumed run must be the run it continues (issue 25, class 3 and 6): its seed, an epoch inside its budget,
+// finite parameters and moments. A NaN is never written into a checkpoint either.
+TEST(Reliability, ResumeChecksSeedEpochsAndFiniteTensors) {
+  auto c = test::tiny_config();
+  c.train.epochs = 2;
+  c.train.eval_every = 1;
+  training::TrainOptions opt;
+  opt.data_dir = test::tiny_data("_resume_checks");
+  opt.progress = false;
+  opt.run_dir = opt.data_dir / "run";
+  training::train_sequential(c, opt);
+  const auto last = opt.run_dir / "last.safetensors";
+  opt.resume = last;
+  opt.seed = 43;
+  expect_error([&] { training::train_sequential(c, opt); }, {"was started with --seed 42", "this run has --seed 43"});
+  opt.seed = 42;
+  c.train.epochs = 1;
+  expect_error([&] { training::train_sequential(c, opt); }, {"saved after epoch", "beyond this run's 1 epochs"});
+  c.train.epochs = 3;
+  auto loaded = nn::load_safetensors(last);
+  auto param = std::find_if(loaded.tensors.begin(), loaded.tensors.end(),
+                            [](const auto& t) { return t.second.dtype() == DType::f32; });
+  ASSERT_NE(param, loaded.tensors.end());
+  param->second.data<float>()[0] = NAN;  // a damaged parameter
+  nn::NamedTensors named(loaded.tensors.begin(), loaded.tensors.end());
+  const auto damaged = opt.run_dir / "damaged.safetensors";
+  nn::save_safetensors(damaged, named, loaded.metadata);
+  opt.resume = damaged;
+  expect_error([&] { training::train_sequential(c, opt); },
+               {"damaged.safetensors: corrupt checkpoint", param->first, "NaN or an Inf"});
+  std::filesystem::remove_all(opt.data_dir);
+}
+
 TEST(Reliability, WeightsOnlyCheckpointCannotBeResumed) {
   auto c = test::tiny_config();
   c.train.epochs = 1;

@@ -98,6 +98,19 @@ TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   std::filesystem::remove(path);
 }
 
+// What defaults must not decide (issue 25, class 5): an empty preset, TIGER's item content.
+TEST(Config, AnEmptyPresetAndTigerWithoutContentAreRefused) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_defaults.toml";
+  std::ofstream(path) << "";
+  test::expect_error([&] { apps::load_train_config(path); }, {"recgrad_defaults.toml", "the preset is empty"});
+  std::ofstream(path) << "# only a comment\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"the preset is empty"});
+  std::ofstream(path) << "protocol = \"paper-hstu\"\nmodel = \"tiger\"\n[data]\nfile = \"ml-1m/ml-1m.seq.txt\"\n"
+                      << "[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"content: a TIGER preset must say where"});
+  std::filesystem::remove(path);
+}
+
 // The tiger tag labels TIGER's evaluation: a SASRec preset may carry it only with that evaluation; cold items
 // are held out of leave-one-out sequences only.
 TEST(Config, TigerProtocolAndColdItemsAreChecked) {

@@ -1,10 +1,12 @@
 #include "training/checkpoints.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "autograd/anomaly.hpp"
 #include "nn/checkpoint.hpp"
 #include "training/optimizer_step.hpp"
 
@@ -12,6 +14,14 @@ namespace recgrad::training {
 
 namespace {
 const std::string kTaskPrefix = "task.";
+
+// Throws, naming `where` and the tensor, when a parameter or an optimizer moment holds a NaN or an Inf.
+void check_finite_tensors(const nn::NamedTensors& tensors, const std::string& where) {
+  for (const auto& [name, t] : tensors)
+    if (const std::int64_t at = first_non_finite(t); at >= 0)
+      throw std::runtime_error(where + ": tensor '" + name + "' " + shape_str(t.shape()) +
+                               " holds a NaN or an Inf at flat index " + std::to_string(at));
+}
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, Task& task, const LoopCheckpoint& c, std::uint64_t seed,
@@ -33,10 +43,13 @@ void save_checkpoint(const std::filesystem::path& path, Task& task, const LoopCh
     md["epoch_loss_sum"] = fmt::format("{:.17g}", c.epoch_loss_sum);
     for (const auto& [k, v] : c.task_state) md[kTaskPrefix + k] = v;
   }
-  nn::save_safetensors(path, checkpoint_tensors(task.model(), task.optimizer()), md);
+  const nn::NamedTensors tensors = checkpoint_tensors(task.model(), task.optimizer());
+  check_finite_tensors(tensors, path.string() + ": not written (the previous checkpoint stays)");
+  nn::save_safetensors(path, tensors, md);
 }
 
-LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, const std::string& preset) {
+LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, const std::string& preset,
+                               std::uint64_t seed, int max_epoch) {
   const auto md = nn::load_safetensors(path).metadata;
   // A value of the checkpoint's metadata, or a message saying this is not a last.safetensors of `train`.
   const auto meta = [&](const char* key) -> const std::string& {
@@ -48,6 +61,7 @@ LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, co
   };
   meta("adam_steps");  // first: a weights-only best.safetensors gets this message, not a list of missing tensors
   nn::load_into(path, checkpoint_tensors(task.model(), task.optimizer()));
+  check_finite_tensors(checkpoint_tensors(task.model(), task.optimizer()), path.string() + ": corrupt checkpoint");
   LoopCheckpoint c;
   try {
     c.epoch = std::stoi(meta("epoch"));
@@ -67,8 +81,22 @@ LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, co
   } catch (const std::logic_error& e) {  // std::stoi's invalid_argument/out_of_range, json's errors
     throw std::runtime_error(path.string() + ": corrupt training metadata (" + e.what() + ")");
   }
-  if (c.epoch < 0)
-    throw std::runtime_error(path.string() + ": corrupt training metadata (epoch " + meta("epoch") + ")");
+  const auto corrupt = [&](const std::string& what) {
+    return std::runtime_error(path.string() + ": corrupt training metadata (" + what + ")");
+  };
+  if (c.epoch < 0) throw corrupt("epoch " + meta("epoch"));
+  if (c.epoch > max_epoch)
+    throw std::runtime_error(path.string() + " was saved after epoch " + meta("epoch") + ", beyond this run's " +
+                             std::to_string(max_epoch) + " epochs (--epochs or the preset's [train] epochs)");
+  if (c.best_epoch < 0 || c.best_epoch > c.epoch)
+    throw corrupt("best epoch " + meta("best_epoch") + " outside [0, epoch " + meta("epoch") + "]");
+  if (task.optimizer().steps() < 0) throw corrupt("adam_steps " + meta("adam_steps"));
+  if (!(c.train_seconds >= 0) || !std::isfinite(c.train_seconds))
+    throw corrupt("train_seconds " + meta("train_seconds"));
+  if (md.count("seed") && md.at("seed") != std::to_string(seed))
+    throw std::runtime_error(path.string() + " was started with --seed " + md.at("seed") +
+                             "; resume it with that seed (this run has --seed " + std::to_string(seed) +
+                             ", which would draw other negatives and dropout masks)");
   if (md.count("preset") && md.at("preset") != preset)
     fmt::print(stderr, "warning: {} was written by preset '{}', resuming with '{}'\n", path.string(), md.at("preset"),
                preset);

@@ -31,9 +31,12 @@ struct LoopCheckpoint {
 void save_checkpoint(const std::filesystem::path& path, Task& task, const LoopCheckpoint& c, std::uint64_t seed,
                      const std::string& preset);
 
-// Loads the task's tensors and generator and returns the loop's part; every metadata value is checked, and a
-// file that is not a last.safetensors of `recgrad train` (or is damaged) gets a message naming it.
-LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, const std::string& preset);
+// Loads the task's tensors and generator and returns the loop's part; every metadata value is checked (types and
+// ranges: 0 ≤ best epoch ≤ epoch ≤ `max_epoch`), the tensors must be finite, the run must resume with the seed it
+// was started with, and a file that is not a last.safetensors of `recgrad train` (or is damaged) gets a message
+// naming it. save_checkpoint refuses to write parameters or optimizer state that are not finite.
+LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, const std::string& preset,
+                               std::uint64_t seed, int max_epoch);
 
 // The epochs' log as the JSON a checkpoint carries, and back (a corrupt one names `path`).
 std::string history_json(const std::vector<EpochLog>& history);

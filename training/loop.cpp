@@ -34,7 +34,7 @@ struct LoopState {
 };
 
 void resume_from(const std::filesystem::path& path, Task& task, const LoopOptions& opt, LoopState& s) {
-  const LoopCheckpoint c = load_checkpoint(path, task, opt.preset);
+  const LoopCheckpoint c = load_checkpoint(path, task, opt.preset, opt.seed, opt.epochs);
   s.result.history = history_of(c.history, path);
   s.start_epoch = c.epoch + 1;
   s.result.best_epoch = c.best_epoch;
