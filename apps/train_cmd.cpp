@@ -59,7 +59,7 @@ std::filesystem::path run_dir_of(const TrainCmdOptions& opt, const training::Tra
   return "runs/" + cfg.preset.substr(0, cfg.preset.rfind('.')) + "-seed" + std::to_string(opt.seed);
 }
 
-// The options of a run: seed, data, run directory (checked writable now), resume, anomaly mode.
+// The options of a run: seed, data, run directory (run_train checked it and holds its lock), resume, anomaly mode.
 training::TrainOptions run_options(const TrainCmdOptions& opt, const training::TrainConfig& cfg,
                                    const std::filesystem::path& dir) {
   training::TrainOptions to;
@@ -69,7 +69,6 @@ training::TrainOptions run_options(const TrainCmdOptions& opt, const training::T
   to.resume = opt.resume;
   to.detect_anomaly = opt.detect_anomaly;
   to.time_budget_minutes = opt.time_budget;
-  preflight_output((to.run_dir / "last.safetensors").string(), "--run-dir");
   return to;
 }
 

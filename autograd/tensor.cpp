@@ -206,7 +206,7 @@ Tensor Tensor::to(DType to_dtype) const {
 // A dense copy on `to`: the bytes of a dense view move in one transfer.
 Tensor Tensor::to(Device to_device) const {
   if (to_device == device()) return *this;
-  const Tensor src = is_cuda() ? contiguous() : dense_copy(*this, dtype());
+  const Tensor src = is_contiguous() ? *this : dense_copy(*this, dtype());  // a dense view crosses as it is
   Tensor out = Tensor::empty(shape(), dtype(), to_device);
   const std::size_t bytes = static_cast<std::size_t>(numel()) * dtype_size(dtype());
   if (bytes > 0)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/kernels/adam.hpp"
 #include "autograd/kernels/cuda/backend.hpp"
 #include "autograd/kernels/kernel_path.hpp"
 
@@ -52,6 +53,7 @@ void Adam::step() {
   ++t_;
   const double bc1 = 1.0 - std::pow(opt_.beta1, static_cast<double>(t_));
   const double bc2 = 1.0 - std::pow(opt_.beta2, static_cast<double>(t_));
+  const kernels::AdamStep s{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, opt_.weight_decay, bc1, bc2, opt_.decoupled};
   for (std::size_t k = 0; k < params_.size(); ++k) {
     Tensor& p = params_[k];
     if (!p.grad().defined()) continue;
@@ -60,23 +62,13 @@ void Adam::step() {
       v_[k] = v_[k].to(p.device());
     }
     if (p.is_cuda()) {  // the same update, fused in one kernel (kernels/cuda/optim.cu)
-      const kernels::AdamStep s{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, opt_.weight_decay, bc1, bc2, opt_.decoupled};
       kernels::cuda().adam_step(p, p.grad().contiguous(), m_[k], v_[k], s);
       continue;
     }
     double* m = m_[k].data<double>();
     double* v = v_[k].data<double>();
     for_each_element(p, [&](auto& w, double g, std::int64_t i) {
-      using T = std::decay_t<decltype(w)>;
-      double theta = w;
-      if (opt_.decoupled)
-        theta -= opt_.lr * opt_.weight_decay * theta;
-      else
-        g += opt_.weight_decay * theta;
-      m[i] = opt_.beta1 * m[i] + (1 - opt_.beta1) * g;
-      v[i] = opt_.beta2 * v[i] + (1 - opt_.beta2) * g * g;
-      theta -= opt_.lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + opt_.eps);
-      w = static_cast<T>(theta);
+      w = static_cast<std::decay_t<decltype(w)>>(kernels::adam_update(w, g, m[i], v[i], s));
     });
   }
 }

@@ -80,7 +80,7 @@ void hstu_bwd(const Tensor& dO, const Tensor& Q, const Tensor& K, const Tensor& 
   hstu_attention_backward(host(dO), host(Q), host(K), host(V), host(Z), host(A), host(inv_n), host(kv), d, a, b, c, z);
 }
 
-// nn/optim.cpp's update, element by element (the CUDA kernel's arithmetic).
+// kernels/adam.hpp's update, element by element.
 void adam_step(const Tensor& theta, const Tensor& grad, const Tensor& m, const Tensor& v, const AdamStep& s) {
   const Tensor w = host(theta), g = host(grad), hm = host(m), hv = host(v);
   dispatch_float(w.dtype(), "adam", [&](auto tag) {
@@ -88,17 +88,7 @@ void adam_step(const Tensor& theta, const Tensor& grad, const Tensor& m, const T
     T* pw = w.data<T>();
     const T* pg = g.data<T>();
     double *pm = hm.data<double>(), *pv = hv.data<double>();
-    for (std::int64_t i = 0; i < w.numel(); ++i) {
-      double x = pw[i], gi = pg[i];
-      if (s.decoupled)
-        x -= s.lr * s.weight_decay * x;
-      else
-        gi += s.weight_decay * x;
-      pm[i] = s.beta1 * pm[i] + (1 - s.beta1) * gi;
-      pv[i] = s.beta2 * pv[i] + (1 - s.beta2) * gi * gi;
-      x -= s.lr * (pm[i] / s.bc1) / (std::sqrt(pv[i] / s.bc2) + s.eps);
-      pw[i] = static_cast<T>(x);
-    }
+    for (std::int64_t i = 0; i < w.numel(); ++i) pw[i] = static_cast<T>(adam_update(pw[i], pg[i], pm[i], pv[i], s));
   });
 }
 void sgd_step(const Tensor& theta, const Tensor& grad, double lr, double wd) {

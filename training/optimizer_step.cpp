@@ -24,16 +24,16 @@ static std::string param_name(const Tensor& p, std::size_t i,
   return "parameter " + std::to_string(i);
 }
 
-// True when every gradient is on a GPU and provably finite: Σ_p Σ (g_p · 0) is NaN exactly when some element is
-// NaN or ±Inf, so one number comes back instead of every gradient. False sends the caller to the per-parameter scan
-// (which names the parameter).
+// True when every gradient is on a GPU and Σ_p Σ g_p is finite, which it cannot be when an element is NaN or ±Inf:
+// one number comes back instead of every gradient. False (also a finite gradient whose sum overflows) sends the
+// caller to the exact per-parameter scan, which names the parameter.
 static bool gradients_finite_on_gpu(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
   Tensor probe;
   for (const auto& p : params) {
     if (!p.grad().defined()) continue;
     if (!p.grad().is_cuda()) return false;
-    const Tensor z = sum(p.grad() * 0.0);
+    const Tensor z = sum(p.grad());
     probe = probe.defined() ? probe + z : z;
   }
   return probe.defined() && std::isfinite(probe.item());

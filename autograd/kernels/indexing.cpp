@@ -11,19 +11,6 @@
 
 namespace recgrad::kernels {
 
-namespace {
-struct RowGrid {
-  std::int64_t outer = 1, n = 1, inner = 1;
-};
-RowGrid grid_of(const Shape& shape, int axis) {
-  RowGrid r;
-  for (int d = 0; d < axis; ++d) r.outer *= shape[d];
-  for (int d = axis + 1; d < static_cast<int>(shape.size()); ++d) r.inner *= shape[d];
-  r.n = shape[axis];
-  return r;
-}
-}  // namespace
-
 Tensor select_rows(const Tensor& x, int axis, const Tensor& ids) {
   check_same_device("select_rows", {&x, &ids});
   if (x.is_cuda()) return cuda().select_rows(x, axis, ids);

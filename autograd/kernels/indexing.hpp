@@ -7,6 +7,18 @@
 
 namespace recgrad::kernels {
 
+// A tensor of `shape` seen as (outer, n, inner) around `axis`: the grid every row gather and scatter walks.
+struct RowGrid {
+  std::int64_t outer = 1, n = 1, inner = 1;
+};
+inline RowGrid grid_of(const Shape& shape, int axis) {
+  RowGrid r;
+  for (int d = 0; d < axis; ++d) r.outer *= shape[d];
+  for (int d = axis + 1; d < static_cast<int>(shape.size()); ++d) r.inner *= shape[d];
+  r.n = shape[axis];
+  return r;
+}
+
 // x viewed as (outer, n, inner) around `axis`, ids: (k) -> (outer, k, inner):  out[o, j, :] = x[o, ids[j], :]
 Tensor select_rows(const Tensor& x, int axis, const Tensor& ids);
 // The adjoint: gx (x_shape) = 0, then gx[o, ids[j], :] += g[o, j, :]; ids equal to `skip` add nothing.

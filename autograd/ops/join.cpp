@@ -21,9 +21,7 @@ Tensor concat(const std::vector<Tensor>& xs, int axis) {
                                   std::to_string(axis));
     shape[axis] += x.shape()[axis];
   }
-  std::vector<const Tensor*> operands;
-  for (const auto& x : xs) operands.push_back(&x);
-  kernels::check_same_device("concat", operands);
+  for (const auto& x : xs) kernels::check_same_device("concat", {&xs[0], &x});
   Tensor y = Tensor::empty(shape, xs[0].dtype(), xs[0].device());
   std::vector<std::int64_t> bounds{0};
   {

@@ -35,7 +35,7 @@ bool cuda_available() {
   }
 }
 
-void check_same_device(const char* op, const std::vector<const Tensor*>& operands, bool scalars_ok) {
+void check_same_device(const char* op, std::initializer_list<const Tensor*> operands, bool scalars_ok) {
   const Tensor* first = nullptr;
   for (const Tensor* t : operands) {
     if (!t->defined() || (scalars_ok && t->dim() == 0 && !t->is_cuda())) continue;

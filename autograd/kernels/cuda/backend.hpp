@@ -12,8 +12,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
+#include "autograd/kernels/adam.hpp"
 #include "autograd/kernels/attention.hpp"
 #include "autograd/kernels/elementwise.hpp"
 #include "autograd/kernels/hstu_attention.hpp"
@@ -22,12 +24,6 @@
 #include "autograd/tensor.hpp"
 
 namespace recgrad::kernels {
-
-// AdamW's constants for one step (bias corrections already raised to the step's power).
-struct AdamStep {
-  double lr, beta1, beta2, eps, weight_decay, bc1, bc2;
-  bool decoupled;
-};
 
 struct CudaKernels {
   // ---- runtime (cuda/runtime.cu) ----
@@ -97,7 +93,8 @@ bool cuda_available();
 
 // For multi-operand kernels: every defined operand on `first`'s device, else an error naming the op and both
 // devices. A 0-d CPU tensor passes when `scalars_ok` (binary ops read it by value).
-void check_same_device(const char* op, const std::vector<const Tensor*>& operands, bool scalars_ok = false);
+// (An initializer list: every binary op calls this, and it must not allocate.)
+void check_same_device(const char* op, std::initializer_list<const Tensor*> operands, bool scalars_ok = false);
 
 // An int64 index tensor on `device` (uploaded when it is on the CPU and device is a GPU).
 Tensor ids_on(const Tensor& ids, Device device);

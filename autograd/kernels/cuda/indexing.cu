@@ -2,6 +2,7 @@
 // sampled-softmax head's embedding_dot. The adjoints add with atomicAdd: repeated ids are summed in whatever
 // order the threads arrive, so the last bits of a gradient may differ between runs (the CPU's order is fixed).
 #include "autograd/kernels/cuda/common.cuh"
+#include "autograd/kernels/indexing.hpp"
 
 namespace recgrad::kernels::gpu {
 
@@ -79,16 +80,6 @@ __global__ void embedding_dot_gw_kernel(const T* g, const T* h, const std::int64
   }
 }
 
-struct RowGrid {
-  std::int64_t outer = 1, n = 1, inner = 1;
-};
-RowGrid grid_of(const Shape& shape, int axis) {
-  RowGrid r;
-  for (int d = 0; d < axis; ++d) r.outer *= shape[d];
-  for (int d = axis + 1; d < static_cast<int>(shape.size()); ++d) r.inner *= shape[d];
-  r.n = shape[axis];
-  return r;
-}
 
 }  // namespace
 

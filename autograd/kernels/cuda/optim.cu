@@ -1,26 +1,16 @@
 // The optimizers' updates on the GPU, one fused kernel each: every element reads θ, its gradient and (Adam) its
-// two float64 moments once and writes them once. The arithmetic is nn/optim.cpp's, in float64.
+// two float64 moments once and writes them once, with kernels/adam.hpp's arithmetic (the CPU's too).
 #include "autograd/kernels/cuda/common.cuh"
 
 namespace recgrad::kernels::gpu {
 
 namespace {
 
-// m = β₁ m + (1 − β₁) g,  v = β₂ v + (1 − β₂) g²,  θ -= lr (m / bc1) / (√(v / bc2) + ε)
-// with weight decay either decoupled (θ -= lr·wd·θ first, AdamW) or added to the gradient (Adam).
+// kernels/adam.hpp's update on every element.
 template <class T>
 __global__ void adam_kernel(T* theta, const T* grad, double* m, double* v, std::int64_t n, AdamStep s) {
-  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < n; i += std::int64_t(gridDim.x) * blockDim.x) {
-    double w = theta[i], g = grad[i];
-    if (s.decoupled)
-      w -= s.lr * s.weight_decay * w;
-    else
-      g += s.weight_decay * w;
-    m[i] = s.beta1 * m[i] + (1 - s.beta1) * g;
-    v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g;
-    w -= s.lr * (m[i] / s.bc1) / (sqrt(v[i] / s.bc2) + s.eps);
-    theta[i] = static_cast<T>(w);
-  }
+  for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < n; i += std::int64_t(gridDim.x) * blockDim.x)
+    theta[i] = static_cast<T>(adam_update(theta[i], grad[i], m[i], v[i], s));
 }
 
 // θ -= lr (g + wd θ)
