@@ -107,6 +107,7 @@ Keys data_keys(training::DataConfig& d) {
           {"ratings", text(d.ratings)},
           {"user_attributes", text(d.user_attributes)},
           {"positive_min_rating", number(d.positive_min_rating, 0, 5)},
+          {"time_fill", choice(d.time_fill)},
           {"cold_item_share", number(d.cold_item_share, 0, 0.9)}};
 }
 
@@ -291,6 +292,13 @@ std::string check_consistent(const training::TrainConfig& c) {
     errors +=
         "\n  data.cold_item_share: cold items are held out of leave-one-out sequences only (not with the chapter's "
         "split or an event stream)";
+  if ((c.data.time_fill != datasets::TimeFill::none) != (c.protocol == "paper-hstu-time-filled"))
+    errors +=
+        "\n  data.time_fill: filled timestamps go with protocol = \"paper-hstu-time-filled\" and only with it (no "
+        "table "
+        "mixes them with measured ones)";
+  if (c.data.time_fill != datasets::TimeFill::none && c.data.ratings.empty())
+    errors += "\n  data.time_fill: fills the timestamps of [data] ratings, which this preset does not read";
   if (!select_ok)
     errors += "\n  eval.select_metric: '" + c.eval.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   return errors;

@@ -34,11 +34,10 @@ TimedSequences attach_ratings(const UserSequences& s, const std::vector<Rating>&
 }
 
 std::array<std::int64_t, 3> AttributeTokens::of(const User& u) const {
-  static const std::vector<int> ages{1, 18, 25, 35, 45, 50, 56};  // ML-1M's age buckets
-  const auto age = std::find(ages.begin(), ages.end(), u.age);
-  if ((u.gender != 'M' && u.gender != 'F') || age == ages.end() || u.occupation < 0 || u.occupation > 20)
+  const auto age = std::find(kAgeBuckets.begin(), kAgeBuckets.end(), u.age);
+  if ((u.gender != 'M' && u.gender != 'F') || age == kAgeBuckets.end() || u.occupation < 0 || u.occupation > 20)
     throw std::invalid_argument("user " + std::to_string(u.id) + ": gender, age or occupation outside ML-1M's values");
-  return {first + (u.gender == 'F' ? 0 : 1), first + 2 + (age - ages.begin()), first + 9 + u.occupation};
+  return {first + (u.gender == 'F' ? 0 : 1), first + 2 + (age - kAgeBuckets.begin()), first + 9 + u.occupation};
 }
 
 Stream make_stream(const std::vector<std::int64_t>& items, const std::vector<std::int64_t>& times,

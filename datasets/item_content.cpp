@@ -33,8 +33,7 @@ ItemDocuments read_beauty_attributes(const std::filesystem::path& path) {
     const std::vector<std::string> f = split_on(line, "\t");
     if (f.size() != 3)
       reader.fail("expected 3 tab-separated fields (item_id, asin, attributes), got " + std::to_string(f.size()));
-    const std::int64_t id = parse_int(reader, f[0], "item_id");
-    if (id <= 0) reader.fail("item_id must be positive, got " + f[0]);
+    const std::int64_t id = parse_int(reader, f[0], "item_id", 1, kMaxId);
     if (!ids.insert(id).second) reader.fail("item " + f[0] + " appears twice");
     std::vector<std::string> tokens;
     std::unordered_set<std::string> seen;

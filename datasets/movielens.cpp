@@ -1,5 +1,6 @@
 #include "datasets/movielens.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "datasets/line_reader.hpp"
@@ -15,17 +16,22 @@ static std::vector<std::string> fields(const LineReader& r, const std::string& l
   return f;
 }
 
-std::vector<Rating> read_ratings(const std::filesystem::path& path) {
+// ML-1M's time range is 2000–2003; anything before 1970 or after 2100 is not seconds since 1970
+// (milliseconds, or garbage).
+constexpr long long kLastTime = 4'102'444'800;  // 2100-01-01 UTC
+
+std::vector<Rating> read_ratings(const std::filesystem::path& path, bool unknown_times) {
   LineReader r(path);
   std::vector<Rating> out;
   std::string line;
   while (r.next(line)) {
     if (line.empty()) continue;
     const auto f = fields(r, line, 4, "UserID::MovieID::Rating::Timestamp");
-    Rating x{parse_int(r, f[0], "UserID"), parse_int(r, f[1], "MovieID"),
-             static_cast<int>(parse_int(r, f[2], "Rating")), parse_int(r, f[3], "Timestamp")};
-    if (x.user <= 0 || x.item <= 0) r.fail("ids must be positive");
-    if (x.rating < 1 || x.rating > 5) r.fail("rating " + f[2] + " outside 1..5");
+    Rating x{parse_int(r, f[0], "UserID", 1, kMaxId), parse_int(r, f[1], "MovieID", 1, kMaxId),
+             static_cast<int>(parse_int(r, f[2], "Rating", 1, 5)), kUnknownTime};
+    if (f[3] == "NA" && !unknown_times)
+      r.fail("Timestamp is NA (unknown); this file needs [data] time_fill = \"interpolate\" or \"previous\"");
+    if (f[3] != "NA") x.timestamp = parse_int(r, f[3], "Timestamp (seconds since 1970)", 0, kLastTime);
     out.push_back(x);
   }
   return out;
@@ -40,13 +46,11 @@ UserSequences read_sequences(const std::filesystem::path& path) {
     const auto tok = split_ws(line);
     if (tok.empty()) continue;
     if (tok.size() < 2) r.fail("a user id followed by at least one item id expected");
-    const std::int64_t user = parse_int(r, tok[0], "user id");
-    if (user <= 0) r.fail("user id must be positive");
+    const std::int64_t user = parse_int(r, tok[0], "user id", 1, kMaxId);
     if (!seen.insert(user).second) r.fail("user " + tok[0] + " appears twice");
     std::vector<std::int64_t> items;
     for (std::size_t i = 1; i < tok.size(); ++i) {
-      items.push_back(parse_int(r, tok[i], "item id"));
-      if (items.back() <= 0) r.fail("item id must be positive, got " + tok[i]);
+      items.push_back(parse_int(r, tok[i], "item id", 1, kMaxId));
     }
     out.users.push_back(user);
     out.items.push_back(std::move(items));
@@ -63,8 +67,8 @@ UserSequences read_user_item_pairs(const std::filesystem::path& path) {
     const auto tok = split_ws(line);
     if (tok.empty()) continue;
     if (tok.size() != 2) r.fail("expected 'user item', found " + std::to_string(tok.size()) + " fields");
-    const std::int64_t user = parse_int(r, tok[0], "user id"), item = parse_int(r, tok[1], "item id");
-    if (user <= 0 || item <= 0) r.fail("ids must be positive");
+    const std::int64_t user = parse_int(r, tok[0], "user id", 1, kMaxId);
+    const std::int64_t item = parse_int(r, tok[1], "item id", 1, kMaxId);
     if (out.users.empty() || out.users.back() != user) {
       if (!seen.insert(user).second) r.fail("user " + tok[0] + " is not contiguous (lines must be grouped by user)");
       out.users.push_back(user);
@@ -95,8 +99,7 @@ std::vector<Movie> read_movies(const std::filesystem::path& path) {
   while (r.next(line)) {
     if (line.empty()) continue;
     const auto f = fields(r, line, 3, "MovieID::Title::Genres");
-    Movie m{parse_int(r, f[0], "MovieID"), latin1_to_utf8(f[1]), split_on(f[2], "|")};
-    if (m.id <= 0) r.fail("MovieID must be positive");
+    Movie m{parse_int(r, f[0], "MovieID", 1, kMaxId), latin1_to_utf8(f[1]), split_on(f[2], "|")};
     if (m.title.empty()) r.fail("empty title");
     out.push_back(std::move(m));
   }
@@ -111,9 +114,10 @@ std::vector<User> read_users(const std::filesystem::path& path) {
     if (line.empty()) continue;
     const auto f = fields(r, line, 5, "UserID::Gender::Age::Occupation::Zip-code");
     if (f[1] != "M" && f[1] != "F") r.fail("gender must be M or F, got '" + f[1] + "'");
-    User u{parse_int(r, f[0], "UserID"), f[1][0], static_cast<int>(parse_int(r, f[2], "Age")),
-           static_cast<int>(parse_int(r, f[3], "Occupation")), f[4]};
-    if (u.occupation < 0 || u.occupation > 20) r.fail("occupation " + f[3] + " outside 0..20");
+    User u{parse_int(r, f[0], "UserID", 1, kMaxId), f[1][0], static_cast<int>(parse_int(r, f[2], "Age", 1, 56)),
+           static_cast<int>(parse_int(r, f[3], "Occupation", 0, 20)), f[4]};
+    if (std::find(kAgeBuckets.begin(), kAgeBuckets.end(), u.age) == kAgeBuckets.end())
+      r.fail("Age " + f[2] + " is not one of ML-1M's age buckets (1, 18, 25, 35, 45, 50, 56)");
     out.push_back(std::move(u));
   }
   return out;

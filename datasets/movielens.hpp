@@ -2,10 +2,13 @@
 // sequence files (ML-1M's ml-1m.seq.txt, Amazon Beauty's Beauty.txt). Malformed lines stop with
 // "file:line: what is wrong" (ParseError).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "datasets/time_fill.hpp"
 
 namespace recgrad::datasets {
 
@@ -15,8 +18,10 @@ struct Rating {
   std::int64_t timestamp;
 };
 
-// `UserID::MovieID::Rating::Timestamp` per line; plain or .gz. Ratings must be 1..5, ids positive.
-std::vector<Rating> read_ratings(const std::filesystem::path& path);
+// `UserID::MovieID::Rating::Timestamp` per line; plain or .gz. Ids in 1..kMaxId, ratings 1..5, timestamps
+// seconds since 1970 before 2100. With `unknown_times`, a Timestamp of `NA` is read as kUnknownTime
+// (datasets/time_fill.hpp fills it); without, it is refused naming file:line.
+std::vector<Rating> read_ratings(const std::filesystem::path& path, bool unknown_times = false);
 
 struct UserSequences {
   std::vector<std::int64_t> users;               // in file order
@@ -35,6 +40,9 @@ struct Movie {
   std::vector<std::string> genres;  // split on '|'
 };
 std::vector<Movie> read_movies(const std::filesystem::path& path);
+
+// ML-1M's age buckets (users.dat's README).
+inline constexpr std::array<int, 7> kAgeBuckets{1, 18, 25, 35, 45, 50, 56};
 
 struct User {
   std::int64_t id;

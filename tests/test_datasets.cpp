@@ -25,11 +25,47 @@ TEST(Datasets, ReadsRatingsPlainAndGzip) {
   }
 }
 
+// Unknown ("NA") timestamps: refused without a fill rule, read as kUnknownTime with one, and filled along each
+// user's order by the documented rules (datasets/time_fill.hpp); any other non-integer names file:line.
+TEST(Datasets, UnknownTimestampsAreRefusedOrFilledByTheStatedRule) {
+  test::expect_error([] { read_ratings(kFixtures / "ratings_na.dat"); },
+                     {"ratings_na.dat:2:", "Timestamp is NA", "time_fill"});
+  test::expect_error([] { read_ratings(kFixtures / "ratings_bad_time.dat", true); },
+                     {"ratings_bad_time.dat:2:", "Timestamp", "'12x' is not an integer"});
+  const auto r = read_ratings(kFixtures / "ratings_na.dat", true);
+  ASSERT_EQ(r.size(), 9u);
+  EXPECT_EQ(r[1].timestamp, kUnknownTime);
+  EXPECT_EQ(r[3].timestamp, 400);
+  auto times_of = [&] {  // per user, in file order (the fixture is chronological per user)
+    std::vector<std::vector<std::int64_t>> t(3);
+    for (const auto& x : r) t[static_cast<std::size_t>(x.user - 1)].push_back(x.timestamp);
+    return t;
+  };
+  auto interp = times_of();
+  const auto report = fill_unknown_times(interp, TimeFill::interpolate);
+  // user 1: 100, ?, ?, 400 -> evenly between; user 2: ?, 50, ? -> the nearest known; user 3: none known ->
+  // the earliest known time of all users (50), so every gap is 0
+  EXPECT_EQ(interp[0], (std::vector<std::int64_t>{100, 200, 300, 400}));
+  EXPECT_EQ(interp[1], (std::vector<std::int64_t>{50, 50, 50}));
+  EXPECT_EQ(interp[2], (std::vector<std::int64_t>{50, 50}));
+  EXPECT_EQ(report.filled, 6);
+  EXPECT_EQ(report.users_touched, 3);
+  EXPECT_EQ(report.users_without_any, 1);
+  EXPECT_EQ(report.filled_test, 2);   // users 2 and 3
+  EXPECT_EQ(report.filled_valid, 2);  // users 1 and 3
+  auto prev = times_of();
+  fill_unknown_times(prev, TimeFill::previous);
+  EXPECT_EQ(prev[0], (std::vector<std::int64_t>{100, 100, 100, 400}));
+  EXPECT_EQ(prev[1], (std::vector<std::int64_t>{50, 50, 50}));
+  auto none = times_of();
+  test::expect_error([&] { fill_unknown_times(none, TimeFill::none); }, {"unknown time"});
+}
+
 TEST(Datasets, MalformedRatingsNameFileAndLine) {
   test::expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
                      {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});
   test::expect_error([] { read_ratings(kFixtures / "ratings_bad_rating.dat"); },
-                     {"ratings_bad_rating.dat:2:", "rating 7"});
+                     {"ratings_bad_rating.dat:2:", "Rating 7 is outside [1, 5]"});
   test::expect_error([] { read_ratings(kFixtures / "no_such_file.dat"); }, {"no_such_file.dat", "not found"});
 }
 

@@ -124,6 +124,20 @@ TEST(Config, TigerProtocolAndColdItemsAreChecked) {
   std::filesystem::remove(path);
 }
 
+// Filled timestamps are a protocol of their own: the fill needs the paper-hstu-time-filled tag and the tag the fill.
+TEST(Config, FilledTimestampsCarryTheirOwnProtocolTag) {
+  const auto path = std::filesystem::temp_directory_path() / "recgrad_time_fill.toml";
+  const std::string data = "[data]\nratings = \"ml-1m/ratings.partial_ts.dat.gz\"\nid_space = \"raw\"\n";
+  std::ofstream(path) << "protocol = \"paper-hstu\"\nmodel = \"hstu\"\n" << data << "time_fill = \"interpolate\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.time_fill: filled timestamps go with protocol"});
+  std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n" << data;
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.time_fill: filled timestamps go with protocol"});
+  std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n"
+                      << data << "time_fill = \"previous\"\n";
+  EXPECT_EQ(apps::load_train_config(path).data.time_fill, datasets::TimeFill::previous);
+  std::filesystem::remove(path);
+}
+
 // TOML has no include: each refsplit ablation repeats its paper preset. Both must stay the same settings apart
 // from the protocol tag and the split line (comments aside), or the ablation would measure something else.
 TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/kernels/matmul_precision.hpp"
+#include "datasets/time_fill.hpp"
 #include "models/content_vectors.hpp"
 #include "models/enum_names.hpp"
 #include "models/evaluate.hpp"
@@ -22,6 +23,12 @@ inline NameTable<MatmulPrecision> names(MatmulPrecision) {
   return {{MatmulPrecision::float32, "float32"}, {MatmulPrecision::bf16, "bf16"}};
 }
 }  // namespace recgrad::kernels
+
+namespace recgrad::datasets {  // beside the enum, so that name_of and parse_name find it
+inline NameTable<TimeFill> names(TimeFill) {
+  return {{TimeFill::none, "none"}, {TimeFill::interpolate, "interpolate"}, {TimeFill::previous, "previous"}};
+}
+}  // namespace recgrad::datasets
 
 namespace recgrad {  // beside the enum, so that name_of and parse_name find it
 inline NameTable<DeviceType> names(DeviceType) { return {{DeviceType::cpu, "cpu"}, {DeviceType::cuda, "cuda"}}; }
@@ -85,6 +92,9 @@ struct DataConfig {
   std::string ratings;          // e.g. ml-1m/ratings.users1-2999.dat.gz (raw ids)
   std::string user_attributes;  // e.g. ml-1m/users.dat
   int positive_min_rating = 0;
+  // `ratings` with unknown ("NA") timestamps: the rule that fills them (datasets/time_fill.hpp); none refuses
+  // them. A filled run is tagged protocol = "paper-hstu-time-filled".
+  datasets::TimeFill time_fill = datasets::TimeFill::none;
   // Cold start (training/cold_items.hpp): this share of the items, drawn with the run's seed, never enters
   // training (not as a target, an input or a negative); the test reports their users apart.
   double cold_item_share = 0.0;

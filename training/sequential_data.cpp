@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <fmt/core.h>
+
 #include "models/hstu.hpp"
 #include "models/sasrec.hpp"
 #include "training/cold_items.hpp"
@@ -19,9 +21,13 @@ void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, dat
   if (cfg.data.id_space != IdSpace::raw)
     throw std::invalid_argument("[data] ratings needs id_space = \"raw\" (ratings use MovieIDs)");
   const auto path = dir / cfg.data.ratings;
-  auto timed = datasets::attach_ratings(s, datasets::read_ratings(path), path.string());
+  const bool fill = cfg.data.time_fill != datasets::TimeFill::none;
+  auto timed = datasets::attach_ratings(s, datasets::read_ratings(path, fill), path.string());
   if (timed.seqs.users.empty())
     throw std::runtime_error(path.string() + ": no user of " + cfg.data.file + " has ratings here");
+  if (fill)  // along the sequence file's (chronological) order, as docs/REPRODUCTION.md §4.5 states
+    fmt::print("{}: {} by rule '{}'\n", path.string(),
+               datasets::fill_unknown_times(timed.times, cfg.data.time_fill).str(), name_of(cfg.data.time_fill));
   s = std::move(timed.seqs);
   times = std::move(timed.times);
   stars = std::move(timed.ratings);
