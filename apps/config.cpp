@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "autograd/kernels/cuda/backend.hpp"
+#include "training/protocols.hpp"
 
 namespace recgrad::apps {
 
@@ -271,34 +272,11 @@ std::string check_consistent(const training::TrainConfig& c) {
         errors += "\n  eval.ks: k = " + std::to_string(k) +
                   " is larger than tiger.beam = " + std::to_string(c.tiger.beam) +
                   " (Recall@k would be capped by the beam)";
-  if ((c.data.split == Split::reference) != (c.protocol == "paper-hstu-refsplit"))
-    errors +=
-        "\n  data.split: 'reference' (test item used for selection) goes with protocol = \"paper-hstu-refsplit\" and "
-        "only with it";
-  if (c.data.split == Split::reference && c.model == ModelKind::tiger)
-    errors += "\n  data.split: 'reference' is read by the SASRec and HSTU tasks only (TIGER keeps leave_one_out)";
-  if ((c.data.split == Split::chapter) != (c.protocol == "chapter"))
-    errors +=
-        "\n  data.split: 'chapter' (users 1..4832 train, no validation) goes with protocol = \"chapter\" and only with "
-        "it";
-  if (c.data.split == Split::chapter && c.model == ModelKind::tiger)
-    errors += "\n  data.split: 'chapter' trains SASRec or HSTU (the chapter has no TIGER table)";
-  if (c.protocol == "tiger" && c.model != ModelKind::tiger &&
-      (c.eval.ranking != training::Ranking::full || c.eval.exclude_history))
-    errors +=
-        "\n  protocol: 'tiger' ranks the full catalogue and keeps the history items; a SASRec or HSTU preset under it "
-        "needs eval.ranking = \"full\" and eval.exclude_history = false";
+  errors += training::check_protocol(c);  // the protocol table: models, split, ranking, ratings, filled times
   if (c.data.cold_item_share > 0 && (c.data.split == Split::chapter || !c.data.ratings.empty()))
     errors +=
         "\n  data.cold_item_share: cold items are held out of leave-one-out sequences only (not with the chapter's "
         "split or an event stream)";
-  if ((c.data.time_fill != datasets::TimeFill::none) != (c.protocol == "paper-hstu-time-filled"))
-    errors +=
-        "\n  data.time_fill: filled timestamps go with protocol = \"paper-hstu-time-filled\" and only with it (no "
-        "table "
-        "mixes them with measured ones)";
-  if (c.data.time_fill != datasets::TimeFill::none && c.data.ratings.empty())
-    errors += "\n  data.time_fill: fills the timestamps of [data] ratings, which this preset does not read";
   if (!select_ok)
     errors += "\n  eval.select_metric: '" + c.eval.select_metric + "' is not hit_rate@k or ndcg@k for a k in eval.ks";
   return errors;

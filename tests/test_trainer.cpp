@@ -5,6 +5,7 @@
 
 #include "apps/config.hpp"
 #include "training/evaluation.hpp"
+#include "training/protocols.hpp"
 #include "datasets/data_dir.hpp"
 #include "training/sequential_task.hpp"
 #include "training/tiger_data.hpp"
@@ -86,15 +87,15 @@ TEST(Config, TigerSectionsAreCheckedToo) {
 TEST(Config, ReferenceSplitOnlyUnderItsOwnProtocol) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_refsplit.toml";
   std::ofstream(path) << "protocol = \"paper-hstu\"\n[data]\nsplit = \"reference\"\n";
-  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: 'reference'", "paper-hstu-refsplit"});
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"data.split: must be 'leave_one_out'", "protocol 'paper-hstu'"});
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n";
-  test::expect_error([&] { apps::load_train_config(path); }, {"data.split"});
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.split: must be 'reference'"});
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\n[data]\nsplit = \"reference\"\n";
   EXPECT_EQ(apps::load_train_config(path).data.split, training::Split::reference);
   std::ofstream(path) << "protocol = \"paper-hstu-refsplit\"\nmodel = \"tiger\"\n[data]\nsplit = "
                          "\"reference\"\n[tiger]\nbeam = 20\n[eval]\nks = [10]\nselect_metric = \"ndcg@10\"\n";
-  test::expect_error([&] { apps::load_train_config(path); },
-                     {"data.split: 'reference' is read by the SASRec and HSTU tasks only"});
+  test::expect_error([&] { apps::load_train_config(path); }, {"model: 'tiger' has no table under this protocol"});
   std::filesystem::remove(path);
 }
 
@@ -116,7 +117,8 @@ TEST(Config, AnEmptyPresetAndTigerWithoutContentAreRefused) {
 TEST(Config, TigerProtocolAndColdItemsAreChecked) {
   const auto path = std::filesystem::temp_directory_path() / "recgrad_tiger_tag.toml";
   std::ofstream(path) << "protocol = \"tiger\"\n[eval]\nexclude_history = true\n";
-  test::expect_error([&] { apps::load_train_config(path); }, {"protocol: 'tiger' ranks the full catalogue"});
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"eval.exclude_history: must be false", "protocol 'tiger'"});
   std::ofstream(path) << "protocol = \"tiger\"\n[data]\ncold_item_share = 0.05\n[eval]\nexclude_history = false\n";
   EXPECT_DOUBLE_EQ(apps::load_train_config(path).data.cold_item_share, 0.05);
   std::ofstream(path) << "protocol = \"chapter\"\n[data]\nsplit = \"chapter\"\ncold_item_share = 0.05\n";
@@ -131,11 +133,47 @@ TEST(Config, FilledTimestampsCarryTheirOwnProtocolTag) {
   std::ofstream(path) << "protocol = \"paper-hstu\"\nmodel = \"hstu\"\n" << data << "time_fill = \"interpolate\"\n";
   test::expect_error([&] { apps::load_train_config(path); }, {"data.time_fill: filled timestamps go with protocol"});
   std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n" << data;
-  test::expect_error([&] { apps::load_train_config(path); }, {"data.time_fill: filled timestamps go with protocol"});
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.time_fill: must name the rule"});
   std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n"
                       << data << "time_fill = \"previous\"\n";
   EXPECT_EQ(apps::load_train_config(path).data.time_fill, datasets::TimeFill::previous);
   std::filesystem::remove(path);
+}
+
+// The protocol table: a preset made of a row's own settings passes for each of its models, and each defect class
+// of a mislabelled preset (issue 25, class 5) names the key and the protocol.
+TEST(Config, ProtocolTableAcceptsItsRowsAndNamesEachMismatch) {
+  for (const auto& r : training::protocol_rules())
+    for (auto m : r.models) {
+      training::TrainConfig c;
+      c.protocol = r.tag;
+      c.model = m;
+      c.data.split = r.split;
+      c.eval.ranking = r.ranking;
+      c.eval.exclude_history = !r.keeps_history;
+      if (r.ratings == training::Need::yes) c.data.ratings = "ratings.dat";
+      if (r.filled_times) c.data.time_fill = datasets::TimeFill::interpolate;
+      EXPECT_EQ(training::check_protocol(c), "") << r.tag << " " << name_of(m);
+    }
+  auto errors = [](const std::string& tag, auto edit) {
+    training::TrainConfig c;
+    c.protocol = tag;
+    if (const auto* r = training::protocol_rule(tag)) c.data.split = r->split;
+    edit(c);
+    return training::check_protocol(c);
+  };
+  using training::ModelKind;
+  EXPECT_NE(errors("chapter", [](auto& c) { c.model = ModelKind::tiger; }).find("model: 'tiger' has no table"),
+            std::string::npos);
+  EXPECT_NE(errors("paper-hstu", [](auto& c) { c.eval.ranking = training::Ranking::sampled_100; })
+                .find("eval.ranking: must be 'full' (protocol 'paper-hstu'"),
+            std::string::npos);
+  EXPECT_NE(errors("paper-hstu-u2999", [](auto&) {}).find("data.ratings: this protocol reads ratings"),
+            std::string::npos);
+  EXPECT_NE(errors("paper-hstu", [](auto& c) { c.data.ratings = "r.dat"; }).find("data.ratings: an event stream"),
+            std::string::npos);
+  EXPECT_NE(errors("sasrec-sampled", [](auto&) {}).find("eval.ranking: must be 'sampled-100'"), std::string::npos);
+  EXPECT_NE(errors("nonsense", [](auto&) {}).find("'nonsense' is not a protocol"), std::string::npos);
 }
 
 // TOML has no include: each refsplit ablation repeats its paper preset. Both must stay the same settings apart

@@ -74,10 +74,6 @@ inline NameTable<OptimizerKind> names(OptimizerKind) {
 }
 inline NameTable<Ranking> names(Ranking) { return {{Ranking::full, "full"}, {Ranking::sampled_100, "sampled-100"}}; }
 
-// The printed protocol tags (docs/PROTOCOLS.md): a tag only labels the numbers; behaviour comes from the
-// settings (split, ranking, ...), and the reader checks that the two agree.
-const std::vector<std::string>& protocol_tags();
-
 // [data]
 struct DataConfig {
   std::string file = "ml-1m/ml-1m.seq.txt";  // relative to the data directory
@@ -130,7 +126,7 @@ struct EvalConfig {
 
 struct TrainConfig {
   std::string preset;                // the preset's file name
-  std::string protocol = "chapter";  // a printed tag, one of protocol_tags()
+  std::string protocol = "chapter";  // a printed tag, one of protocol_tags() (training/protocols.hpp)
   ModelKind model = ModelKind::sasrec;
   DataConfig data;
   models::SASRecConfig sasrec;  // [sasrec]

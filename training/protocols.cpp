@@ -1,0 +1,108 @@
+#include "training/protocols.hpp"
+
+#include <algorithm>
+
+namespace recgrad::training {
+
+const std::vector<ProtocolRule>& protocol_rules() {
+  using M = ModelKind;
+  static const std::vector<ProtocolRule> rules{
+      // tag, models, split, ranking, keeps history, ratings, filled times, what
+      {"chapter",
+       {M::sasrec, M::hstu},
+       Split::chapter,
+       Ranking::full,
+       false,
+       Need::no,
+       false,
+       "the fun-rec chapter's tables: users 1..4832 train, every user tested, no validation"},
+      {"paper-hstu",
+       {M::sasrec, M::hstu, M::tiger},
+       Split::leave_one_out,
+       Ranking::full,
+       false,
+       Need::no,
+       false,
+       "the HSTU paper's ML-1M protocol with a validation item, full ranking, history removed"},
+      {"paper-hstu-u2999",
+       {M::sasrec, M::hstu},
+       Split::leave_one_out,
+       Ranking::full,
+       false,
+       Need::yes,
+       false,
+       "paper-hstu on the users with measured timestamps (an event stream from [data] ratings)"},
+      {"paper-hstu-refsplit",
+       {M::sasrec, M::hstu},
+       Split::reference,
+       Ranking::full,
+       false,
+       Need::no,
+       false,
+       "the HSTU code's reading: train on full[:-1], select the epoch on the test item"},
+      {"paper-hstu-time-filled",
+       {M::hstu},
+       Split::leave_one_out,
+       Ranking::full,
+       false,
+       Need::yes,
+       true,
+       "paper-hstu with HSTU's time bias on timestamps of which some were filled by a rule"},
+      {"sasrec-sampled",
+       {M::sasrec, M::hstu},
+       Split::leave_one_out,
+       Ranking::sampled_100,
+       false,
+       Need::no,
+       false,
+       "the SASRec paper's: the target among 100 sampled negatives"},
+      {"tiger",
+       {M::tiger, M::sasrec, M::hstu},
+       Split::leave_one_out,
+       Ranking::full,
+       true,
+       Need::no,
+       false,
+       "the TIGER paper's: the full catalogue, history items kept"},
+  };
+  return rules;
+}
+
+const ProtocolRule* protocol_rule(const std::string& tag) {
+  for (const auto& r : protocol_rules())
+    if (r.tag == tag) return &r;
+  return nullptr;
+}
+
+const std::vector<std::string>& protocol_tags() {
+  static const std::vector<std::string> tags = [] {
+    std::vector<std::string> t;
+    for (const auto& r : protocol_rules()) t.push_back(r.tag);
+    return t;
+  }();
+  return tags;
+}
+
+std::string check_protocol(const TrainConfig& c) {
+  const ProtocolRule* r = protocol_rule(c.protocol);
+  if (!r) return "\n  protocol: '" + c.protocol + "' is not a protocol";
+  const std::string in = " (protocol '" + r->tag + "': " + r->what + ")";
+  std::string e;
+  if (std::find(r->models.begin(), r->models.end(), c.model) == r->models.end())
+    e += "\n  model: '" + name_of(c.model) + "' has no table under this protocol" + in;
+  if (c.data.split != r->split) e += "\n  data.split: must be '" + name_of(r->split) + "'" + in;
+  const bool ranks = c.model != ModelKind::tiger;
+  if (ranks && c.eval.ranking != r->ranking) e += "\n  eval.ranking: must be '" + name_of(r->ranking) + "'" + in;
+  if (ranks && r->keeps_history && c.eval.exclude_history)
+    e += "\n  eval.exclude_history: must be false (the history items are ranked too)" + in;
+  if (r->ratings == Need::yes && c.data.ratings.empty()) e += "\n  data.ratings: this protocol reads ratings" + in;
+  if (r->ratings == Need::no && !c.data.ratings.empty())
+    e += "\n  data.ratings: an event stream is not this protocol's input" + in;
+  if (r->filled_times != (c.data.time_fill != datasets::TimeFill::none))
+    e += r->filled_times ? "\n  data.time_fill: must name the rule that fills the unknown timestamps" + in
+                         : "\n  data.time_fill: filled timestamps go with protocol = \"paper-hstu-time-filled\" and "
+                           "only with it (no table mixes them with measured ones)";
+  return e;
+}
+
+}  // namespace recgrad::training
