@@ -83,6 +83,15 @@ LeaveOneOut leave_one_out(const UserSequences& s) {
   return out;
 }
 
+void require_users_with(const UserSequences& s, const std::string& file, std::size_t min_items, const char* why) {
+  if (s.items.empty()) throw std::runtime_error(file + ": no user read (the file is empty or holds only blank lines)");
+  std::size_t enough = 0;
+  for (const auto& v : s.items) enough += v.size() >= min_items;
+  if (enough == 0)
+    throw std::runtime_error(file + ": none of its " + std::to_string(s.items.size()) + " users has " +
+                             std::to_string(min_items) + " items or more (" + why + "); is it the right file?");
+}
+
 LeaveOneOut reference_split(const UserSequences& s) {
   LeaveOneOut out = leave_one_out(s);
   for (std::size_t u = 0; u < s.items.size(); ++u) {

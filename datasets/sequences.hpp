@@ -40,6 +40,10 @@ struct LeaveOneOut {
 };
 LeaveOneOut leave_one_out(const UserSequences& s);
 
+// Refuses data that would leave nothing to train or test, naming the file: no user at all (an empty or blank
+// file), or no user with `min_items` items (`why` says what they are for: e.g. leave-one-out's 3).
+void require_users_with(const UserSequences& s, const std::string& file, std::size_t min_items, const char* why);
+
 // The reading of the HSTU paper's code (an ablation, protocol `paper-hstu-refsplit`): train on full[:-1],
 // and the "validation" item is the test item (history full[:-1], target full[-1]), so the epoch is chosen
 // on test. Users with < 3 items only train, as in leave_one_out.

@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "autograd/anomaly.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/init.hpp"
 #include "nn/optim.hpp"
@@ -139,6 +140,20 @@ Tensor learn_content_vectors(const std::vector<std::vector<std::string>>& tokens
   return Tensor::from_vector(out, {N, D});
 }
 
+namespace {
+
+// Item vectors: (N, D) float32 and finite, or an error naming `what` and the first bad entry. A NaN here would give
+// every item the same semantic ID without any other sign.
+void require_finite_vectors(const Tensor& v, const std::string& what) {
+  if (v.dim() != 2 || v.dtype() != DType::f32)
+    throw std::runtime_error(what + ": expected (items, dim) float32 vectors, got " + v.str());
+  const std::int64_t bad = first_non_finite(v);
+  if (bad >= 0)
+    throw std::runtime_error(what + ": item vector " + std::to_string(bad / v.size(1)) + " holds a NaN or an Inf");
+}
+
+}  // namespace
+
 Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
                               std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress) {
   std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", name_of(cfg.source), cfg.dim, cfg.epochs,
@@ -152,11 +167,13 @@ Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& token
     const auto loaded = nn::load_safetensors(path);
     const auto it = loaded.tensors.find("item_vectors");
     if (it != loaded.tensors.end() && it->second.size(0) == static_cast<std::int64_t>(tokens.size())) {
+      require_finite_vectors(it->second, path.string() + " (a cache: delete it and the run computes it again)");
       if (progress) fmt::print("content vectors: read from cache {}\n", path.string());
       return it->second;
     }
   }
   const Tensor vectors = learn_content_vectors(tokens, cfg, seed, progress);
+  require_finite_vectors(vectors, "content vectors learned for " + path.string() + " (not cached)");
   std::filesystem::create_directories(cache_dir);
   nn::save_safetensors(path, {{"item_vectors", vectors}},
                        {{"source", name_of(cfg.source)}, {"seed", std::to_string(seed)}});

@@ -61,7 +61,15 @@ std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Ten
   std::vector<char> seen(static_cast<std::size_t>(V), 0);
   std::vector<float> scores(static_cast<std::size_t>(num_negatives) + 1);
   for (std::int64_t u = 0; u < U; ++u) {
-    for (auto i : rated[u]) seen[i] = 1;
+    std::int64_t unseen = V - 1;  // a user who rated every item leaves no negative to draw: refused, not looped on
+    for (auto i : rated[u])
+      if (i > 0 && !seen[i]) {
+        seen[i] = 1;
+        --unseen;
+      }
+    if (unseen == 0)
+      throw std::runtime_error("sampled-100 ranking: evaluation user " + std::to_string(u) + " has rated all " +
+                               std::to_string(V - 1) + " items, so no negative can be drawn for it");
     std::vector<std::int64_t> cand{targets[u]};  // the target first, then the sampled negatives
     for (int k = 0; k < num_negatives; ++k) cand.push_back(sampler.sample_excluding(seen));
     for (auto i : rated[u]) seen[i] = 0;

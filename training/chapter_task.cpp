@@ -6,6 +6,7 @@
 
 #include "models/batching.hpp"
 #include "models/evaluate.hpp"
+#include "training/memory_estimate.hpp"
 #include "training/optimizer_step.hpp"
 #include "training/seeds.hpp"
 #include "training/sequential_data.hpp"
@@ -18,6 +19,8 @@ constexpr double kTrainUserShare = 0.8;  // Keras' validation_split = 0.2: the l
 }  // namespace
 
 ChapterFeatures chapter_features(const datasets::UserSequences& raw, const TrainConfig& cfg) {
+  datasets::require_users_with(raw, cfg.data.file, 3,
+                               "the chapter trains on full[:-1], and 3 items give one input and its next item");
   ChapterFeatures f{datasets::ItemIdMap::by_ascending_id(raw), {}, {}, {}};
   const auto seqs = f.map.remap(raw);
   const std::int64_t T = cfg.max_len();
@@ -94,6 +97,7 @@ ChapterResult run_chapter(const datasets::UserSequences& raw, const TrainConfig&
 }
 
 ChapterResult run_chapter(const ChapterFeatures& features, const TrainConfig& cfg, std::uint64_t seed) {
+  check_memory(fitted_to(cfg, features.map.num_items() + 1), features.map.num_items() + 1, false);
   ChapterTask task(cfg, features, seed);
   LoopOptions lo;
   lo.epochs = cfg.train.epochs;

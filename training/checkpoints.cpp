@@ -1,6 +1,9 @@
 #include "training/checkpoints.hpp"
 
+#include <charconv>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include <fmt/core.h>
@@ -14,6 +17,33 @@ namespace recgrad::training {
 
 namespace {
 const std::string kTaskPrefix = "task.";
+constexpr std::int64_t kMaxEpochs = 1'000'000;  // the presets' own bound on [train] epochs
+
+// A metadata value that must be a whole decimal number in [lo, hi], all of it ("12abc", "-1" for an
+// unsigned value, "1e3" are refused, not read as 12, 2^64 − 1 or 1).
+template <class T>
+T whole(const std::string& text, const std::string& key, T lo, T hi) {
+  T v{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
+    throw std::invalid_argument(key + " '" + text + "' is not a whole number in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "]");
+  return v;
+}
+
+// A metadata value that must be a finite number, all of it.
+double real(const std::string& text, const std::string& key) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(v))
+    throw std::invalid_argument(key + " '" + text + "' is not a finite number");
+  return v;
+}
 
 // Throws, naming `where` and the tensor, when a parameter or an optimizer moment holds a NaN or an Inf.
 void check_finite_tensors(const nn::NamedTensors& tensors, const std::string& where) {
@@ -64,33 +94,33 @@ LoopCheckpoint load_checkpoint(const std::filesystem::path& path, Task& task, co
   check_finite_tensors(checkpoint_tensors(task.model(), task.optimizer()), path.string() + ": corrupt checkpoint");
   LoopCheckpoint c;
   try {
-    c.epoch = std::stoi(meta("epoch"));
-    task.optimizer().set_steps(std::stoll(meta("adam_steps")));
-    task.generator().set_state(std::stoull(meta("gen_seed")), std::stoull(meta("gen_counter")));
-    c.best_epoch = std::stoi(meta("best_epoch"));
-    c.best_value = std::stod(meta("best_value"));
+    c.epoch = static_cast<int>(whole<std::int64_t>(meta("epoch"), "epoch", 0, kMaxEpochs));
+    task.optimizer().set_steps(whole<std::int64_t>(meta("adam_steps"), "adam_steps", 0, INT64_MAX));
+    task.generator().set_state(whole<std::uint64_t>(meta("gen_seed"), "gen_seed", 0, UINT64_MAX),
+                               whole<std::uint64_t>(meta("gen_counter"), "gen_counter", 0, UINT64_MAX));
+    c.best_epoch = static_cast<int>(whole<std::int64_t>(meta("best_epoch"), "best_epoch", 0, kMaxEpochs));
+    c.best_value = real(meta("best_value"), "best_value");
     c.best_valid = nlohmann::json::parse(meta("best_valid")).get<Metrics>();
-    c.train_seconds = std::stod(meta("train_seconds"));
+    c.train_seconds = real(meta("train_seconds"), "train_seconds");
     if (md.count("history")) c.history = md.at("history");  // older checkpoints have none
     if (md.count("step_in_epoch")) {
-      c.step_in_epoch = std::stoull(meta("step_in_epoch"));
-      c.epoch_loss_sum = std::stod(meta("epoch_loss_sum"));
-      for (const auto& [k, v] : md)
-        if (k.rfind(kTaskPrefix, 0) == 0) c.task_state[k.substr(kTaskPrefix.size())] = v;
+      c.step_in_epoch = whole<std::uint64_t>(meta("step_in_epoch"), "step_in_epoch", 0, UINT64_MAX);
+      c.epoch_loss_sum = real(meta("epoch_loss_sum"), "epoch_loss_sum");
+      for (const auto& [k, v] : md)  // every task's epoch state is a sampler's position: unsigned 64-bit numbers
+        if (k.rfind(kTaskPrefix, 0) == 0)
+          c.task_state[k.substr(kTaskPrefix.size())] = std::to_string(whole<std::uint64_t>(v, k, 0, UINT64_MAX));
     }
-  } catch (const std::logic_error& e) {  // std::stoi's invalid_argument/out_of_range, json's errors
+  } catch (const std::logic_error& e) {  // the parsers' invalid_argument, json's errors
     throw std::runtime_error(path.string() + ": corrupt training metadata (" + e.what() + ")");
   }
   const auto corrupt = [&](const std::string& what) {
     return std::runtime_error(path.string() + ": corrupt training metadata (" + what + ")");
   };
-  if (c.epoch < 0) throw corrupt("epoch " + meta("epoch"));
   if (c.epoch > max_epoch)
     throw std::runtime_error(path.string() + " was saved after epoch " + meta("epoch") + ", beyond this run's " +
                              std::to_string(max_epoch) + " epochs (--epochs or the preset's [train] epochs)");
   if (c.best_epoch < 0 || c.best_epoch > c.epoch)
     throw corrupt("best epoch " + meta("best_epoch") + " outside [0, epoch " + meta("epoch") + "]");
-  if (task.optimizer().steps() < 0) throw corrupt("adam_steps " + meta("adam_steps"));
   if (!(c.train_seconds >= 0) || !std::isfinite(c.train_seconds))
     throw corrupt("train_seconds " + meta("train_seconds"));
   if (md.count("seed") && md.at("seed") != std::to_string(seed))

@@ -1,6 +1,8 @@
 #include "training/semantic_id_cache.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -30,6 +32,34 @@ std::filesystem::path codes_cache_path(const Tensor& content, const std::vector<
   return cache_dir / fmt::format("rqvae-codes-{:016x}.safetensors", h);
 }
 
+// The codes a cache holds: (n, levels) int64 in [0, codebook_size), with a finite reconstruction error, or an error
+// naming the file (a cache: deleting it makes the run compute it again).
+models::RQVAEResult read_cached_codes(const std::filesystem::path& path, std::int64_t n, const models::RQVAEConfig& q) {
+  const std::string where = path.string() + " (a cache: delete it and the run computes it again)";
+  const auto loaded = nn::load_safetensors(path);
+  const auto it = loaded.tensors.find("codes");
+  if (it == loaded.tensors.end() || it->second.dtype() != DType::i64 || it->second.dim() != 2 ||
+      it->second.size(0) != n || it->second.size(1) != q.levels)
+    throw std::runtime_error(where + ": expected int64 codes of shape (" + std::to_string(n) + ", " +
+                             std::to_string(q.levels) + ")");
+  models::RQVAEResult r;
+  r.codes = it->second.to_vector<std::int64_t>();
+  for (std::size_t i = 0; i < r.codes.size(); ++i)
+    if (r.codes[i] < 0 || r.codes[i] >= q.codebook_size)
+      throw std::runtime_error(where + ": code " + std::to_string(r.codes[i]) + " of item row " +
+                               std::to_string(i / static_cast<std::size_t>(q.levels)) + " is outside [0, " +
+                               std::to_string(q.codebook_size) + ")");
+  r.log.push_back({});
+  const auto md = loaded.metadata.find("reconstruction_error");
+  std::size_t used = 0;
+  try {
+    if (md != loaded.metadata.end()) r.log.back().recon_error = std::stod(md->second, &used);
+  } catch (const std::logic_error&) {}
+  if (md == loaded.metadata.end() || used != md->second.size() || !std::isfinite(r.log.back().recon_error))
+    throw std::runtime_error(where + ": no finite reconstruction_error in its metadata");
+  return r;
+}
+
 }  // namespace
 
 SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, std::uint64_t seed,
@@ -41,15 +71,17 @@ SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, 
   const auto& q = cfg.rqvae;
   const auto path = codes_cache_path(r.content, train_rows, q, seed, cache_dir);
   if (std::filesystem::exists(path)) {
-    const auto loaded = nn::load_safetensors(path);
-    r.rqvae.codes = loaded.tensors.at("codes").to_vector<std::int64_t>();
-    r.rqvae.log.push_back({});
-    r.rqvae.log.back().recon_error = std::stod(loaded.metadata.at("reconstruction_error"));
+    r.rqvae = read_cached_codes(path, static_cast<std::int64_t>(train_rows.size()), q);
     if (progress) fmt::print("rq-vae: codes read from cache {}\n", path.string());
   } else {
     // trained where the preset's [train] device says (the codes come back to the host)
     r.rqvae =
         models::train_rqvae(r.content.to(cfg.train.where()), q, seed, train_rows, std::max(1, q.epochs / 4), progress);
+    if (!std::isfinite(r.rqvae.log.back().recon_error))
+      throw std::runtime_error(
+          "rq-vae: the reconstruction error is not finite (the content vectors or the training "
+          "diverged); the codes are not cached in " +
+          path.string());
     std::filesystem::create_directories(cache_dir);
     const std::int64_t n = static_cast<std::int64_t>(train_rows.size());
     nn::save_safetensors(path, {{"codes", Tensor::from_vector(r.rqvae.codes, {n, q.levels})}},

@@ -68,6 +68,7 @@ SequentialData load_sequential_data(const TrainConfig& cfg, const std::filesyste
   std::vector<std::vector<std::int64_t>> times;
   std::vector<std::vector<int>> stars;
   if (!cfg.data.ratings.empty()) build_streams(cfg, dir, s, times, stars);
+  datasets::require_users_with(s, path.string(), 3, "leave-one-out needs a training, a validation and a test item");
   SequentialData d;
   if (cfg.data.id_space == IdSpace::ascending) {
     const auto map = datasets::ItemIdMap::by_ascending_id(s);

@@ -8,6 +8,7 @@
 #include "models/batching.hpp"
 #include "nn/losses.hpp"
 #include "training/evaluation.hpp"
+#include "training/memory_estimate.hpp"
 #include "training/optimizer_step.hpp"
 #include "training/seeds.hpp"
 
@@ -164,6 +165,7 @@ Metrics SequentialTask::test() {
 
 TrainResult train_sequential(const TrainConfig& cfg, const TrainOptions& opt) {
   const SequentialData data = load_sequential_data(cfg, opt.data_dir, opt.seed);
+  check_memory(fitted_to(cfg, data.vocab), data.vocab, opt.progress);
   SequentialTask task(cfg, data, opt.seed);
   return train(task, loop_options(cfg, opt));
 }

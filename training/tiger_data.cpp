@@ -27,6 +27,8 @@ TigerData load_tiger_data(const TrainConfig& cfg, const std::filesystem::path& d
   const datasets::UserSequences raw = cfg.data.format == DataFormat::pairs
                                           ? datasets::read_user_item_pairs(dir / cfg.data.file)
                                           : datasets::read_sequences(dir / cfg.data.file);
+  datasets::require_users_with(raw, (dir / cfg.data.file).string(), 3,
+                               "leave-one-out needs a training, a validation and a test item");
   const datasets::ItemDocuments docs = item_documents(cfg.content, dir);
   // the catalogue: every item with content, and every item in a sequence; dense ids by ascending raw id
   std::set<std::int64_t> universe(docs.items.begin(), docs.items.end());

@@ -10,6 +10,7 @@
 
 #include "models/tiger_decoding.hpp"
 #include "nn/checkpoint.hpp"
+#include "training/memory_estimate.hpp"
 #include "training/optimizer_step.hpp"
 #include "training/seeds.hpp"
 #include "training/tiger_evaluation.hpp"
@@ -192,6 +193,7 @@ Metrics TigerTask::test() {
 
 TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
+  check_memory(cfg, 0, opt.progress);
   const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
   if (opt.progress) print_usage(sid.usage, sid.table);
   if (!opt.run_dir.empty()) {
@@ -206,6 +208,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
 TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
                                       const std::filesystem::path& checkpoint) {
   const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
+  check_memory(cfg, 0, opt.progress);
   const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
   TigerTask task(cfg, data, sid.table, opt.seed, false);
   nn::load_into(checkpoint, task.model().named_parameters());  // names, shapes and sizes checked
