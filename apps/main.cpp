@@ -35,11 +35,25 @@ const CLI::Validator kSeed(
     },
     "SEED");
 
+// Counts (epochs, steps, seeds, minutes) and thread counts: CLI11's PositiveNumber would answer "--epochs 0" with
+// "Value 0 not in range 0.000000 to 1.797e308"; a range says what is accepted.
+const CLI::Range kCount(1.0, 1e6);
+const CLI::Range kCountOrZero(0.0, 1e6);
+const CLI::Validator kMinutes(  // --time-budget: any positive number of minutes, fractions too
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(v > 0 && v <= 1e6))
+        return "a time budget is a positive number of minutes (up to 1e6), got '" + text + "'";
+      return "";
+    },
+    "MINUTES");
+
 CLI::App* add_demo(CLI::App& app, DemoOptions& demo) {
   auto* demo_cmd = app.add_subcommand("demo", "train a small MLP on synthetic data and print the loss falling");
   demo_cmd->add_option("--seed", demo.seed, "random seed")->check(kSeed);
-  demo_cmd->add_option("--steps", demo.steps, "training steps")->check(CLI::PositiveNumber);
-  demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(CLI::NonNegativeNumber);
+  demo_cmd->add_option("--steps", demo.steps, "training steps")->check(kCount);
+  demo_cmd->add_option("--threads", demo.threads, "OpenMP threads (0: default)")->check(kCountOrZero);
   return demo_cmd;
 }
 
@@ -49,13 +63,12 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
       ->required()
       ->check(CLI::ExistingFile);
   train_cmd->add_option("--seed", tr.seed, "random seed")->check(kSeed);
-  train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(CLI::PositiveNumber);
-  train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")
-      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--epochs", tr.epochs, "override the preset's epochs")->check(kCount);
+  train_cmd->add_option("--eval-every", tr.eval_every, "validate every N epochs (and at the last)")->check(kCount);
   train_cmd->add_option("--data-dir", tr.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
   train_cmd->add_option("--matmul", tr.matmul, "override the preset's [train] matmul: float32 or bf16")
       ->check(CLI::IsMember({"float32", "bf16"}));
-  train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--threads", tr.threads, "OpenMP threads (0: all)")->check(kCountOrZero);
   train_cmd->add_option("--device", tr.device, "train on cpu or cuda (a build with -DRECGRAD_CUDA=ON)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   train_cmd->add_option("--metrics-out", tr.metrics_out, "write the metrics as JSON");
@@ -64,7 +77,7 @@ CLI::App* add_train(CLI::App& app, TrainCmdOptions& tr) {
   train_cmd
       ->add_option("--time-budget", tr.time_budget,
                    "stop cleanly after this many minutes (mid-epoch too) with a resumable last.safetensors")
-      ->check(CLI::PositiveNumber);
+      ->check(kMinutes);
   train_cmd->add_flag("--plots", tr.plots,
                       "write the training curves (and an attention map) as PNGs to <run-dir>/plots (needs gnuplot)");
   train_cmd->add_flag("--detect-anomaly", tr.detect_anomaly,
@@ -81,7 +94,7 @@ CLI::App* add_evaluate(CLI::App& app, EvaluateCmdOptions& ev) {
       ->check(CLI::ExistingFile);
   eval_cmd->add_option("--seed", ev.seed, "seed of the sampled-100 negatives")->check(kSeed);
   eval_cmd->add_option("--data-dir", ev.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
-  eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("--threads", ev.threads, "OpenMP threads (0: all)")->check(kCountOrZero);
   eval_cmd->add_option("--device", ev.device, "evaluate on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   eval_cmd->add_option("--metrics-out", ev.metrics_out, "write the metrics as JSON");
   return eval_cmd;
@@ -92,10 +105,10 @@ CLI::App* add_reproduce(CLI::App& app, ReproduceOptions& rep) {
                                      "run a protocol's preset over several seeds and compare with the published range");
   rep_cmd->add_option("protocol", rep.protocol, "protocol tag (chapter)")->required();
   rep_cmd->add_option("--model", rep.model, "model (sasrec | hstu)");
-  rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(CLI::PositiveNumber);
-  rep_cmd->add_option("--first-seed", rep.first_seed, "first seed")->check(CLI::NonNegativeNumber);
+  rep_cmd->add_option("--seeds", rep.seeds, "number of seeds")->check(kCount);
+  rep_cmd->add_option("--first-seed", rep.first_seed, "first seed")->check(kCountOrZero);
   rep_cmd->add_option("--data-dir", rep.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
-  rep_cmd->add_option("--threads", rep.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  rep_cmd->add_option("--threads", rep.threads, "OpenMP threads (0: all)")->check(kCountOrZero);
   rep_cmd->add_option("--device", rep.device, "train on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   rep_cmd->add_flag("--funrec-no-ffn-residual", rep.funrec_no_ffn_residual,
                     "reproduce fun-rec's defect: the feed-forward block without its residual");
@@ -115,7 +128,7 @@ CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
       ->check(CLI::ExistingFile);
   sem_cmd->add_option("--seed", sem.seed, "random seed")->check(kSeed);
   sem_cmd->add_option("--data-dir", sem.data_dir, "data directory (else $RECGRAD_DATA, ./data, ../shared/data)");
-  sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(CLI::NonNegativeNumber);
+  sem_cmd->add_option("--threads", sem.threads, "OpenMP threads (0: all)")->check(kCountOrZero);
   sem_cmd->add_option("--device", sem.device, "train the RQ-VAE on cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   sem_cmd->add_option("--out", sem.out, "the table (default runs/<preset>-semantic_ids.tsv)");
   sem_cmd->add_option("--metrics-out", sem.metrics_out, "write the codebook figures as JSON");

@@ -52,21 +52,24 @@ double tiger_parameters(const TrainConfig& c) {
   return 2 * tokens * d + t.encoder_layers * (att + ffn) + t.decoder_layers * (2 * att + ffn);
 }
 
-// TIGER's batch: S = max_items·(levels + 1) + 1 encoder tokens, levels + 2 decoder tokens -> floats
+// TIGER's batch: S = max_items·(levels + 1) + 1 encoder tokens, levels + 2 decoder tokens; per token and layer the
+// block outputs (~12 d), the FFN's hidden layer, its ReLU and dropout (4 d_ff), Q, K, V and the heads' context
+// before and after their transposes (8 h d_kv); per layer 4 (B, h, S, S) maps -> floats
 double tiger_activations(const TrainConfig& c, double B) {
   const auto& t = c.tiger;
   const double S = static_cast<double>(t.max_items * (c.rqvae.levels + 1) + 1), D = c.rqvae.levels + 2.0;
   const double d = static_cast<double>(t.d), h = static_cast<double>(t.heads);
-  const double per_token = 12 * d + 2 * static_cast<double>(t.d_ff);
-  return t.encoder_layers * B * S * (per_token + 3 * h * S) + t.decoder_layers * B * D * (per_token + 3 * h * (S + D)) +
+  const double per_token = 12 * d + 4 * static_cast<double>(t.d_ff) + 8 * h * static_cast<double>(t.d_kv);
+  return t.encoder_layers * B * S * (per_token + 4 * h * S) + t.decoder_layers * B * D * (per_token + 4 * h * (S + D)) +
          2 * B * D * static_cast<double>((c.rqvae.levels + 1) * c.rqvae.codebook_size);
 }
 
-// The loss over the item table: BCE two (B, T, d) gathers; the sampled softmax B·T·K negatives' vectors,
-// logits and their gradients -> floats
+// The loss over the item table: BCE two (B, T, d) gathers; the sampled softmax scores its B·T·K negatives without
+// gathering their vectors (kernels::embedding_dot), so it keeps their int64 ids, the logits and their gradients
+// -> floats
 double loss_activations(const TrainConfig& c, double B, double T, double d) {
   if (c.train.loss == Loss::bce) return 4 * B * T * d;
-  return 2 * B * T * static_cast<double>(c.train.negatives) * (d + 3);
+  return 4 * B * T * static_cast<double>(c.train.negatives) + 2 * B * T * d;
 }
 
 }  // namespace
@@ -88,6 +91,7 @@ MemoryEstimate estimate_memory(const TrainConfig& c, std::int64_t vocab) {
   }
   MemoryEstimate e;
   e.parameters = static_cast<std::int64_t>(params);
+  e.vocab = c.model == ModelKind::tiger ? 0 : vocab;
   e.model_bytes = params * kPerParameter;
   e.batch_bytes = floats * kFloat * kTemporaries;
   return e;
@@ -107,10 +111,17 @@ double machine_memory_bytes() {
 void require_memory(const TrainConfig& c, const MemoryEstimate& e) {
   const double have = machine_memory_bytes();
   if (have <= 0 || e.total() <= have) return;
-  throw std::runtime_error(fmt::format(
-      "{}: this preset needs {} of memory and the machine has {:.2f} GiB; lower [train] batch_size, max_len, "
-      "negatives or the model's width (checked before training, so nothing was lost)",
-      c.preset, e.str(), have / (1024.0 * 1024 * 1024)));
+  const std::string advice =
+      e.model_bytes > e.batch_bytes
+          ? fmt::format(
+                "the model is too large: its item table has {} rows (under id_space = \"raw\" the largest "
+                "item id + 1; \"ascending\" numbers the items 1..n), or lower its width and layers",
+                e.vocab)
+          : "lower [train] batch_size, max_len, negatives or the model's width";
+  throw std::runtime_error(
+      fmt::format("{}: this preset needs {} of memory and the machine has {:.2f} GiB; {} (checked "
+                  "before training, so nothing was lost)",
+                  c.preset, e.str(), have / (1024.0 * 1024 * 1024), advice));
 }
 
 void check_memory(const TrainConfig& fitted, std::int64_t vocab, bool print) {

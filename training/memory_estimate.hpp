@@ -16,6 +16,7 @@ namespace recgrad::training {
 
 struct MemoryEstimate {
   std::int64_t parameters = 0;  // counted
+  std::int64_t vocab = 0;       // the item table's rows (SASRec, HSTU)
   double model_bytes = 0;       // parameters, gradients, Adam moments
   double batch_bytes = 0;       // one training batch's activations
   double total() const { return model_bytes + batch_bytes; }
