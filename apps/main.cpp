@@ -18,6 +18,7 @@
 #include "apps/semantic_ids_cmd.hpp"
 #include "apps/train_cmd.hpp"
 #include "autograd/threads.hpp"
+#include "training/data_parallel.hpp"
 
 namespace {
 
@@ -142,7 +143,9 @@ CLI::App* add_semantic_ids(CLI::App& app, SemanticIdsCmdOptions& sem) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  recgrad::ensure_thread_binding(argv);
+  namespace dp = recgrad::training::dp;
+  if (!dp::launched_by_mpirun()) recgrad::ensure_thread_binding(argv);  // under mpirun, mpirun binds the ranks
+  dp::init(argc, argv);
   CLI::App app{"recgrad: generative recall (SASRec, HSTU, TIGER) on a from-scratch autograd engine"};
   app.require_subcommand(1);
   DemoOptions demo;
@@ -155,16 +158,22 @@ int main(int argc, char** argv) {
   auto* eval_cmd = add_evaluate(app, ev);
   auto* rep_cmd = add_reproduce(app, rep);
   auto* sem_cmd = add_semantic_ids(app, sem);
-  CLI11_PARSE(app, argc, argv);
+  int rc = 0;
   try {
-    if (demo_cmd->parsed()) return run_demo(demo);
-    if (rep_cmd->parsed()) return run_reproduce(rep);
-    if (train_cmd->parsed()) return run_train(tr);
-    if (eval_cmd->parsed()) return run_evaluate(ev);
-    if (sem_cmd->parsed()) return run_semantic_ids(sem);
+    app.parse(argc, argv);
+    if (demo_cmd->parsed()) rc = run_demo(demo);
+    if (rep_cmd->parsed()) rc = run_reproduce(rep);
+    if (train_cmd->parsed()) rc = run_train(tr);
+    if (eval_cmd->parsed()) rc = run_evaluate(ev);
+    if (sem_cmd->parsed()) rc = run_semantic_ids(sem);
+  } catch (const CLI::ParseError& e) {
+    rc = app.exit(e);
   } catch (const std::exception& e) {
+    if (dp::world().active()) std::cerr << "recgrad: rank " << dp::world().rank << " of " << dp::world().size << ": ";
     std::cerr << "recgrad: error: " << e.what() << "\n";
-    return 2;
+    dp::abort_all(2);  // in parallel the other ranks would wait for this one forever
+    rc = 2;
   }
-  return 0;
+  dp::finalize();
+  return rc;
 }

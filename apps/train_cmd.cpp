@@ -22,6 +22,7 @@
 #include "autograd/threads.hpp"
 #include "datasets/data_dir.hpp"
 #include "training/chapter_task.hpp"
+#include "training/data_parallel.hpp"
 #include "training/evaluation.hpp"
 #include "training/sequential_task.hpp"
 #include "training/tiger_task.hpp"
@@ -196,6 +197,7 @@ nlohmann::json train_tiger_preset(const TrainCmdOptions& opt, const training::Tr
                                   const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_tiger(cfg, to);
+  if (!training::dp::world().root()) return nlohmann::json::object();  // rank 0 reports
   if (!r.train.stopped.empty()) return report_stop(opt, to, r.train);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.train.best_epoch, r.train.train_seconds, (to.run_dir / "best.safetensors").string());
@@ -212,6 +214,7 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
                                        const std::filesystem::path& dir) {
   const training::TrainOptions to = run_options(opt, cfg, dir);
   const auto r = training::train_sequential(cfg, to);
+  if (!training::dp::world().root()) return nlohmann::json::object();  // rank 0 reports
   if (!r.stopped.empty()) return report_stop(opt, to, r);
   fmt::print("best epoch (validation {}): {} | train time {:.1f} s | checkpoint {}\n", cfg.eval.select_metric,
              r.best_epoch, r.train_seconds, (to.run_dir / "best.safetensors").string());
@@ -231,6 +234,18 @@ nlohmann::json train_sequential_preset(const TrainCmdOptions& opt, const trainin
   return out;
 }
 
+// What data parallelism over MPI covers: the leave-one-out tasks (SASRec, HSTU, TIGER) on the CPU.
+void require_data_parallel(const training::TrainConfig& cfg) {
+  if (cfg.data.split == training::Split::chapter)
+    throw std::invalid_argument(cfg.preset +
+                                ": the chapter protocol (one epoch of 38 steps) runs in one process; "
+                                "start it without mpirun");
+  if (cfg.train.device == DeviceType::cuda)
+    throw std::invalid_argument(cfg.preset +
+                                ": data parallelism over MPI runs on the CPU (--device cpu); a GPU "
+                                "process would need NCCL");
+}
+
 }  // namespace
 
 int run_train(const TrainCmdOptions& opt) {
@@ -239,18 +254,24 @@ int run_train(const TrainCmdOptions& opt) {
   if (opt.eval_every > 0) cfg.train.eval_every = opt.eval_every;
   if (!opt.matmul.empty()) parse_name(opt.matmul, cfg.train.matmul);  // CLI11 accepted only the two names
   use_device(opt.device, cfg);
+  const training::dp::World& world = training::dp::world();
+  if (world.active()) require_data_parallel(cfg);
   const int threads = set_num_threads(opt.threads);
   kernels::set_matmul_precision(cfg.train.matmul);
   const auto dir = datasets::find_data_dir(opt.data_dir, cfg.data.file);
-  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads | {} matmuls | {}\n", cfg.preset,
+  fmt::print("preset {} | protocol {} | model {} | data {} | seed {} | {} threads | {} matmuls | {}{}\n", cfg.preset,
              cfg.protocol, name_of(cfg.model), (dir / cfg.data.file).string(), opt.seed, threads,
-             name_of(cfg.train.matmul), device_label(cfg.train.where()));
+             name_of(cfg.train.matmul), device_label(cfg.train.where()),
+             world.active()
+                 ? fmt::format(" | {} processes (MPI), batch {} split across them", world.size, cfg.train.batch_size)
+                 : "");
   // Every output is checked before any work: the metrics file, gnuplot for --plots, the run directory (locked).
-  const std::filesystem::path metrics =
-      opt.metrics_out.empty() ? std::filesystem::path() : preflight_output(opt.metrics_out, "--metrics-out");
+  const std::filesystem::path metrics = opt.metrics_out.empty() || !world.root()
+                                            ? std::filesystem::path()
+                                            : preflight_output(opt.metrics_out, "--metrics-out");
   if (opt.plots) require_gnuplot("--plots");
   std::optional<RunDirLock> lock;
-  if (cfg.data.split != training::Split::chapter) {
+  if (cfg.data.split != training::Split::chapter && world.root()) {  // rank 0 writes the run directory
     preflight_output((run_dir_of(opt, cfg) / "last.safetensors").string(), "--run-dir");
     lock.emplace(run_dir_of(opt, cfg));
   }

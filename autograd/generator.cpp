@@ -1,8 +1,24 @@
 #include "autograd/generator.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include <cmath>
 
 namespace recgrad {
+
+std::uint64_t Generator::advance_rows(std::uint64_t n) {
+  if (shard_.total == 0) return advance(n);
+  if (shard_.rows == 0 || n % shard_.rows != 0)
+    throw std::invalid_argument("data parallelism: a draw of " + std::to_string(n) +
+                                " elements is not whole rows of this "
+                                "process's " +
+                                std::to_string(shard_.rows) +
+                                " rows (a dropout on a tensor whose "
+                                "leading axis is not the batch?)");
+  const std::uint64_t per_row = n / shard_.rows;
+  return advance(per_row * shard_.total) + shard_.begin * per_row;
+}
 
 double Generator::next_double() { return static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0); }
 

@@ -38,6 +38,17 @@ class Generator {
   }
   std::uint64_t bits(std::uint64_t index) const { return splitmix64(splitmix64(seed_) ^ index); }
 
+  // Data parallelism (training/data_parallel.hpp): this process computes rows [begin, begin + rows) of a batch
+  // of `total` rows. A batch-major draw (dropout masks: the batch is the leading axis) of n elements for its
+  // rows then reserves the whole batch's n·total/rows counters and returns the first of its own rows, so each
+  // sample's mask is the one a single process draws for it. total = 0: no shard, advance_rows(n) = advance(n).
+  struct RowShard {
+    std::uint64_t begin = 0, rows = 0, total = 0;
+  };
+  void set_row_shard(const RowShard& s) { shard_ = s; }
+  const RowShard& row_shard() const { return shard_; }
+  std::uint64_t advance_rows(std::uint64_t n);
+
   std::uint64_t next_u64() { return bits(advance(1)); }
   double next_double();                   // U[0, 1) with 53 bits
   double next_normal();                   // N(0, 1), Box-Muller
@@ -46,6 +57,7 @@ class Generator {
  private:
   std::uint64_t seed_;
   std::uint64_t counter_ = 0;
+  RowShard shard_;
 };
 
 // Fisher–Yates shuffle in place: for i = n … 2, swap v[i − 1] with v[j], j uniform in [0, i).

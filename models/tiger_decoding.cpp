@@ -22,8 +22,8 @@ std::int64_t encoder_length(const TokenSpace& space, std::int64_t history_items,
 }
 
 // rows of different lengths, right-padded with 0 -> (B, S) int64
-Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows) {
-  std::size_t S = 1;
+Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows, std::size_t min_width) {
+  std::size_t S = std::max<std::size_t>(min_width, 1);
   for (const auto& r : rows) S = std::max(S, r.size());
   std::vector<std::int64_t> flat(rows.size() * S, TokenSpace::pad);
   for (std::size_t b = 0; b < rows.size(); ++b)

@@ -17,7 +17,7 @@ std::vector<std::int64_t> encoder_tokens(const TokenSpace& space, const Semantic
 std::int64_t encoder_length(const TokenSpace& space, std::int64_t history_items, std::int64_t max_items);
 
 // rows of different lengths, right-padded with TokenSpace::pad -> (B, S) int64
-Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows);
+Tensor pad_rows(const std::vector<std::vector<std::int64_t>>& rows, std::size_t min_width = 1);
 
 // log P(next code | prefix, user) from the decoder over [BOS, prefix] at its last position; row r of a
 // call reads memory row rows[r]. memory: (U, S, d), valid: (U, S). Inference only (no grad mode).

@@ -3,6 +3,7 @@
 #   scripts/setup.sh                 # packages + build/
 #   BUILD_DIR=build-x CMAKE_ARGS="-DRECGRAD_PORTABLE=ON" scripts/setup.sh
 #   EXTRA_PACKAGES="clang-14 libclang-rt-14-dev" ...   # more packages (scripts/fuzz.sh)
+#   BUILD_TARGETS="recgrad recgrad_mpi_tests" ...       # only these targets (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,5 +34,6 @@ python3 scripts/make_synthetic_data.py
 BUILD_DIR=${BUILD_DIR:-build}
 # shellcheck disable=SC2086
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
-echo "setup: built $BUILD_DIR/ (recgrad, recgrad_tests, recgrad_bench, librecgrad_notebook.so)"
+# shellcheck disable=SC2086
+cmake --build "$BUILD_DIR" -j "$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
+echo "setup: built $BUILD_DIR/ (${BUILD_TARGETS:-recgrad, recgrad_tests, recgrad_bench, librecgrad_notebook.so})"

@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-asan/, x86-64-v3, -O1), then a
 # short fuzz of every parser (build-fuzz/, clang-14), then the notebooks (clang-repl-19) and the Jupyter kernel.
 # Where nvcc is installed, the CUDA configuration (build-cuda/) is built too and its CUDA tests run (they skip
-# without a GPU; scripts/gpu_check.sh runs them on one).
+# without a GPU; scripts/gpu_check.sh runs them on one). The MPI configuration (build-mpi/, Open MPI installed
+# here) runs the data-parallel tests on two ranks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,12 @@ if [ -n "$NVCC" ]; then
 else
   echo "== the CUDA configuration: skipped (no nvcc) =="
 fi
+
+# Data parallelism over MPI: two ranks against one process, and a killed rank (mpirun -np 2 on this machine).
+echo "== the MPI configuration (-DRECGRAD_MPI=ON): build, and its tests on 2 ranks =="
+EXTRA_PACKAGES="libopenmpi-dev openmpi-bin" BUILD_DIR=build-mpi BUILD_TARGETS="recgrad recgrad_mpi_tests" \
+  CMAKE_ARGS="-DRECGRAD_MPI=ON -DRECGRAD_NOTEBOOK_LIB=OFF -DRECGRAD_BUILD_BENCH=OFF" scripts/setup.sh
+(cd build-mpi && ctest --output-on-failure -L mpi)
 
 echo "== tests (ASan + UBSan + LSan, x86-64-v3) =="
 BUILD_DIR=build-asan BUILD_TYPE=Debug \

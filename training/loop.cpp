@@ -12,6 +12,7 @@
 #include "autograd/anomaly.hpp"
 #include "nn/checkpoint.hpp"
 #include "training/checkpoints.hpp"
+#include "training/data_parallel.hpp"
 
 namespace recgrad::training {
 
@@ -52,7 +53,7 @@ void resume_from(const std::filesystem::path& path, Task& task, const LoopOption
 // last.safetensors after `finished` epochs (and, stopped mid-epoch, `step` steps of the next with `loss_sum`).
 void save_last(Task& task, const LoopOptions& opt, const LoopState& s, int finished, std::size_t step = 0,
                double loss_sum = 0) {
-  if (opt.run_dir.empty()) return;
+  if (opt.run_dir.empty() || !dp::world().root()) return;  // in parallel, rank 0 writes
   LoopCheckpoint c;
   c.epoch = finished;
   c.best_epoch = s.result.best_epoch;
@@ -89,7 +90,8 @@ bool stop_requested(const LoopOptions& opt, const LoopState& s, int epoch, std::
 // last.safetensors holds the steps done). A live bar on a terminal, else a line every kLineEvery steps.
 std::optional<double> run_epoch(Task& task, const LoopOptions& opt, int epoch, LoopState& s, Clock::time_point t0) {
   constexpr std::size_t kLineEvery = 100;
-  const bool tty = opt.progress && ::isatty(STDOUT_FILENO);
+  // a live bar on a terminal (mpirun hands its ranks a pseudo-terminal, but merges their lines: lines there)
+  const bool tty = opt.progress && ::isatty(STDOUT_FILENO) && !dp::world().active();
   const std::size_t nsteps = task.begin_epoch(epoch);
   std::size_t first = 0;
   double loss_sum = 0;
@@ -107,7 +109,7 @@ std::optional<double> run_epoch(Task& task, const LoopOptions& opt, int epoch, L
     }
     loss_sum += s.result.last_loss;
     s.result.step_losses.push_back(s.result.last_loss);
-    if (b + 1 < nsteps && stop_requested(opt, s, epoch, b + 1)) {
+    if (b + 1 < nsteps && dp::any(stop_requested(opt, s, epoch, b + 1))) {  // every process stops at one step
       s.result.train_seconds += seconds_since(t0);
       save_last(task, opt, s, epoch - 1, b + 1, loss_sum);
       s.result.stopped = fmt::format("epoch {} step {}/{}", epoch, b + 1, nsteps);
@@ -177,7 +179,7 @@ void restore_best(Task& task, const LoopOptions& opt, const LoopState& s) {
 TrainResult train(Task& task, const LoopOptions& opt) {
   LoopState s;
   if (!opt.resume.empty()) resume_from(opt.resume, task, opt, s);
-  if (!opt.run_dir.empty()) std::filesystem::create_directories(opt.run_dir);
+  if (!opt.run_dir.empty() && dp::world().root()) std::filesystem::create_directories(opt.run_dir);
   std::optional<DetectAnomalyGuard> anomaly;
   if (opt.detect_anomaly) anomaly.emplace();
   for (int epoch = s.start_epoch; epoch <= opt.epochs; ++epoch) {
@@ -193,17 +195,17 @@ TrainResult train(Task& task, const LoopOptions& opt) {
                     task.sample_unit(), secs * (opt.epochs - epoch) / 60.0);
     if (!task.has_validation())
       s.result.best_epoch = epoch;
-    else if (epoch % opt.eval_every == 0 || epoch == opt.epochs)
+    else if ((epoch % opt.eval_every == 0 || epoch == opt.epochs) && dp::world().root())  // rank 0 validates
       line += validate(task, opt, epoch, s);
-    if (opt.progress) fmt::print("{}{}\n", ::isatty(STDOUT_FILENO) ? "\r" : "", line);
+    if (opt.progress) fmt::print("{}{}\n", ::isatty(STDOUT_FILENO) && !dp::world().active() ? "\r" : "", line);
     std::fflush(stdout);
     save_last(task, opt, s, epoch);
-    if (epoch < opt.epochs && stop_requested(opt, s, epoch + 1, 0)) {
+    if (epoch < opt.epochs && dp::any(stop_requested(opt, s, epoch + 1, 0))) {
       s.result.stopped = fmt::format("after epoch {}", epoch);
       return s.result;
     }
   }
-  if (!opt.test) return s.result;
+  if (!opt.test || !dp::world().root()) return s.result;  // rank 0 tests
   if (task.has_validation() && s.result.best_epoch != opt.epochs) restore_best(task, opt, s);
   s.result.test = task.test();
   return s.result;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "autograd/node.hpp"
+#include "training/data_parallel.hpp"
 
 namespace recgrad::training {
 
@@ -39,27 +40,39 @@ static bool gradients_finite_on_gpu(const std::vector<Tensor>& params) {
   return probe.defined() && std::isfinite(probe.item());
 }
 
-double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
-                      const std::vector<std::pair<std::string, Tensor>>& named) {
-  const double value = loss.item();
-  const std::string rerun =
-      ": stopped before the optimizer step, the parameters are untouched; rerun with "
-      "--detect-anomaly (set_detect_anomaly) to find the first op that made it";
-  if (!std::isfinite(value))
-    throw std::runtime_error("training loss is " + std::string(std::isnan(value) ? "NaN" : "Inf") + " (output of '" +
-                             (loss.grad_fn() ? loss.grad_fn()->op : std::string("a leaf")) + "')" + rerun);
-  opt.zero_grad();
-  loss.backward();
-  const auto& params = opt.params();
-  if (gradients_finite_on_gpu(params)) {
-    opt.step();
-    return value;
-  }
+// Throws, naming the parameter, when a gradient holds a NaN or an Inf.
+static void check_gradients(const std::vector<Tensor>& params, const std::vector<std::pair<std::string, Tensor>>& named,
+                            double value, const std::string& rerun) {
+  if (gradients_finite_on_gpu(params)) return;
   for (std::size_t i = 0; i < params.size(); ++i)
     if (first_non_finite(params[i].grad()) >= 0)
       throw std::runtime_error("the gradient of " + param_name(params[i], i, named) + " " +
                                shape_str(params[i].shape()) + " has a NaN or an Inf (loss " + std::to_string(value) +
                                ")" + rerun);
+}
+
+double optimizer_step(const Tensor& loss, nn::Optimizer& opt, const std::vector<std::pair<std::string, Tensor>>& named,
+                      double share) {
+  const bool parallel = dp::world().active();
+  double value = loss.defined() ? loss.item() : 0.0;
+  const std::string rerun =
+      ": stopped before the optimizer step, the parameters are untouched; rerun with "
+      "--detect-anomaly (set_detect_anomaly) to find the first op that made it";
+  const std::string op = loss.grad_fn() ? loss.grad_fn()->op : std::string("a leaf");
+  // one process checks the loss before its backward; in parallel every process first joins the sum of the
+  // gradients, so that all of them see the same (possibly NaN) batch loss and stop together
+  if (!parallel && !std::isfinite(value))
+    throw std::runtime_error("training loss is " + std::string(std::isnan(value) ? "NaN" : "Inf") + " (output of '" +
+                             op + "')" + rerun);
+  opt.zero_grad();
+  if (loss.defined()) loss.backward();
+  if (parallel) {
+    value = dp::allreduce_gradients(opt.params(), value, share);
+    if (!std::isfinite(value))
+      throw std::runtime_error("training loss is " + std::string(std::isnan(value) ? "NaN" : "Inf") +
+                               " (summed over the processes; this one's came from '" + op + "')" + rerun);
+  }
+  check_gradients(opt.params(), named, value, rerun);
   opt.step();
   return value;
 }

@@ -17,8 +17,11 @@ nn::Adam make_adam(const std::vector<Tensor>& params, const TrainSettings& t);
 // zero_grad, backward, step; returns the loss value. A NaN or Inf loss, or a NaN or Inf in any gradient,
 // throws before the step touches a parameter, naming the op that computed the loss or the parameter
 // (its name from `named`, the model's named_parameters()).
+// Data parallel (training/data_parallel.hpp): `loss` is this process's mean over its part of the batch (undefined
+// when it has no rows) and `share` that part's weight in the batch's mean; the gradients and the loss are summed
+// over the processes before the checks and the step, and the batch's loss is returned.
 double optimizer_step(const Tensor& loss, nn::Optimizer& opt,
-                      const std::vector<std::pair<std::string, Tensor>>& named = {});
+                      const std::vector<std::pair<std::string, Tensor>>& named = {}, double share = 1.0);
 
 // What a last.safetensors holds to resume exactly: the parameters, then Adam's moments as "optim.m.<i>", "optim.v.<i>".
 nn::NamedTensors checkpoint_tensors(const nn::Module& model, const nn::Adam& adam);

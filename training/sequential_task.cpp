@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "autograd/kernels/kernel_path.hpp"
 #include "models/batching.hpp"
 #include "nn/losses.hpp"
+#include "training/data_parallel.hpp"
 #include "training/evaluation.hpp"
 #include "training/memory_estimate.hpp"
 #include "training/optimizer_step.hpp"
@@ -26,13 +28,15 @@ Tensor next_item_bce(const Tensor& F, const Tensor& M, const std::vector<Ids>& p
 IdSampler::IdSampler(const Ids& v, std::uint64_t seed)
     : ids(&v), pick(static_cast<std::int64_t>(v.size()), seed), key(splitmix64(seed ^ 0x5bd1e995ull)) {}
 
-void IdSampler::fill(std::int64_t* out, std::int64_t count) {
-  const std::uint64_t base = counter, n = ids->size();
+void IdSampler::fill(std::int64_t* out, std::int64_t count) { fill_part(out, count, 0, count); }
+
+void IdSampler::fill_part(std::int64_t* out, std::int64_t count, std::int64_t offset, std::int64_t total) {
+  const std::uint64_t base = counter + static_cast<std::uint64_t>(offset), n = ids->size();
   const std::int64_t* v = ids->data();
 #pragma omp parallel for schedule(static) if (count >= kernels::kParallelGrain)
   for (std::int64_t i = 0; i < count; ++i)
     out[i] = v[((splitmix64(key ^ (base + static_cast<std::uint64_t>(i))) >> 32) * n) >> 32];
-  counter += static_cast<std::uint64_t>(count);
+  counter += static_cast<std::uint64_t>(total);
 }
 
 namespace {
@@ -90,31 +94,66 @@ std::size_t SequentialTask::begin_epoch(int epoch) {
 double SequentialTask::step(std::size_t b) {
   const auto B = static_cast<std::size_t>(cfg_.train.batch_size);
   const std::vector<std::size_t> batch(order_.begin() + b * B, order_.begin() + std::min(order_.size(), (b + 1) * B));
-  return optimizer_step(loss(batch), adam_, model_->named_parameters());
+  const auto [begin, end] = dp::shard(batch.size());  // this process's rows (all of them without MPI)
+  double share = 1.0;
+  const Tensor L = loss(batch, begin, end, share);
+  const double value = optimizer_step(L, adam_, model_->named_parameters(), share);
+  if (batch.size() < static_cast<std::size_t>(dp::world().size))  // a process with no rows drew no dropout
+    gen_.set_state(gen_.seed(), dp::max(gen_.counter()));
+  return value;
 }
 
-Tensor SequentialTask::loss(const std::vector<std::size_t>& batch) {
+// One negative per position of every row of the batch, not among the row's user's items, drawn for the whole
+// batch in order (a draw may be rejected, so a process cannot skip to its rows) -> rows [begin, end)'s negatives
+std::vector<Ids> SequentialTask::bce_negatives(const std::vector<std::size_t>& batch, std::size_t begin,
+                                               std::size_t end) {
+  std::vector<Ids> neg;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    Ids row;
+    for (std::size_t t = 0; t < rows_[batch[k]].pos.size(); ++t) {
+      std::int64_t n;
+      do n = (*sampler_)();
+      while (items_of_[batch[k]].count(n));
+      row.push_back(n);
+    }
+    if (k >= begin && k < end) neg.push_back(std::move(row));
+  }
+  return neg;
+}
+
+Tensor SequentialTask::loss(const std::vector<std::size_t>& batch, std::size_t begin, std::size_t end, double& share) {
+  // the loss is a mean over the batch's target positions: this process's part of them weighs its mean
+  std::int64_t before = 0, mine = 0, all = 0;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    const auto& p = rows_[batch[k]].pos;
+    const auto n = static_cast<std::int64_t>(std::count_if(p.begin(), p.end(), [](auto i) { return i != 0; }));
+    if (k < begin)
+      before += n;
+    else if (k < end)
+      mine += n;
+    all += n;
+  }
+  share = all > 0 ? static_cast<double>(mine) / static_cast<double>(all) : 0.0;
+  const std::int64_t K = cfg_.train.negatives;
+  std::vector<Ids> neg;
+  if (cfg_.train.loss == Loss::bce) neg = bce_negatives(batch, begin, end);
+  if (begin == end) {  // no rows here: nothing to compute, the samplers still move as for the whole batch
+    if (cfg_.train.loss != Loss::bce) sampler_->counter += static_cast<std::uint64_t>(all * K);
+    return Tensor();
+  }
   std::vector<Ids> seq, pos;
   std::vector<const datasets::StreamRow*> side;
-  for (auto i : batch) {
-    seq.push_back(rows_[i].seq);
-    pos.push_back(rows_[i].pos);
-    if (!stream_rows_.empty()) side.push_back(&stream_rows_[i]);
+  for (std::size_t k = begin; k < end; ++k) {
+    seq.push_back(rows_[batch[k]].seq);
+    pos.push_back(rows_[batch[k]].pos);
+    if (!stream_rows_.empty()) side.push_back(&stream_rows_[batch[k]]);
   }
+  std::optional<dp::RowShardGuard> rows_of_batch;  // dropout: this process's rows of the whole batch's masks
+  if (dp::world().active()) rows_of_batch.emplace(gen_, begin, end - begin, batch.size());
   const Tensor F = side.empty() ? model_->forward(models::stack_rows(seq))
-                                : model_->forward(models::stack_rows(seq), models::stack_side(side));  // (B, T, d)
+                                : model_->forward(models::stack_rows(seq), models::stack_side(side));  // (b, T, d)
   const Tensor& M = model_->item_table();
-  if (cfg_.train.loss == Loss::bce) {
-    std::vector<Ids> neg(batch.size());  // one negative per position, not among the user's items
-    for (std::size_t k = 0; k < batch.size(); ++k)
-      for (std::size_t t = 0; t < pos[k].size(); ++t) {
-        std::int64_t n;
-        do n = (*sampler_)();
-        while (items_of_[batch[k]].count(n));
-        neg[k].push_back(n);
-      }
-    return next_item_bce(F, M, pos, neg);
-  }
+  if (cfg_.train.loss == Loss::bce) return next_item_bce(F, M, pos, neg);
   // sampled softmax over the valid positions: the next item against k negatives drawn for each position
   // (uniform with replacement, as the HSTU paper's code samples them), logits = <F_t, e> / τ on L2-normalised vectors
   const std::int64_t T = F.size(1);
@@ -125,9 +164,9 @@ Tensor SequentialTask::loss(const std::vector<std::size_t>& batch) {
         rows_idx.push_back(static_cast<std::int64_t>(k) * T + t);
         pos_ids.push_back(pos[k][t]);
       }
-  const std::int64_t N = static_cast<std::int64_t>(rows_idx.size()), K = cfg_.train.negatives;
+  const std::int64_t N = static_cast<std::int64_t>(rows_idx.size());
   Tensor neg_ids = Tensor::empty({N, K}, DType::i64);
-  sampler_->fill(neg_ids.data<std::int64_t>(), N * K);
+  sampler_->fill_part(neg_ids.data<std::int64_t>(), N * K, before * K, all * K);
   return nn::sampled_softmax_head(F, M, Tensor::from_vector(rows_idx, {N}), Tensor::from_vector(pos_ids, {N}), neg_ids,
                                   {cfg_.train.temperature, cfg_.train.l2_normalize});
 }

@@ -26,6 +26,9 @@ struct IdSampler {
   IdSampler(const Ids& v, std::uint64_t seed);
   std::int64_t operator()() { return (*ids)[pick.sample() - 1]; }
   void fill(std::int64_t* out, std::int64_t count);
+  // Draws offset … offset + count − 1 of the next `total` (a process's part of a batch's draws), then moves past all
+  // `total`: the same ids whichever process reads which part.
+  void fill_part(std::int64_t* out, std::int64_t count, std::int64_t offset, std::int64_t total);
 };
 
 class SequentialTask : public Task {
@@ -46,8 +49,11 @@ class SequentialTask : public Task {
   models::SequenceModel& sequence_model() { return *model_; }
 
  private:
-  Tensor loss(const std::vector<std::size_t>& batch);  // rows_[batch[i]] -> the scalar loss
-  TrainConfig cfg_;                                    // fitted to the data
+  // rows_[batch[i]] for i in [begin, end), this process's part of the batch -> its scalar loss (undefined with no
+  // rows); share: its part of the batch's loss terms
+  Tensor loss(const std::vector<std::size_t>& batch, std::size_t begin, std::size_t end, double& share);
+  std::vector<Ids> bce_negatives(const std::vector<std::size_t>& batch, std::size_t begin, std::size_t end);
+  TrainConfig cfg_;  // fitted to the data
   const SequentialData& data_;
   std::uint64_t seed_;
   Generator gen_;  // the model's initialisation and dropout masks

@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <unordered_set>
 
 #include <fmt/core.h>
 
 #include "models/tiger_decoding.hpp"
 #include "nn/checkpoint.hpp"
+#include "training/data_parallel.hpp"
 #include "training/memory_estimate.hpp"
 #include "training/optimizer_step.hpp"
 #include "training/seeds.hpp"
@@ -61,16 +63,25 @@ void shuffle_by_length(std::vector<TigerTask::Sample>& s, std::int64_t batch, Ge
 
 // One teacher-forced step: decoder input [BOS, t_1..t_m], targets [t_1..t_{m+1}] (as logit indices).
 // -> the cross-entropy over the P code positions of every sample, (scalar)
+// The teacher-forced loss of samples [begin, end) of `batch` (this process's part; all of it without MPI): the
+// encoder reads each sample's history, the decoder its target's semantic ID after BOS, and the loss is the
+// cross-entropy of every ID token (a mean over the part's B·P tokens). Rows are padded to the whole batch's widest,
+// so that a row's dropout draws are those of a single process. -> scalar
 Tensor teacher_forced_loss(const models::Tiger& model, const TigerData& data, const models::SemanticIdTable& ids,
-                           const std::vector<TigerTask::Sample>& batch) {
+                           const std::vector<TigerTask::Sample>& batch, std::size_t begin, std::size_t end) {
   const models::TokenSpace& space = model.space;
   const int P = space.positions();
   std::vector<std::vector<std::int64_t>> enc;
   std::vector<std::int64_t> dec, target;
-  for (const TigerTask::Sample& s : batch) {
+  std::size_t width = 1;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    const TigerTask::Sample& s = batch[k];
     const auto& list = data.split.train[s.user];
     const std::vector<std::int64_t> history(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(s.target));
-    enc.push_back(models::encoder_tokens(space, ids, data.users[s.user], history, model.config.max_items));
+    auto tokens = models::encoder_tokens(space, ids, data.users[s.user], history, model.config.max_items);
+    width = std::max(width, tokens.size());
+    if (k < begin || k >= end) continue;
+    enc.push_back(std::move(tokens));
     const auto& id = ids.id[list[s.target]];
     dec.push_back(models::TokenSpace::bos);
     for (int p = 0; p < P; ++p) {
@@ -78,8 +89,8 @@ Tensor teacher_forced_loss(const models::Tiger& model, const TigerData& data, co
       target.push_back(space.logit(p, id[p]));
     }
   }
-  const std::int64_t B = static_cast<std::int64_t>(batch.size());
-  const Tensor tokens = models::pad_rows(enc);
+  const std::int64_t B = static_cast<std::int64_t>(end - begin);
+  const Tensor tokens = models::pad_rows(enc, width);
   const Tensor memory = model.encode(tokens);  // (B, S, d)
   const Tensor logits =
       model.decode(Tensor::from_vector(dec, {B, P}), memory, models::token_valid(tokens));  // (B, P, V)
@@ -149,7 +160,18 @@ double TigerTask::step(std::size_t b) {
   const auto first = samples_.begin() + static_cast<std::ptrdiff_t>(starts_[b]);
   const auto end = std::min(samples_.size(), starts_[b] + static_cast<std::size_t>(cfg_.train.batch_size));
   const std::vector<Sample> batch(first, samples_.begin() + static_cast<std::ptrdiff_t>(end));
-  return optimizer_step(teacher_forced_loss(model_, data_, ids_, batch), adam_, model_.named_parameters());
+  const auto [lo, hi] = dp::shard(batch.size());  // this process's samples (all of them without MPI)
+  const double share = static_cast<double>(hi - lo) / static_cast<double>(batch.size());
+  Tensor loss;
+  if (hi > lo) {
+    std::optional<dp::RowShardGuard> rows_of_batch;  // dropout: this process's rows of the whole batch's masks
+    if (dp::world().active()) rows_of_batch.emplace(gen_, lo, hi - lo, batch.size());
+    loss = teacher_forced_loss(model_, data_, ids_, batch, lo, hi);
+  }
+  const double value = optimizer_step(loss, adam_, model_.named_parameters(), share);
+  if (batch.size() < static_cast<std::size_t>(dp::world().size))  // a process with no rows drew no dropout
+    gen_.set_state(gen_.seed(), dp::max(gen_.counter()));
+  return value;
 }
 
 std::size_t TigerTask::batch_samples(std::size_t b) const {

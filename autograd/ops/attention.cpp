@@ -63,7 +63,7 @@ Tensor fused_attention(const char* name, const Tensor& q, const Tensor& k, const
   Tensor Pd = f.rate > 0 ? Tensor::empty(p_shape, q.dtype(), q.device()) : P;
   Tensor O = Tensor::empty(out_shape, q.dtype(), q.device());
   kernels::AttentionDropout drop;
-  if (f.rate > 0) drop = {f.rate, splitmix64(gen.seed()), gen.advance(static_cast<std::uint64_t>(P.numel()))};
+  if (f.rate > 0) drop = {f.rate, splitmix64(gen.seed()), gen.advance_rows(static_cast<std::uint64_t>(P.numel()))};
   kernels::attention_forward(q, k, v, f.query_valid, f.key_valid, d, f.scale, drop, P, Pd, O);
   if (weights) *weights = P;
   return record(name, O, {q, k, v}, [q, k, v, f, P, Pd](const Tensor& g) {

@@ -10,7 +10,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   if (p < 0.0 || p >= 1.0) throw std::invalid_argument("dropout: p must be in [0, 1), got " + std::to_string(p));
   if (!training || p == 0.0) return x;
   const std::int64_t n = x.numel();
-  const std::uint64_t base = gen.advance(static_cast<std::uint64_t>(n));
+  const std::uint64_t base = gen.advance_rows(static_cast<std::uint64_t>(n));  // this process's rows of the batch
   const Tensor mask = kernels::dropout_mask(x.shape(), x.dtype(), x.device(), p, splitmix64(gen.seed()), base);
   Tensor y;
   {
