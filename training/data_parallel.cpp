@@ -106,6 +106,10 @@ double allreduce_gradients(const std::vector<Tensor>& params, double local_loss,
   }
   buf[n] = static_cast<float>(share * local_loss);
   sum_floats(buf.data(), buf.size());
+  if (g_last_bytes == 0 && g_world.root())  // once: what every step sends
+    std::printf("data parallel: %d processes sum %.2f MB of gradients per step (%zu buckets of at most %.0f MB)\n",
+                g_world.size, static_cast<double>(buf.size() * sizeof(float)) / 1e6,
+                (buf.size() + kBucketFloats - 1) / kBucketFloats, static_cast<double>(kBucketFloats * 4) / 1e6);
   g_last_bytes = buf.size() * sizeof(float);
   at = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
