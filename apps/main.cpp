@@ -7,8 +7,10 @@
 //   FILE]
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include <CLI/CLI.hpp>
@@ -161,6 +163,9 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     app.parse(argc, argv);
+    if (dp::world().active() && !train_cmd->parsed())  // the others would each run alone and write the same files
+      throw std::invalid_argument("under mpirun only `recgrad train` runs data-parallel; start " +
+                                  app.get_subcommands().front()->get_name() + " without mpirun");
     if (demo_cmd->parsed()) rc = run_demo(demo);
     if (rep_cmd->parsed()) rc = run_reproduce(rep);
     if (train_cmd->parsed()) rc = run_train(tr);
@@ -169,9 +174,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     rc = app.exit(e);
   } catch (const std::exception& e) {
-    if (dp::world().active()) std::cerr << "recgrad: rank " << dp::world().rank << " of " << dp::world().size << ": ";
-    std::cerr << "recgrad: error: " << e.what() << "\n";
-    dp::abort_all(2);  // in parallel the other ranks would wait for this one forever
+    const std::string rank = dp::world().active() ? " (rank " + std::to_string(dp::world().rank) + " of " +
+                                                        std::to_string(dp::world().size) + ")"
+                                                  : "";
+    const std::string message = "recgrad: error" + rank + ": " + e.what() + "\n";
+    std::fputs(message.c_str(), stderr);  // one write: the ranks' lines do not interleave
+    dp::abort_all(2);                     // in parallel the other ranks would wait for this one forever
     rc = 2;
   }
   dp::finalize();
