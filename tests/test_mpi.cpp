@@ -91,14 +91,7 @@ TEST(DataParallel, SasrecBceEqualsOneProcess) {
 }
 
 TEST(DataParallel, HstuEqualsOneProcess) {
-  auto c = small_batches(test::tiny_config());
-  c.model = training::ModelKind::hstu;
-  c.hstu.d = 16;
-  c.hstu.d_qk = c.hstu.d_v = 8;
-  c.hstu.max_len = 8;
-  c.hstu.layers = 1;
-  c.hstu.dropout = c.hstu.input_dropout = 0.1;
-  c.hstu.norm_constant = 8;
+  auto c = small_batches(test::tiny_hstu_config());
   expect_parallel_equals_one_process(c, 2);
 }
 

@@ -277,14 +277,7 @@ TEST(Trainer, SasrecAndTigerHoldOutTheSameBeautyItems) {
 }
 
 TEST(Trainer, HSTULearnsATinyCycle) {
-  training::TrainConfig c = tiny_config();
-  c.model = training::ModelKind::hstu;
-  c.hstu.d = 16;
-  c.hstu.d_qk = c.hstu.d_v = 8;
-  c.hstu.max_len = 8;
-  c.hstu.layers = 1;
-  c.hstu.dropout = c.hstu.input_dropout = 0.1;
-  c.hstu.norm_constant = 8;
+  training::TrainConfig c = test::tiny_hstu_config();
   training::TrainOptions opt;
   opt.data_dir = tiny_data();
   opt.progress = false;

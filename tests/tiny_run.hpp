@@ -48,6 +48,19 @@ inline training::TrainConfig tiny_config() {
   return c;
 }
 
+// The tiny preset with a one-layer HSTU (d 16, dropout 0.1) instead of SASRec.
+inline training::TrainConfig tiny_hstu_config() {
+  training::TrainConfig c = tiny_config();
+  c.model = training::ModelKind::hstu;
+  c.hstu.d = 16;
+  c.hstu.d_qk = c.hstu.d_v = 8;
+  c.hstu.max_len = 8;
+  c.hstu.layers = 1;
+  c.hstu.dropout = c.hstu.input_dropout = 0.1;
+  c.hstu.norm_constant = 8;
+  return c;
+}
+
 // 40 users walking a cycle of 12 items; each item's attributes are its group (i mod 4) and parity.
 inline training::TrainConfig tiny_tiger(const std::filesystem::path& dir) {
   std::ofstream f(dir / "attrs.tsv");
