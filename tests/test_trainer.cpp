@@ -1,6 +1,7 @@
 // Presets parse, bad configs are explained, and the trainer learns, checkpoints and resumes exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "apps/config.hpp"
@@ -178,21 +179,40 @@ TEST(Config, ProtocolTableAcceptsItsRowsAndNamesEachMismatch) {
 
 // TOML has no include: each refsplit ablation repeats its paper preset. Both must stay the same settings apart
 // from the protocol tag and the split line (comments aside), or the ablation would measure something else.
+// The settings of a preset file, comments and the keys named in `apart` left out.
+std::string settings_except(const std::filesystem::path& path, const std::vector<std::string>& apart) {
+  std::ifstream in(path);
+  std::string out, line;
+  while (std::getline(in, line)) {
+    const bool skip = line.empty() || line[0] == '#' || std::any_of(apart.begin(), apart.end(), [&](const auto& k) {
+                        return line.rfind(k + " =", 0) == 0;
+                      });
+    if (!skip) out += line + "\n";
+  }
+  return out;
+}
+
 TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {
-  auto settings = [](const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::string out, line;
-    while (std::getline(in, line))
-      if (!line.empty() && line[0] != '#' && line.rfind("protocol =", 0) != 0 && line.rfind("split =", 0) != 0)
-        out += line + "\n";
-    return out;
-  };
   for (const char* model : {"sasrec", "hstu"}) {
     const auto preset = kRoot / "configs" / (std::string(model) + "_paper.toml");
     const auto ablation = kRoot / "configs/ablation" / (std::string(model) + "_paper_refsplit.toml");
-    ASSERT_FALSE(settings(preset).empty()) << preset;
-    EXPECT_EQ(settings(ablation), settings(preset)) << ablation << " no longer repeats " << preset;
+    ASSERT_FALSE(settings_except(preset, {"protocol", "split"}).empty()) << preset;
+    EXPECT_EQ(settings_except(ablation, {"protocol", "split"}), settings_except(preset, {"protocol", "split"}))
+        << ablation << " no longer repeats " << preset;
   }
+}
+
+// The time-bias presets measure what their names say: hstu_paper_time.toml is hstu_paper.toml plus the time bias
+// and its timestamps, and the sensitivity check differs from it in the fill rule alone.
+TEST(Config, TimeBiasPresetsDifferInWhatTheyMeasureOnly) {
+  const auto paper = kRoot / "configs/hstu_paper.toml", time = kRoot / "configs/hstu_paper_time.toml";
+  const auto previous = kRoot / "configs/ablation/hstu_paper_time_previous.toml";
+  EXPECT_EQ(settings_except(time, {"protocol", "ratings", "time_fill", "time_bias"}),
+            settings_except(paper, {"protocol"}));
+  EXPECT_EQ(settings_except(previous, {"time_fill"}), settings_except(time, {"time_fill"}));
+  EXPECT_EQ(apps::load_train_config(previous).data.time_fill, datasets::TimeFill::previous);
+  EXPECT_EQ(apps::load_train_config(time).data.time_fill, datasets::TimeFill::interpolate);
+  EXPECT_TRUE(apps::load_train_config(time).hstu.time_bias);
 }
 
 // The tiny data set of tests/tiny_run.hpp: 40 users walking the cycle 1..12 from different starts.

@@ -16,7 +16,10 @@ import sys
 ORDER = {"u2999_sasrec.toml": (0, "SASRec (reference block)"),
          "u2999_hstu_pos.toml": (1, "HSTU, rab = position"),
          "u2999_hstu_time.toml": (2, "HSTU, rab = position + time"),
-         "hstu_events.toml": (3, "HSTU, event stream (attributes, ratings, time; positives as targets)")}
+         "hstu_events.toml": (3, "HSTU, event stream (attributes, ratings, time; positives as targets)"),
+         "hstu_paper_time.toml": (4, "HSTU, rab = position + time, all users, times interpolated"),
+         "hstu_paper_time_previous.toml": (5, "HSTU, rab = position + time, all users, times carried from the previous"),
+         "hstu_events_all.toml": (6, "HSTU, event stream, all users, times interpolated")}
 
 
 def fmt(values):
