@@ -48,7 +48,8 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
 std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Tensor& items,
                                               const std::vector<std::int64_t>& targets,
                                               const std::vector<std::vector<std::int64_t>>& rated,
-                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed) {
+                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed,
+                                              const std::vector<std::int64_t>& user_ids) {
   NoGradGuard no_grad;
   const std::int64_t U = user_vecs.size(0), V = items.size(0);
   const Tensor h = user_vecs.to(DType::f32).to(Device::cpu()).contiguous();
@@ -68,8 +69,11 @@ std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Ten
         --unseen;
       }
     if (unseen == 0)
-      throw std::runtime_error("sampled-100 ranking: evaluation user " + std::to_string(u) + " has rated all " +
-                               std::to_string(V - 1) + " items, so no negative can be drawn for it");
+      throw std::runtime_error("sampled-100 ranking: " +
+                               (user_ids.empty() ? "evaluation row " + std::to_string(u)
+                                                 : "user " + std::to_string(user_ids[static_cast<std::size_t>(u)])) +
+                               " has rated all " + std::to_string(V - 1) +
+                               " items, so no negative can be drawn for it");
     std::vector<std::int64_t> cand{targets[u]};  // the target first, then the sampled negatives
     for (int k = 0; k < num_negatives; ++k) cand.push_back(sampler.sample_excluding(seen));
     for (auto i : rated[u]) seen[i] = 0;

@@ -28,10 +28,12 @@ std::map<std::string, double> full_ranking(const Tensor& user_vecs, const Tensor
                                            const RankingOptions& opt);
 
 // The sampled protocol of the original SASRec paper: the target against `num_negatives` items drawn
-// uniformly (seeded) from those the user never rated (`rated[u]`), by dot score.
+// uniformly (seeded) from those the user never rated (`rated[u]`), by dot score. A user who rated every item is
+// refused, named by user_ids[u] when given (else by its row).
 std::map<std::string, double> sampled_ranking(const Tensor& user_vecs, const Tensor& items,
                                               const std::vector<std::int64_t>& targets,
                                               const std::vector<std::vector<std::int64_t>>& rated,
-                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed);
+                                              const std::vector<int>& ks, int num_negatives, std::uint64_t seed,
+                                              const std::vector<std::int64_t>& user_ids = {});
 
 }  // namespace recgrad::models

@@ -108,7 +108,7 @@ TEST(HostileInput, SampledRankingRefusesAUserWhoRatedEveryItem) {
       [&] {
         models::sampled_ranking(users, items, {3, 4}, rated, {1}, 100, 7);
       },
-      {"evaluation user 1 has rated all 4 items"});
+      {"sampled-100 ranking: user 12 has rated all 4 items"});
 }
 
 // Class 3: sizes a preset accepts but no machine holds are refused before training, with the figure.

@@ -70,7 +70,7 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
   const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
   std::vector<Ids> hist, window, rated;
-  Ids targets;
+  Ids targets, user_ids;
   for (std::size_t u = 0; u < targets_all.size(); ++u) {
     if (targets_all[u] == 0) continue;  // users with < 3 items only train
     const bool cold = data.cold[targets_all[u]] != 0;
@@ -80,6 +80,7 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
     const std::size_t w = std::min<std::size_t>(hist_all[u].size(), static_cast<std::size_t>(cfg.max_len()));
     window.emplace_back(hist_all[u].end() - static_cast<std::ptrdiff_t>(w), hist_all[u].end());
     rated.push_back(data.full[u]);
+    user_ids.push_back(data.users[u]);
   }
   if (cfg.eval.ranking == Ranking::sampled_100 && static_cast<int>(targets.size()) > cfg.eval.eval_users_max) {
     targets.resize(static_cast<std::size_t>(cfg.eval.eval_users_max));  // first users, a fixed subset
@@ -88,7 +89,8 @@ Metrics evaluate_sequential(const TrainConfig& cfg, models::SequenceModel& model
   }
   const Tensor users = user_vectors(model, hist, cfg.max_len(), cfg.data.padding == Padding::right);
   if (cfg.eval.ranking == Ranking::sampled_100)
-    return models::sampled_ranking(users, model.item_table(), targets, rated, cfg.eval.ks, kSampledNegatives, seed);
+    return models::sampled_ranking(users, model.item_table(), targets, rated, cfg.eval.ks, kSampledNegatives, seed,
+                                   user_ids);
   models::RankingOptions ranking = ranking_options(cfg, data);
   std::vector<char> warm_candidate;  // rank_cold = false: the candidates less the cold items
   if (!rank_cold) {
