@@ -106,7 +106,7 @@ TEST(HostileInput, SampledRankingRefusesAUserWhoRatedEveryItem) {
   const std::vector<std::vector<std::int64_t>> rated{{1, 2}, {1, 2, 3, 4}};
   expect_error(
       [&] {
-        models::sampled_ranking(users, items, {3, 4}, rated, {1}, 100, 7);
+        models::sampled_ranking(users, items, {3, 4}, rated, {1}, 100, 7, {11, 12});
       },
       {"sampled-100 ranking: user 12 has rated all 4 items"});
 }
