@@ -155,7 +155,7 @@ void require_finite_vectors(const Tensor& v, const std::string& what) {
 }  // namespace
 
 Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
-                              std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress) {
+                              std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress, bool write) {
   std::uint64_t h = fnv1a(fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", name_of(cfg.source), cfg.dim, cfg.epochs,
                                       cfg.negatives, cfg.min_count, cfg.lr, cfg.batch_size, seed));
   for (const auto& doc : tokens) {
@@ -174,6 +174,7 @@ Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& token
   }
   const Tensor vectors = learn_content_vectors(tokens, cfg, seed, progress);
   require_finite_vectors(vectors, "content vectors learned for " + path.string() + " (not cached)");
+  if (!write) return vectors;
   std::filesystem::create_directories(cache_dir);
   nn::save_safetensors(path, {{"item_vectors", vectors}},
                        {{"source", name_of(cfg.source)}, {"seed", std::to_string(seed)}});

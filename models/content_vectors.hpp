@@ -50,9 +50,11 @@ struct ContentConfig {
 Tensor learn_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
                              std::uint64_t seed, bool progress = false);
 
-// The same, read from `cache_dir` when an earlier call with the same tokens, settings and seed wrote it.
+// The same, read from `cache_dir` when an earlier call with the same tokens, settings and seed wrote it; computed
+// vectors are written there unless `write` is false (data-parallel ranks other than 0 only read it).
 Tensor cached_content_vectors(const std::vector<std::vector<std::string>>& tokens, const ContentConfig& cfg,
-                              std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress = false);
+                              std::uint64_t seed, const std::filesystem::path& cache_dir, bool progress = false,
+                              bool write = true);
 
 // The k rows most similar to row i by cosine (rows are unit length), best first, i itself excluded.
 // vectors: (n, dim)

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "nn/checkpoint.hpp"
+#include "training/data_parallel.hpp"
 
 namespace recgrad::training {
 
@@ -65,7 +66,8 @@ models::RQVAEResult read_cached_codes(const std::filesystem::path& path, std::in
 SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, std::uint64_t seed,
                                  const std::filesystem::path& cache_dir, bool progress) {
   SemanticIdRun r;
-  r.content = models::cached_content_vectors(data.item_tokens, cfg.content, seed, cache_dir, progress);
+  const bool write = dp::world().root();  // in parallel every rank computes what is not cached, rank 0 caches it
+  r.content = models::cached_content_vectors(data.item_tokens, cfg.content, seed, cache_dir, progress, write);
   std::vector<char> train_rows(data.raw_item.size(), 1);
   for (std::size_t i = 0; i < train_rows.size(); ++i) train_rows[i] = !data.cold[i + 1];
   const auto& q = cfg.rqvae;
@@ -82,10 +84,12 @@ SemanticIdRun build_semantic_ids(const TrainConfig& cfg, const TigerData& data, 
           "rq-vae: the reconstruction error is not finite (the content vectors or the training "
           "diverged); the codes are not cached in " +
           path.string());
-    std::filesystem::create_directories(cache_dir);
-    const std::int64_t n = static_cast<std::int64_t>(train_rows.size());
-    nn::save_safetensors(path, {{"codes", Tensor::from_vector(r.rqvae.codes, {n, q.levels})}},
-                         {{"reconstruction_error", fmt::format("{:.17g}", r.rqvae.log.back().recon_error)}});
+    if (write) {
+      std::filesystem::create_directories(cache_dir);
+      const std::int64_t n = static_cast<std::int64_t>(train_rows.size());
+      nn::save_safetensors(path, {{"codes", Tensor::from_vector(r.rqvae.codes, {n, q.levels})}},
+                           {{"reconstruction_error", fmt::format("{:.17g}", r.rqvae.log.back().recon_error)}});
+    }
   }
   r.table = models::assign_semantic_ids(r.rqvae.codes, q.levels, q.codebook_size);
   r.usage = models::code_usage(r.rqvae.codes, q.levels, q.codebook_size);

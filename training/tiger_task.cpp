@@ -218,7 +218,7 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
   check_memory(cfg, 0, opt.progress);
   const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
   if (opt.progress) print_usage(sid.usage, sid.table);
-  if (!opt.run_dir.empty()) {
+  if (!opt.run_dir.empty() && dp::world().root()) {  // in parallel, rank 0 writes the run directory
     std::filesystem::create_directories(opt.run_dir);
     models::write_semantic_ids(opt.run_dir / "semantic_ids.tsv", sid.table, data.raw_item);
   }
@@ -230,7 +230,6 @@ TigerResult train_tiger(const TrainConfig& cfg, const TrainOptions& opt) {
 TigerResult evaluate_tiger_checkpoint(const TrainConfig& cfg, const TrainOptions& opt,
                                       const std::filesystem::path& checkpoint) {
   const TigerData data = load_tiger_data(cfg, opt.data_dir, opt.seed);
-  check_memory(cfg, 0, opt.progress);
   const SemanticIdRun sid = build_semantic_ids(cfg, data, opt.seed, opt.cache_dir, opt.progress);
   TigerTask task(cfg, data, sid.table, opt.seed, false);
   nn::load_into(checkpoint, task.model().named_parameters());  // names, shapes and sizes checked
