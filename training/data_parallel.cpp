@@ -89,10 +89,12 @@ RowShardGuard::RowShardGuard(Generator& gen, std::size_t begin, std::size_t rows
 RowShardGuard::~RowShardGuard() { gen_.set_row_shard(saved_); }
 
 double allreduce_gradients(const std::vector<Tensor>& params, double local_loss, double share) {
-  // [share·∂L/∂p for every parameter (zeros where undefined) | share·L | 1 per parameter with a gradient]
+  // [share·∂L/∂p for every parameter (zeros where undefined) | share·L | 1 per parameter with a gradient],
+  // in one buffer kept from step to step (its size is fixed by the model)
+  static std::vector<float> buf;
   std::size_t n = 0;
   for (const auto& p : params) n += static_cast<std::size_t>(p.numel());
-  std::vector<float> buf(n + 1 + params.size(), 0.0f);
+  buf.assign(n + 1 + params.size(), 0.0f);
   std::size_t at = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const auto numel = static_cast<std::size_t>(params[i].numel());
@@ -114,12 +116,12 @@ double allreduce_gradients(const std::vector<Tensor>& params, double local_loss,
   at = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const auto numel = static_cast<std::size_t>(params[i].numel());
-    if (buf[n + 1 + i] > 0) {
+    if (buf[n + 1 + i] > 0) {  // the sum goes back into the gradient (a new one where this rank had none)
       Tensor p = params[i];
-      Tensor g = Tensor::from_vector(std::vector<float>(buf.begin() + static_cast<std::ptrdiff_t>(at),
-                                                        buf.begin() + static_cast<std::ptrdiff_t>(at + numel)),
-                                     p.shape());
-      p.mutable_grad() = g;
+      Tensor& g = p.mutable_grad();
+      if (!g.defined() || !g.is_contiguous()) g = Tensor::empty(p.shape(), DType::f32);
+      std::copy(buf.begin() + static_cast<std::ptrdiff_t>(at), buf.begin() + static_cast<std::ptrdiff_t>(at + numel),
+                g.data<float>());
     }
     at += numel;
   }
