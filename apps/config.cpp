@@ -109,6 +109,7 @@ Keys data_keys(training::DataConfig& d) {
           {"user_attributes", text(d.user_attributes)},
           {"positive_min_rating", number(d.positive_min_rating, 0, 5)},
           {"time_fill", choice(d.time_fill)},
+          {"hide_times", choice(d.hide_times)},
           {"cold_item_share", number(d.cold_item_share, 0, 0.9)}};
 }
 

@@ -278,6 +278,7 @@ int run_train(const TrainCmdOptions& opt) {
   nlohmann::json out{
       {"model", name_of(cfg.model)}, {"protocol", cfg.protocol}, {"seed", opt.seed}, {"preset", cfg.preset}};
   if (cfg.data.time_fill != datasets::TimeFill::none) out["time_fill"] = name_of(cfg.data.time_fill);
+  if (cfg.data.hide_times != datasets::HideTimes::none) out["hide_times"] = name_of(cfg.data.hide_times);
   if (cfg.data.split == training::Split::chapter)
     out.update(train_chapter_preset(opt, cfg, dir));
   else if (cfg.model == training::ModelKind::tiger)

@@ -1,6 +1,10 @@
 #include "datasets/time_fill.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+#include <fmt/core.h>
 
 namespace recgrad::datasets {
 
@@ -66,6 +70,60 @@ TimeFillReport fill_unknown_times(std::vector<std::vector<std::int64_t>>& times,
     r.filled_valid += valid_unknown;
   }
   return r;
+}
+
+std::int64_t hide_like_partial_ts(std::vector<std::vector<std::int64_t>>& times,
+                                  const std::vector<std::vector<int>>& stars) {
+  if (times.size() != stars.size())
+    throw std::invalid_argument("hide_like_partial_ts: times and stars differ in users");
+  std::int64_t hidden = 0;
+  for (std::size_t u = 0; u < times.size(); ++u) {
+    if (times[u].size() != stars[u].size())
+      throw std::invalid_argument("hide_like_partial_ts: user " + std::to_string(u) + " has " +
+                                  std::to_string(times[u].size()) + " times and " + std::to_string(stars[u].size()) +
+                                  " ratings");
+    for (std::size_t k = 0; k < times[u].size(); ++k) {
+      auto& t = times[u][k];
+      if (t == kUnknownTime || stars[u][k] > kPartialTsUnknownMaxStars || t >= kPartialTsUnknownBefore) continue;
+      t = kUnknownTime;
+      ++hidden;
+    }
+  }
+  return hidden;
+}
+
+FillError fill_error(const std::vector<std::vector<std::int64_t>>& measured,
+                     const std::vector<std::vector<std::int64_t>>& hidden,
+                     const std::vector<std::vector<std::int64_t>>& filled, std::int64_t (*bucket)(std::int64_t)) {
+  FillError e;
+  std::vector<double> hours;
+  for (std::size_t u = 0; u < measured.size(); ++u) {
+    const auto &m = measured[u], &h = hidden.at(u), &f = filled.at(u);
+    if (h.size() != m.size() || f.size() != m.size()) throw std::invalid_argument("fill_error: users differ in length");
+    for (std::size_t k = 0; k < m.size(); ++k) {
+      if (h[k] != kUnknownTime) continue;
+      ++e.hidden;
+      e.exact += f[k] == m[k];
+      hours.push_back(std::abs(static_cast<double>(f[k] - m[k])) / 3600.0);
+      if (k + 1 == m.size()) continue;
+      ++e.gaps;
+      e.same_bucket += bucket(f[k + 1] - f[k]) == bucket(m[k + 1] - m[k]);
+    }
+  }
+  if (!hours.empty()) {
+    const auto mid = hours.begin() + static_cast<std::ptrdiff_t>(hours.size() / 2);
+    std::nth_element(hours.begin(), mid, hours.end());
+    e.median_abs_hours = *mid;
+  }
+  return e;
+}
+
+std::string FillError::str() const {
+  const auto pct = [](std::int64_t a, std::int64_t b) { return b ? 100.0 * static_cast<double>(a) / b : 0.0; };
+  return fmt::format(
+      "{} hidden times against the measured ones: {:.1f} % filled to the second, median error {:.1f} h; the gap "
+      "to the next rating in the measured gap's time bucket for {:.1f} % of {}",
+      hidden, pct(exact, hidden), median_abs_hours, pct(same_bucket, gaps), gaps);
 }
 
 std::string TimeFillReport::str() const {

@@ -4,6 +4,8 @@
 # pinned to cores 0 and 1, share the jobs; then the table (tools/ablation_table.py). A job whose JSON
 # exists is skipped, so an interrupted run continues where it stopped.
 #   scripts/ablation_u2999.sh                 (EPOCHS=60 SEEDS="1 2 3": about 80 minutes on 2 cores)
+#   ROWS="configs/ablation/u2999_hstu_time_hidden.toml configs/ablation/u2999_hstu_time_hidden_previous.toml" \
+#     OUT=runs/fill_cost scripts/ablation_u2999.sh   (what a fill costs, docs/REPRODUCTION.md §4.5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x build/recgrad ] || scripts/setup.sh
@@ -12,10 +14,10 @@ EPOCHS=${EPOCHS:-60}
 SEEDS=${SEEDS:-"1 2 3"}
 OUT=${OUT:-runs/ablation_u2999}
 mkdir -p "$OUT"
-rows="configs/ablation/u2999_sasrec.toml configs/ablation/u2999_hstu_pos.toml configs/ablation/u2999_hstu_time.toml configs/hstu_events.toml"
+ROWS=${ROWS:-"configs/ablation/u2999_sasrec.toml configs/ablation/u2999_hstu_pos.toml configs/ablation/u2999_hstu_time.toml configs/hstu_events.toml"}
 jobs=()
 for seed in $SEEDS; do
-  for cfg in $rows; do jobs+=("$cfg:$seed"); done
+  for cfg in $ROWS; do jobs+=("$cfg:$seed"); done
 done
 run() {  # run CONFIG:SEED on core $2
   local cfg=${1%%:*} seed=${1##*:} core=$2 name

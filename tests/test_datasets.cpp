@@ -61,6 +61,29 @@ TEST(Datasets, UnknownTimestampsAreRefusedOrFilledByTheStatedRule) {
   test::expect_error([&] { fill_unknown_times(none, TimeFill::none); }, {"unknown time"});
 }
 
+// Measured times hidden by ratings.partial_ts.dat.gz's pattern (1-3 stars and before 975768738, both), then
+// filled, and the fill scored against what was hidden.
+TEST(Datasets, TimesHiddenByThePartialFilesPatternAreScoredAgainstTheMeasuredOnes) {
+  const std::int64_t cut = kPartialTsUnknownBefore, day = 86400;
+  std::vector<std::vector<std::int64_t>> times{{cut - 10 * day, cut - 9 * day, cut - 4 * day, cut - day, cut + day}};
+  const std::vector<std::vector<int>> stars{{5, 3, 1, 4, 2}};
+  const auto measured = times;
+  EXPECT_EQ(hide_like_partial_ts(times, stars), 2);  // the 3 and the 1; not the 4, not the 2 made after the cut
+  EXPECT_EQ(times[0], (std::vector<std::int64_t>{cut - 10 * day, kUnknownTime, kUnknownTime, cut - day, cut + day}));
+  const auto hidden = times;
+  fill_unknown_times(times, TimeFill::interpolate);  // -10, -7, -4, -1 days: off by 2 days, then exact
+  const auto days = [](std::int64_t dt) { return std::abs(dt) / 86400; };  // a bucket of one day, for the test
+  const auto e = fill_error(measured, hidden, times, +days);
+  EXPECT_EQ(e.hidden, 2);
+  EXPECT_EQ(e.exact, 1);
+  EXPECT_EQ(e.gaps, 2);
+  EXPECT_EQ(e.same_bucket, 1);                 // gaps to the next: 3 days filled, 5 and 3 measured
+  EXPECT_DOUBLE_EQ(e.median_abs_hours, 48.0);  // of {0 h, 48 h}, the upper
+  auto ragged = stars;
+  ragged[0].pop_back();
+  test::expect_error([&] { hide_like_partial_ts(times, ragged); }, {"user 0 has 5 times and 4 ratings"});
+}
+
 TEST(Datasets, MalformedRatingsNameFileAndLine) {
   test::expect_error([] { read_ratings(kFixtures / "ratings_bad_fields.dat"); },
                      {"ratings_bad_fields.dat:3:", "expected 4 fields", "found 3"});

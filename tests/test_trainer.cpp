@@ -138,6 +138,14 @@ TEST(Config, FilledTimestampsCarryTheirOwnProtocolTag) {
   std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n"
                       << data << "time_fill = \"previous\"\n";
   EXPECT_EQ(apps::load_train_config(path).data.time_fill, datasets::TimeFill::previous);
+  // Hiding measured times is its own tag again: not under the filled one, and that tag not without it.
+  std::ofstream(path) << "protocol = \"paper-hstu-time-filled\"\nmodel = \"hstu\"\n"
+                      << data << "time_fill = \"previous\"\nhide_times = \"like_partial_ts\"\n";
+  test::expect_error([&] { apps::load_train_config(path); },
+                     {"data.hide_times: hidden timestamps go with protocol = \"paper-hstu-u2999-time-hidden\" only"});
+  std::ofstream(path) << "protocol = \"paper-hstu-u2999-time-hidden\"\nmodel = \"hstu\"\n"
+                      << data << "time_fill = \"previous\"\n";
+  test::expect_error([&] { apps::load_train_config(path); }, {"data.hide_times: must name which measured times"});
   std::filesystem::remove(path);
 }
 
@@ -154,6 +162,7 @@ TEST(Config, ProtocolTableAcceptsItsRowsAndNamesEachMismatch) {
       c.eval.exclude_history = !r.keeps_history;
       if (r.ratings == training::Need::yes) c.data.ratings = "ratings.dat";
       if (r.filled_times) c.data.time_fill = datasets::TimeFill::interpolate;
+      if (r.hidden_times) c.data.hide_times = datasets::HideTimes::like_partial_ts;
       EXPECT_EQ(training::check_protocol(c), "") << r.tag << " " << name_of(m);
     }
   auto errors = [](const std::string& tag, auto edit) {
@@ -213,6 +222,18 @@ TEST(Config, TimeBiasPresetsDifferInWhatTheyMeasureOnly) {
   EXPECT_EQ(apps::load_train_config(previous).data.time_fill, datasets::TimeFill::previous);
   EXPECT_EQ(apps::load_train_config(time).data.time_fill, datasets::TimeFill::interpolate);
   EXPECT_TRUE(apps::load_train_config(time).hstu.time_bias);
+  // What a fill costs (§4.5): the measured u2999 row with times hidden and filled, by either rule, nothing else.
+  const auto measured = kRoot / "configs/ablation/u2999_hstu_time.toml";
+  for (const char* hidden : {"u2999_hstu_time_hidden.toml", "u2999_hstu_time_hidden_previous.toml"}) {
+    const auto h = kRoot / "configs/ablation" / hidden;
+    EXPECT_EQ(settings_except(h, {"protocol", "hide_times", "time_fill"}), settings_except(measured, {"protocol"}))
+        << h;
+    EXPECT_EQ(apps::load_train_config(h).data.hide_times, datasets::HideTimes::like_partial_ts);
+  }
+  EXPECT_EQ(apps::load_train_config(kRoot / "configs/ablation/u2999_hstu_time_hidden.toml").data.time_fill,
+            datasets::TimeFill::interpolate);
+  EXPECT_EQ(apps::load_train_config(kRoot / "configs/ablation/u2999_hstu_time_hidden_previous.toml").data.time_fill,
+            datasets::TimeFill::previous);
 }
 
 // The tiny data set of tests/tiny_run.hpp: 40 users walking the cycle 1..12 from different starts.

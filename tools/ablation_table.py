@@ -19,7 +19,9 @@ ORDER = {"u2999_sasrec.toml": (0, "SASRec (reference block)"),
          "hstu_events.toml": (3, "HSTU, event stream (attributes, ratings, time; positives as targets)"),
          "hstu_paper_time.toml": (4, "HSTU, rab = position + time, all users, times interpolated"),
          "hstu_paper_time_previous.toml": (5, "HSTU, rab = position + time, all users, times carried from the previous"),
-         "hstu_events_all.toml": (6, "HSTU, event stream, all users, times interpolated")}
+         "hstu_events_all.toml": (6, "HSTU, event stream, all users, times interpolated"),
+         "u2999_hstu_time_hidden.toml": (7, "HSTU, rab = position + time, times hidden as in the partial file, interpolated"),
+         "u2999_hstu_time_hidden_previous.toml": (8, "HSTU, rab = position + time, times hidden as in the partial file, previous")}
 
 
 def fmt(values):

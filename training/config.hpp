@@ -28,6 +28,9 @@ namespace recgrad::datasets {  // beside the enum, so that name_of and parse_nam
 inline NameTable<TimeFill> names(TimeFill) {
   return {{TimeFill::none, "none"}, {TimeFill::interpolate, "interpolate"}, {TimeFill::previous, "previous"}};
 }
+inline NameTable<HideTimes> names(HideTimes) {
+  return {{HideTimes::none, "none"}, {HideTimes::like_partial_ts, "like_partial_ts"}};
+}
 }  // namespace recgrad::datasets
 
 namespace recgrad {  // beside the enum, so that name_of and parse_name find it
@@ -89,8 +92,12 @@ struct DataConfig {
   std::string user_attributes;  // e.g. ml-1m/users.dat
   int positive_min_rating = 0;
   // `ratings` with unknown ("NA") timestamps: the rule that fills them (datasets/time_fill.hpp); none refuses
-  // them. A filled run is tagged protocol = "paper-hstu-time-filled".
+  // them. A filled run is tagged with a protocol that says so (training/protocols.cpp).
   datasets::TimeFill time_fill = datasets::TimeFill::none;
+  // Measured times to forget before filling, to measure what a fill costs where the truth is known:
+  // like_partial_ts hides those ratings.partial_ts.dat.gz lacks for users >= 3000 by the same pattern
+  // (datasets/time_fill.hpp). Tagged protocol = "paper-hstu-u2999-time-hidden".
+  datasets::HideTimes hide_times = datasets::HideTimes::none;
   // Cold start (training/cold_items.hpp): this share of the items, drawn with the run's seed, never enters
   // training (not as a target, an input or a negative); the test reports their users apart.
   double cold_item_share = 0.0;

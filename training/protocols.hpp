@@ -22,6 +22,7 @@ struct ProtocolRule {
   bool keeps_history;  // SASRec and HSTU rank the history items too (TIGER's rule: exclude_history = false)
   Need ratings;        // [data] ratings (an event stream, timestamps)
   bool filled_times;   // [data] time_fill names a rule (and only here)
+  bool hidden_times;   // [data] hide_times forgets measured times before the fill (and only here)
   std::string what;    // one line for the error message
 };
 

@@ -8,11 +8,30 @@
 
 #include "models/hstu.hpp"
 #include "models/sasrec.hpp"
+#include "nn/relative_bias.hpp"
 #include "training/cold_items.hpp"
 
 namespace recgrad::training {
 
 namespace {
+
+// [data] time_fill: the unknown times filled along the sequence file's (chronological) order, as
+// docs/REPRODUCTION.md §4.5 states; with [data] hide_times, measured ones are forgotten first and the fill is
+// compared with them.
+void fill_times(const TrainConfig& cfg, const std::filesystem::path& path,
+                std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars) {
+  const auto measured = times;
+  if (cfg.data.hide_times == datasets::HideTimes::like_partial_ts)
+    fmt::print("{}: {} measured times hidden (1-{} stars, before {}), as ratings.partial_ts.dat.gz lacks them\n",
+               path.string(), datasets::hide_like_partial_ts(times, stars), datasets::kPartialTsUnknownMaxStars,
+               datasets::kPartialTsUnknownBefore);
+  const auto hidden = times;
+  fmt::print("{}: {} by rule '{}'\n", path.string(), datasets::fill_unknown_times(times, cfg.data.time_fill).str(),
+             name_of(cfg.data.time_fill));
+  if (cfg.data.hide_times != datasets::HideTimes::none)
+    fmt::print("{}: rule '{}': {}\n", path.string(), name_of(cfg.data.time_fill),
+               datasets::fill_error(measured, hidden, times, nn::time_bucket).str());
+}
 
 // With [data] ratings: keep the users that have ratings, attach times and ratings, and build each
 // user's token stream (attribute tokens first when [data] user_attributes is set, at ids vocab..vocab+29).
@@ -25,9 +44,7 @@ void build_streams(const TrainConfig& cfg, const std::filesystem::path& dir, dat
   auto timed = datasets::attach_ratings(s, datasets::read_ratings(path, fill), path.string());
   if (timed.seqs.users.empty())
     throw std::runtime_error(path.string() + ": no user of " + cfg.data.file + " has ratings here");
-  if (fill)  // along the sequence file's (chronological) order, as docs/REPRODUCTION.md §4.5 states
-    fmt::print("{}: {} by rule '{}'\n", path.string(),
-               datasets::fill_unknown_times(timed.times, cfg.data.time_fill).str(), name_of(cfg.data.time_fill));
+  if (fill) fill_times(cfg, path, timed.times, timed.ratings);
   s = std::move(timed.seqs);
   times = std::move(timed.times);
   stars = std::move(timed.ratings);
