@@ -209,6 +209,9 @@ TEST(Config, RefsplitAblationsRepeatTheirPresetsExactly) {
     EXPECT_EQ(settings_except(ablation, {"protocol", "split"}), settings_except(preset, {"protocol", "split"}))
         << ablation << " no longer repeats " << preset;
   }
+  const auto time = kRoot / "configs/hstu_paper_time.toml";
+  EXPECT_EQ(settings_except(kRoot / "configs/ablation/hstu_paper_time_refsplit.toml", {"protocol", "split"}),
+            settings_except(time, {"protocol", "split"}));
 }
 
 // The time-bias presets measure what their names say: hstu_paper_time.toml is hstu_paper.toml plus the time bias
@@ -369,6 +372,12 @@ TEST(Trainer, HSTUOnTheEventStreamLearnsATinyCycle) {
   for (int u = 1; u <= 40; ++u) rated_5 += (8 + u % 6) % 3 != 2;
   EXPECT_EQ(e.users_rated_4_plus, rated_5);
   EXPECT_FALSE(e.test_rated_4_plus.empty());
+  // Read as the reference code reads the data, the per-epoch pass ranks the test item: both tables agree.
+  c.data.split = training::Split::reference;
+  c.train.epochs = 2;
+  const auto ref = training::train_sequential(c, opt);
+  EXPECT_EQ(ref.valid, ref.test);
+  c.data.split = training::Split::leave_one_out;
   c.data.user_attributes = "missing_users.dat";
   EXPECT_THROW(training::train_sequential(c, opt), std::exception) << "a missing users file is an error";
   std::filesystem::remove_all(dir);

@@ -44,13 +44,14 @@ models::RankingOptions ranking_options(const TrainConfig& cfg, const SequentialD
 Metrics evaluate_streams(const TrainConfig& cfg, models::SequenceModel& model, const SequentialData& data, bool test,
                          int min_rating, std::int64_t* users_kept) {
   const auto& targets_all = test ? data.split.test_target : data.split.valid_target;
+  const auto& hist_all = test ? data.split.test_history : data.split.valid_history;
   std::vector<datasets::StreamRow> rows;
   std::vector<Ids> window;
   Ids targets;
   for (std::size_t u = 0; u < targets_all.size(); ++u) {
     if (targets_all[u] == 0) continue;
     const auto& st = data.streams[u];
-    const std::size_t end = st.first_item + data.full[u].size() - (test ? 0 : 1);
+    const std::size_t end = st.first_item + hist_all[u].size() + 1;  // the history and its target (query time)
     if (st.tokens[end - 1] != targets_all[u]) throw std::logic_error("evaluate_streams: stream and split disagree");
     if (st.actions[end - 1] < min_rating) continue;
     rows.push_back(datasets::stream_row(st, end, cfg.max_len(), cfg.data.padding == Padding::right));
