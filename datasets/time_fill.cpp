@@ -96,7 +96,7 @@ FillError fill_error(const std::vector<std::vector<std::int64_t>>& measured,
                      const std::vector<std::vector<std::int64_t>>& hidden,
                      const std::vector<std::vector<std::int64_t>>& filled, std::int64_t (*bucket)(std::int64_t)) {
   FillError e;
-  std::vector<double> hours;
+  std::vector<double> err;  // seconds
   for (std::size_t u = 0; u < measured.size(); ++u) {
     const auto &m = measured[u], &h = hidden.at(u), &f = filled.at(u);
     if (h.size() != m.size() || f.size() != m.size()) throw std::invalid_argument("fill_error: users differ in length");
@@ -104,16 +104,19 @@ FillError fill_error(const std::vector<std::vector<std::int64_t>>& measured,
       if (h[k] != kUnknownTime) continue;
       ++e.hidden;
       e.exact += f[k] == m[k];
-      hours.push_back(std::abs(static_cast<double>(f[k] - m[k])) / 3600.0);
+      err.push_back(std::abs(static_cast<double>(f[k] - m[k])));
       if (k + 1 == m.size()) continue;
       ++e.gaps;
       e.same_bucket += bucket(f[k + 1] - f[k]) == bucket(m[k + 1] - m[k]);
     }
   }
-  if (!hours.empty()) {
-    const auto mid = hours.begin() + static_cast<std::ptrdiff_t>(hours.size() / 2);
-    std::nth_element(hours.begin(), mid, hours.end());
-    e.median_abs_hours = *mid;
+  if (!err.empty()) {
+    std::sort(err.begin(), err.end());
+    e.median_abs_s = err[err.size() / 2];
+    e.p90_abs_s = err[err.size() * 9 / 10];
+    double sum = 0;
+    for (double x : err) sum += x;
+    e.mean_abs_h = sum / static_cast<double>(err.size()) / 3600.0;
   }
   return e;
 }
@@ -121,9 +124,10 @@ FillError fill_error(const std::vector<std::vector<std::int64_t>>& measured,
 std::string FillError::str() const {
   const auto pct = [](std::int64_t a, std::int64_t b) { return b ? 100.0 * static_cast<double>(a) / b : 0.0; };
   return fmt::format(
-      "{} hidden times against the measured ones: {:.1f} % filled to the second, median error {:.1f} h; the gap "
-      "to the next rating in the measured gap's time bucket for {:.1f} % of {}",
-      hidden, pct(exact, hidden), median_abs_hours, pct(same_bucket, gaps), gaps);
+      "{} hidden times against the measured ones: {:.1f} % filled to the second, error median {:.0f} s, 90th "
+      "percentile {:.0f} s, mean {:.2f} h; the gap to the next rating in the measured gap's time bucket for {:.1f} % "
+      "of {}",
+      hidden, pct(exact, hidden), median_abs_s, p90_abs_s, mean_abs_h, pct(same_bucket, gaps), gaps);
 }
 
 std::string TimeFillReport::str() const {

@@ -55,12 +55,14 @@ std::int64_t hide_like_partial_ts(std::vector<std::vector<std::int64_t>>& times,
 
 // Filled times against the measured ones, over the times that were hidden.
 struct FillError {
-  std::int64_t hidden = 0;        // times compared
-  std::int64_t exact = 0;         // filled to the measured second
-  std::int64_t gaps = 0;          // hidden times with a next rating (the query time of their position)
-  std::int64_t same_bucket = 0;   // ... whose gap to it, filled, is in the measured gap's time bucket
-  double median_abs_hours = 0.0;  // median |filled − measured|
-  std::string str() const;        // one line for the run's log
+  std::int64_t hidden = 0;       // times compared
+  std::int64_t exact = 0;        // filled to the measured second
+  std::int64_t gaps = 0;         // hidden times with a next rating (the query time of their position)
+  std::int64_t same_bucket = 0;  // ... whose gap to it, filled, is in the measured gap's time bucket
+  double median_abs_s = 0.0;     // |filled − measured|: median and 90th percentile in seconds, mean in hours
+  double p90_abs_s = 0.0;
+  double mean_abs_h = 0.0;
+  std::string str() const;  // one line for the run's log
 };
 // `bucket` maps a gap in seconds to the time bias's bucket (nn/relative_bias.hpp's time_bucket).
 FillError fill_error(const std::vector<std::vector<std::int64_t>>& measured,

@@ -77,8 +77,9 @@ TEST(Datasets, TimesHiddenByThePartialFilesPatternAreScoredAgainstTheMeasuredOne
   EXPECT_EQ(e.hidden, 2);
   EXPECT_EQ(e.exact, 1);
   EXPECT_EQ(e.gaps, 2);
-  EXPECT_EQ(e.same_bucket, 1);                 // gaps to the next: 3 days filled, 5 and 3 measured
-  EXPECT_DOUBLE_EQ(e.median_abs_hours, 48.0);  // of {0 h, 48 h}, the upper
+  EXPECT_EQ(e.same_bucket, 1);                  // gaps to the next: 3 days filled, 5 and 3 measured
+  EXPECT_DOUBLE_EQ(e.median_abs_s, 2.0 * day);  // of {0, 2 days}, the upper
+  EXPECT_DOUBLE_EQ(e.mean_abs_h, 24.0);
   auto ragged = stars;
   ragged[0].pop_back();
   test::expect_error([&] { hide_like_partial_ts(times, ragged); }, {"user 0 has 5 times and 4 ratings"});
