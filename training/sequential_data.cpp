@@ -20,15 +20,18 @@ namespace {
 // compared with them.
 void fill_times(const TrainConfig& cfg, const std::filesystem::path& path,
                 std::vector<std::vector<std::int64_t>>& times, const std::vector<std::vector<int>>& stars) {
-  const auto measured = times;
-  if (cfg.data.hide_times == datasets::HideTimes::like_partial_ts)
+  const bool hide = cfg.data.hide_times == datasets::HideTimes::like_partial_ts;
+  std::vector<std::vector<std::int64_t>> measured, hidden;  // kept only to score the fill
+  if (hide) {
+    measured = times;
     fmt::print("{}: {} measured times hidden (1-{} stars, before {}), as ratings.partial_ts.dat.gz lacks them\n",
                path.string(), datasets::hide_like_partial_ts(times, stars), datasets::kPartialTsUnknownMaxStars,
                datasets::kPartialTsUnknownBefore);
-  const auto hidden = times;
+    hidden = times;
+  }
   fmt::print("{}: {} by rule '{}'\n", path.string(), datasets::fill_unknown_times(times, cfg.data.time_fill).str(),
              name_of(cfg.data.time_fill));
-  if (cfg.data.hide_times != datasets::HideTimes::none)
+  if (hide)
     fmt::print("{}: rule '{}': {}\n", path.string(), name_of(cfg.data.time_fill),
                datasets::fill_error(measured, hidden, times, nn::time_bucket).str());
 }
